@@ -1,0 +1,24 @@
+# Two entry points, each doing all set-up on a fresh machine:
+#   make demo   -- the main job on the embedded synthetic data
+#   make test   -- the test suite
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+DEMO_DIR ?= runs/demo
+
+.PHONY: demo test clean
+
+$(STAMP): setup.py
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(PY) -m pipeline.demo --output_dir=$(DEMO_DIR)
+
+test: $(STAMP)
+	$(PY) -m pytest -q tests
+
+clean:
+	rm -rf $(VENV) runs *.egg-info

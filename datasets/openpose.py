@@ -1,0 +1,106 @@
+"""OpenPose JSON output: a folder of per-frame `*_keypoints.json` files -> one 2D track.
+
+Each frame keeps the most confident person (largest summed keypoint confidence). A joint with
+confidence 0 is filled by linear interpolation over time from the frames where it was seen;
+a frame with nobody in it is NOT filled: its keypoints are NaN and its index is reported in
+`empty_frames`, so a caller decides what to do instead of receiving invented poses.
+"""
+from __future__ import annotations
+
+import dataclasses
+import glob
+import json
+import os
+import re
+
+import numpy as np
+
+from datasets.errors import DataFormatError, require_dir
+from datasets.layouts import BODY_25, COCO_18, JointLayout
+from datasets.sequences import interpolate_missing
+
+_LAYOUT_BY_VALUES = {COCO_18.num_joints * 3: COCO_18, BODY_25.num_joints * 3: BODY_25}
+_NUMBER = re.compile(r"(\d+)")
+
+
+@dataclasses.dataclass(frozen=True)
+class KeypointTrack:
+    """2D keypoints of one person over a video.
+
+    Attributes:
+      keypoints: (T, J, 2) float32 pixels; NaN in empty frames and for joints never seen.
+      confidence: (T, J) float32 detector confidence (0 where interpolated or missing).
+      layout: the detector's joint layout.
+      frames: the file each frame came from, in time order.
+      empty_frames: indices of frames in which no person was detected.
+      interpolated: number of (frame, joint) values filled by interpolation.
+    """
+
+    keypoints: np.ndarray
+    confidence: np.ndarray
+    layout: JointLayout
+    frames: tuple[str, ...]
+    empty_frames: tuple[int, ...]
+    interpolated: int
+
+
+def _natural_key(path: str) -> list:
+    return [int(part) if part.isdigit() else part for part in _NUMBER.split(path)]
+
+
+def _read_people(path: str) -> list[np.ndarray]:
+    """The (n_values,) keypoint arrays of every person in one JSON file."""
+    try:
+        with open(path, "r", encoding="utf-8") as handle:
+            document = json.load(handle)
+    except json.JSONDecodeError as error:
+        raise DataFormatError(path, f"invalid JSON ({error.msg})", line=error.lineno) from None
+    people = document.get("people") if isinstance(document, dict) else None
+    if not isinstance(people, list):
+        raise DataFormatError(path, "no 'people' list (not OpenPose keypoint output)")
+    arrays = []
+    for index, person in enumerate(people):
+        values = person.get("pose_keypoints_2d") if isinstance(person, dict) else None
+        try:
+            array = np.asarray(values, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise DataFormatError(path, f"person {index}: pose_keypoints_2d is not a list "
+                                        "of numbers") from None
+        if array.ndim != 1 or array.size not in _LAYOUT_BY_VALUES:
+            raise DataFormatError(path, f"person {index}: {array.size} values; expected 54 "
+                                        "(COCO-18) or 75 (BODY-25)")
+        arrays.append(array)
+    return arrays
+
+
+def load_folder(folder: str | os.PathLike) -> KeypointTrack:
+    """Reads every `*_keypoints.json` of FOLDER in natural frame order."""
+    folder = require_dir(folder)
+    paths = sorted(glob.glob(os.path.join(glob.escape(folder), "*_keypoints.json")),
+                   key=_natural_key)
+    if not paths:
+        raise DataFormatError(folder, "no *_keypoints.json files")
+    chosen: list[np.ndarray | None] = []
+    layout: JointLayout | None = None
+    for path in paths:
+        people = _read_people(path)
+        if not people:
+            chosen.append(None)
+            continue
+        frame_layout = _LAYOUT_BY_VALUES[people[0].size]
+        if layout is not None and frame_layout != layout:
+            raise DataFormatError(path, f"layout {frame_layout.name} differs from earlier "
+                                        f"frames ({layout.name})")
+        layout = frame_layout
+        chosen.append(max(people, key=lambda p: float(p[2::3].sum())))
+    if layout is None:
+        raise DataFormatError(folder, "no person detected in any frame")
+    values = np.stack([np.full(layout.num_joints * 3, np.nan) if c is None else c
+                       for c in chosen]).reshape(len(paths), layout.num_joints, 3)
+    keypoints = values[..., :2].copy()
+    confidence = np.nan_to_num(values[..., 2])
+    empty = tuple(i for i, c in enumerate(chosen) if c is None)
+    interpolated = interpolate_missing(keypoints, confidence > 0)
+    return KeypointTrack(keypoints=keypoints.astype(np.float32),
+                         confidence=confidence.astype(np.float32), layout=layout,
+                         frames=tuple(paths), empty_frames=empty, interpolated=interpolated)

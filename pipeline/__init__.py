@@ -1,0 +1,1 @@
+"""The top floor: where the data, estimation and recognition stages meet."""

@@ -1,0 +1,30 @@
+"""Package definition: joint 3D pose estimation and action recognition (Pham et al.)."""
+from setuptools import find_packages, setup
+
+setup(
+    name="unified-pose-action",
+    version="0.1.0",
+    description=(
+        "TensorFlow/Keras reimplementation of Pham et al., 'A Unified Deep Framework for "
+        "Joint 3D Pose Estimation and Action Recognition from a Single RGB Camera', with a "
+        "faithful ENAS macro search."
+    ),
+    python_requires=">=3.11,<3.12",
+    packages=find_packages(include=["datasets*", "lifting*", "spmf*", "enas*", "pose2d*",
+                                    "pipeline*", "bench*"]),
+    install_requires=[
+        "tensorflow==2.21.0",
+        "keras==3.15.1",
+        "numpy>=1.26,<2.5",
+        "scipy==1.17.1",
+        # Headless build: no Qt/X11 libraries needed on servers and CI; we never open windows.
+        "opencv-python-headless==4.14.0.94",
+        "absl-py==2.5.1",
+        # h5py: the Human3.6M camera file and the original Martinez release are HDF5.
+        # tensorflow 2.21 requires h5py<3.15.
+        "h5py==3.14.0",
+        # matplotlib: PNG figures of skeletons and training results.
+        "matplotlib==3.11.2",
+    ],
+    extras_require={"test": ["pytest==9.0.3"]},
+)

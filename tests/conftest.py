@@ -1,0 +1,29 @@
+"""Shared fixtures: where the real data lives, and a clean skip when it does not."""
+from __future__ import annotations
+
+import os
+import pathlib
+
+import pytest
+
+REPO = pathlib.Path(__file__).resolve().parents[1]
+# CI and developers keep the licensed data beside the repository; a user may point elsewhere.
+SHARED_DATA = pathlib.Path(os.environ.get("SHARED_DATA_DIR", REPO.parent / "shared" / "data"))
+
+
+def shared_path(*parts: str) -> pathlib.Path:
+    """A path under the shared data folder, or a skip naming what is missing."""
+    path = SHARED_DATA.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"real data not available: {path} is absent (set SHARED_DATA_DIR)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def h36m_dir() -> pathlib.Path:
+    return shared_path("h36m")
+
+
+@pytest.fixture(scope="session")
+def msr_dir() -> pathlib.Path:
+    return shared_path("msr_action3d")

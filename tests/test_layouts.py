@@ -1,0 +1,59 @@
+import numpy as np
+import pytest
+
+from datasets import layouts
+
+
+@pytest.mark.parametrize("layout", list(layouts.LAYOUTS.values()), ids=lambda l: l.name)
+def test_every_mapping_is_an_affine_combination(layout):
+    matrix = layouts.mapping_matrix(layout)
+    assert matrix.shape == (16, layout.num_joints)
+    np.testing.assert_allclose(matrix.sum(axis=1), 1.0, atol=1e-6)
+
+
+def test_sh16_mapping_is_the_martinez_permutation():
+    # Martinez et al.'s SH_TO_GT_PERM: SH-16 index of each H36M-16 joint.
+    expected = [6, 2, 1, 0, 3, 4, 5, 7, 8, 9, 13, 14, 15, 12, 11, 10]
+    assert layouts.mapping_matrix(layouts.SH_16).argmax(axis=1).tolist() == expected
+    points = np.arange(32, dtype=np.float32).reshape(16, 2)
+    np.testing.assert_array_equal(layouts.to_h36m16(points, layouts.SH_16), points[expected])
+
+
+def test_h36m17_to_16_drops_neck_nose_only():
+    points = np.random.default_rng(0).normal(size=(5, 17, 3)).astype(np.float32)
+    out = layouts.h36m17_to_16(points)
+    np.testing.assert_array_equal(out, np.delete(points, 9, axis=1))
+    assert "Neck/Nose" not in layouts.H36M_16.joints
+
+
+def test_missing_joints_are_synthesised_from_neighbours():
+    rng = np.random.default_rng(1)
+    coco = rng.normal(size=(3, 18, 2))
+    out = layouts.to_h36m16(coco, layouts.COCO_18)
+    c, h = layouts.COCO_18.index, layouts.H36M_16.index
+    np.testing.assert_allclose(out[:, h("Hip")], (coco[:, c("RHip")] + coco[:, c("LHip")]) / 2)
+    np.testing.assert_allclose(out[:, h("Thorax")], coco[:, c("Neck")])
+    np.testing.assert_allclose(out[:, h("Spine")],
+                               (out[:, h("Hip")] + out[:, h("Thorax")]) / 2, atol=1e-12)
+    np.testing.assert_allclose(out[:, h("RFoot")], coco[:, c("RAnkle")])
+
+
+def test_kinect_and_sbu_map_by_meaning():
+    kinect = np.arange(20, dtype=np.float64)[:, None]
+    out = layouts.to_h36m16(kinect, layouts.KINECT_20)[:, 0]
+    k = layouts.KINECT_20.index
+    assert out[layouts.H36M_16.index("Hip")] == k("HipCentre")
+    assert out[layouts.H36M_16.index("RWrist")] == k("RWrist")
+    sbu = np.arange(15, dtype=np.float64)[:, None]
+    out = layouts.to_h36m16(sbu, layouts.SBU_15)[:, 0]
+    assert out[layouts.H36M_16.index("LWrist")] == layouts.SBU_15.index("LHand")
+
+
+def test_wrong_joint_count_is_rejected():
+    with pytest.raises(ValueError, match="expected 18 joints"):
+        layouts.to_h36m16(np.zeros((4, 17, 2)), layouts.COCO_18)
+
+
+def test_bones_follow_the_parent_table():
+    assert len(layouts.bones()) == 16
+    assert (0, 1) in layouts.bones() and (15, 16) in layouts.bones()
