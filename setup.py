@@ -15,6 +15,8 @@ setup(
     install_requires=[
         "tensorflow==2.21.0",
         "keras==3.15.1",
+        # TensorBoard summaries: tensorflow 2.21 no longer installs it.
+        "tensorboard==2.21.0",
         "numpy>=1.26,<2.5",
         "scipy==1.17.1",
         # Headless build: no Qt/X11 libraries needed on servers and CI; we never open windows.

@@ -13,8 +13,9 @@ def atomic_path(path: str | os.PathLike) -> Iterator[str]:
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
-    suffix = os.path.splitext(path)[1]  # writers such as matplotlib pick the format by suffix
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=suffix)
+    # Keep the whole name as suffix: writers pick formats by it (".png", ".weights.h5").
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-",
+                                         suffix="-" + os.path.basename(path))
     os.close(handle)
     try:
         yield temporary

@@ -1,0 +1,109 @@
+"""Lifter throughput on this machine, printed as one JSON line.
+
+    python -m bench.lifting_bench
+
+Training: examples/s of the compiled Keras train step (Adam, max-norm, dropout, BN) at batch
+64 and 1024, one and two streams. Inference: poses/s of the exported SavedModel at batch 1024
+and latency at batch 1. Efficiency: achieved GFLOP/s of the training and inference matmuls
+against a 4096^2 float32 matmul measured in the same process.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+
+import keras
+import numpy as np
+import tensorflow as tf
+from absl import app, flags
+
+from lifting.config import LifterConfig
+from lifting.data import INPUT_DIM, OUTPUT_DIM, Normalization
+from lifting.export import export_lifter
+
+FLAGS = flags.FLAGS
+flags.DEFINE_float("seconds", 8.0, "Measuring time per configuration.")
+flags.DEFINE_bool("jit_compile", True, "XLA for the train step.")
+
+
+def _timed_rate(step, items_per_call: int, seconds: float) -> float:
+    """Items per second of STEP after two warm-up calls, over about SECONDS."""
+    step()
+    step()
+    calls, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        step()
+        calls += 1
+    return calls * items_per_call / (time.perf_counter() - start)
+
+
+def matmul_gflops(seconds: float, size: int = 4096) -> float:
+    a = tf.random.normal((size, size))
+    b = tf.random.normal((size, size))
+    matmul = tf.function(lambda: tf.linalg.matmul(a, b)[0, 0])
+    return _timed_rate(lambda: matmul().numpy(), 1, seconds) * 2 * size ** 3 / 1e9
+
+
+def dense_flops_per_example(model: keras.Model) -> int:
+    """Multiply-adds x 2 of every Dense kernel: the forward FLOPs of one example."""
+    return 2 * sum(int(np.prod(layer.kernel.shape)) for layer in model.layers
+                   if isinstance(layer, keras.layers.Dense))
+
+
+def training_rate(streams: tuple[str, ...], batch: int, seconds: float, jit: bool) -> float:
+    model = LifterConfig(streams=streams).build()
+    model.compile(keras.optimizers.Adam(1e-3), loss="mse", jit_compile=jit)
+    rng = np.random.default_rng(0)
+    inputs = {name: rng.normal(size=(batch * 20, INPUT_DIM)).astype(np.float32)
+              for name in model.input}
+    targets = rng.normal(size=(batch * 20, OUTPUT_DIM)).astype(np.float32)
+    dataset = tf.data.Dataset.from_tensor_slices((inputs, targets)).batch(batch).repeat()
+    dataset = dataset.prefetch(tf.data.AUTOTUNE)
+    model.fit(dataset, steps_per_epoch=5, epochs=1, verbose=0)  # compile
+    steps = max(1, int(seconds * 2000 / batch))
+    start = time.perf_counter()
+    model.fit(dataset, steps_per_epoch=steps, epochs=1, verbose=0)
+    return steps * batch / (time.perf_counter() - start)
+
+
+def inference_rates(seconds: float) -> dict:
+    model = LifterConfig(streams=("gt",)).build()
+    norm = Normalization(np.zeros(INPUT_DIM, np.float32), np.ones(INPUT_DIM, np.float32),
+                         np.zeros(OUTPUT_DIM, np.float32), np.ones(OUTPUT_DIM, np.float32))
+    with tempfile.TemporaryDirectory() as folder:
+        export_lifter(model, norm, ("gt",), os.path.join(folder, "export"))
+        serving = tf.saved_model.load(os.path.join(folder, "export")).signatures[
+            "serving_default"]
+        big = tf.random.uniform((1024, 16, 2), 0, 1000)
+        one = tf.random.uniform((1, 16, 2), 0, 1000)
+        rate_1024 = _timed_rate(lambda: serving(keypoints_2d=big)["pose_3d"].numpy(), 1024,
+                                seconds)
+        rate_1 = _timed_rate(lambda: serving(keypoints_2d=one)["pose_3d"].numpy(), 1, seconds)
+    return {"infer_poses_per_s_batch1024": rate_1024, "infer_ms_batch1": 1000.0 / rate_1,
+            "forward_flops": dense_flops_per_example(model)}
+
+
+def main(argv: list[str]) -> None:
+    del argv
+    seconds = FLAGS.seconds
+    peak = matmul_gflops(seconds)
+    result = {"matmul_4096_gflops": peak}
+    for streams in (("gt",), ("gt", "detected")):
+        for batch in (64, 1024):
+            key = f"train_{len(streams)}stream_batch{batch}_examples_per_s"
+            result[key] = training_rate(streams, batch, seconds, FLAGS.jit_compile)
+    result.update(inference_rates(seconds))
+    forward = result.pop("forward_flops")
+    result["train_gflops_ratio_batch1024"] = (
+        result["train_1stream_batch1024_examples_per_s"] * 3 * forward / 1e9 / peak)
+    result["infer_gflops_ratio_batch1024"] = (
+        result["infer_poses_per_s_batch1024"] * forward / 1e9 / peak)
+    result["jit_compile"] = FLAGS.jit_compile
+    result["threads"] = os.cpu_count()
+    print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in result.items()}))
+
+
+if __name__ == "__main__":
+    app.run(main)

@@ -1,0 +1,1 @@
+"""Training plumbing shared by the lifter and ENAS binaries (strategies, logging callbacks)."""

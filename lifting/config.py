@@ -1,0 +1,63 @@
+"""What a trained lifter is: its architecture config, weights and normalisation, in MODEL_DIR.
+
+A model directory is self-describing, so evaluation, export and the pipeline rebuild the exact
+network from code + `config.json` instead of unpickling anything:
+  config.json  architecture (streams, activation, width, blocks, dropout) and data settings
+  norm.json    z-score statistics of the training set
+  model.weights.h5  final weights
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+
+import keras
+
+from datasets.atomic import atomic_path, write_text
+from lifting.data import Normalization
+from lifting.model import build_lifter
+
+CONFIG_FILE = "config.json"
+NORM_FILE = "norm.json"
+WEIGHTS_FILE = "model.weights.h5"
+
+
+@dataclasses.dataclass(frozen=True)
+class LifterConfig:
+    streams: tuple[str, ...] = ("gt", "detected")
+    activation: str = "selu"
+    width: int = 1024
+    num_blocks: int = 2
+    dropout: float = 0.5
+
+    def build(self) -> keras.Model:
+        return build_lifter(self.streams, self.activation, self.width, self.num_blocks,
+                            self.dropout)
+
+    def save(self, model_dir: str) -> None:
+        write_text(os.path.join(model_dir, CONFIG_FILE),
+                   json.dumps(dataclasses.asdict(self), indent=2))
+
+    @classmethod
+    def load(cls, model_dir: str) -> "LifterConfig":
+        path = os.path.join(model_dir, CONFIG_FILE)
+        if not os.path.isfile(path):
+            raise FileNotFoundError(f"{path}: no lifter config (is {model_dir} a model_dir "
+                                    "written by lifting.train?)")
+        with open(path, "r", encoding="utf-8") as handle:
+            fields = json.load(handle)
+        return cls(**{**fields, "streams": tuple(fields["streams"])})
+
+
+def save_trained(model: keras.Model, model_dir: str) -> None:
+    with atomic_path(os.path.join(model_dir, WEIGHTS_FILE)) as temporary:
+        model.save_weights(temporary)
+
+
+def load_trained(model_dir: str) -> tuple[keras.Model, Normalization, LifterConfig]:
+    """Rebuilds the network of MODEL_DIR and loads its final weights and statistics."""
+    config = LifterConfig.load(model_dir)
+    model = config.build()
+    model.load_weights(os.path.join(model_dir, WEIGHTS_FILE))
+    return model, Normalization.load(os.path.join(model_dir, NORM_FILE)), config

@@ -1,0 +1,158 @@
+"""Training examples for the lifter: (GT 2D, detected 2D) -> root-relative camera-frame 3D.
+
+Everything per-example is computed once in vectorised numpy (projection, camera transform,
+normalisation); the tf.data pipeline then only shuffles indices and gathers whole batches, so
+no Python runs per example and the input pipeline keeps up with the model on any device.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from typing import Iterable
+
+import numpy as np
+import tensorflow as tf
+
+from datasets import h36m, synthetic
+from datasets.atomic import write_text
+from datasets.corpus import PoseCorpus
+from datasets.geometry import project_camera_points, root_relative, world_to_camera
+from datasets.layouts import h36m17_to_16
+
+NUM_INPUT_JOINTS = 16   # H36M-16
+NUM_OUTPUT_JOINTS = 16  # H36M-17 without the root
+INPUT_DIM = NUM_INPUT_JOINTS * 2
+OUTPUT_DIM = NUM_OUTPUT_JOINTS * 3
+STREAM_INPUTS = {"gt": "gt_2d", "detected": "detected_2d"}
+
+
+@dataclasses.dataclass(frozen=True)
+class LiftingExamples:
+    """Aligned examples, one row per (take, camera, frame).
+
+    Attributes:
+      gt_2d, detected_2d: (N, 16, 2) pixels, H36M-16.
+      pose_3d: (N, 16, 3) millimetres, camera frame, relative to the Hip (root excluded).
+      action: (N,) action name index into `actions`.
+      actions: the action names.
+    """
+
+    gt_2d: np.ndarray
+    detected_2d: np.ndarray
+    pose_3d: np.ndarray
+    action: np.ndarray
+    actions: tuple[str, ...]
+
+    def __len__(self) -> int:
+        return int(self.pose_3d.shape[0])
+
+
+def build_examples(corpus: PoseCorpus, subjects: Iterable[str], frame_stride: int = 1
+                   ) -> LiftingExamples:
+    """Projects every take of SUBJECTS through each camera that has detections."""
+    subjects = set(subjects)
+    actions = corpus.actions
+    parts: dict[str, list[np.ndarray]] = {"gt": [], "det": [], "pose": [], "action": []}
+    for (take, camera_name), detections in sorted(corpus.detections_2d.items(),
+                                                   key=lambda item: item[0]):
+        if take.subject not in subjects:
+            continue
+        camera = corpus.camera(take.subject, camera_name)
+        world = corpus.poses_3d[take][::frame_stride].astype(np.float64)
+        in_camera = world_to_camera(world, camera)
+        parts["gt"].append(h36m17_to_16(project_camera_points(in_camera, camera)))
+        parts["det"].append(detections[::frame_stride])
+        parts["pose"].append(root_relative(in_camera)[:, 1:])
+        parts["action"].append(np.full(len(world), actions.index(take.action), np.int32))
+    if not parts["pose"]:
+        raise ValueError(f"no (take, camera) with detections for subjects {sorted(subjects)}")
+    return LiftingExamples(
+        gt_2d=np.concatenate(parts["gt"]).astype(np.float32),
+        detected_2d=np.concatenate(parts["det"]).astype(np.float32),
+        pose_3d=np.concatenate(parts["pose"]).astype(np.float32),
+        action=np.concatenate(parts["action"]), actions=actions)
+
+
+@dataclasses.dataclass(frozen=True)
+class Normalization:
+    """Per-coordinate z-score statistics of the training set, stored with every model.
+
+    One set of 2D statistics serves both streams (GT and detected keypoints are pixels of the
+    same images), computed over both so neither stream is off-centre.
+    """
+
+    mean_2d: np.ndarray
+    std_2d: np.ndarray
+    mean_3d: np.ndarray
+    std_3d: np.ndarray
+
+    @classmethod
+    def fit(cls, examples: LiftingExamples) -> "Normalization":
+        inputs = np.concatenate([examples.gt_2d, examples.detected_2d]).reshape(-1, INPUT_DIM)
+        targets = examples.pose_3d.reshape(-1, OUTPUT_DIM)
+        return cls(inputs.mean(0), np.maximum(inputs.std(0), 1e-6),
+                   targets.mean(0), np.maximum(targets.std(0), 1e-6))
+
+    def normalise_2d(self, keypoints: np.ndarray) -> np.ndarray:
+        return ((keypoints.reshape(-1, INPUT_DIM) - self.mean_2d) / self.std_2d).astype(np.float32)
+
+    def normalise_3d(self, pose: np.ndarray) -> np.ndarray:
+        return ((pose.reshape(-1, OUTPUT_DIM) - self.mean_3d) / self.std_3d).astype(np.float32)
+
+    def save(self, path: str | os.PathLike) -> None:
+        fields = {k: np.asarray(v, np.float64).tolist()
+                  for k, v in dataclasses.asdict(self).items()}
+        write_text(path, json.dumps(fields))
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> "Normalization":
+        with open(path, "r", encoding="utf-8") as handle:
+            fields = json.load(handle)
+        return cls(**{k: np.asarray(v, np.float32) for k, v in fields.items()})
+
+
+def model_inputs(examples: LiftingExamples, norm: Normalization, streams: Iterable[str],
+                 feed: dict[str, str] | None = None) -> dict[str, np.ndarray]:
+    """Normalised model inputs by input name.
+
+    `feed` says which keypoints each stream receives ("gt" or "detected"); by default each
+    stream gets its own kind (training). At test time both streams get detections.
+    """
+    feed = feed or {stream: stream for stream in streams}
+    source = {"gt": examples.gt_2d, "detected": examples.detected_2d}
+    return {STREAM_INPUTS[s]: norm.normalise_2d(source[feed[s]]) for s in streams}
+
+
+def make_dataset(examples: LiftingExamples, norm: Normalization, streams: Iterable[str],
+                 batch_size: int, shuffle: bool, seed: int = 0) -> tf.data.Dataset:
+    """Batches of ({input name: (B, 32)}, (B, 48)), shuffled per epoch when asked.
+
+    The arrays live in the graph once; each step gathers one batch by index, which is far
+    cheaper than slicing, shuffling and batching millions of single examples.
+    """
+    streams = tuple(streams)
+    inputs = {name: tf.constant(value)
+              for name, value in model_inputs(examples, norm, streams).items()}
+    targets = tf.constant(norm.normalise_3d(examples.pose_3d))
+    indices = tf.data.Dataset.range(len(examples))
+    if shuffle:
+        indices = indices.shuffle(len(examples), seed=seed, reshuffle_each_iteration=True)
+    batches = indices.batch(batch_size, drop_remainder=shuffle)
+
+    def gather(index):
+        return {name: tf.gather(value, index) for name, value in inputs.items()}, \
+            tf.gather(targets, index)
+
+    return batches.map(gather, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+
+
+def load_corpus(dataset: str, data_dir: str | None, seed: int = 0) -> PoseCorpus:
+    """The Human3.6M release in DATA_DIR, or the embedded synthetic set."""
+    if dataset == "h36m":
+        if not data_dir:
+            raise ValueError("--data_dir is required for --dataset=h36m")
+        return h36m.load(data_dir)
+    if dataset == "synthetic":
+        return synthetic.generate(seed).corpus
+    raise ValueError(f"unknown dataset {dataset!r}")

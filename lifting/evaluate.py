@@ -1,0 +1,103 @@
+"""Evaluates a trained lifter on S9/S11: Protocol #1 and #2 per action, into eval.json.
+
+    python -m lifting.evaluate --model_dir=runs/lifter --data_dir=../shared/data/h36m --input=sh
+
+--input says what each stream receives:
+  gt           every stream gets ground-truth 2D (the Martinez GT setting)
+  sh           every stream gets the detections (deployment: only detections exist)
+  gt+sh        stream A gets GT, stream B the detections (how the paper evaluates; two-stream)
+  sh_stream_b  only stream B runs, on the detections (the alternative to averaging)
+"""
+from __future__ import annotations
+
+import json
+import os
+
+import keras
+import numpy as np
+from absl import app, flags
+
+from datasets import h36m
+from datasets.atomic import write_text
+from datasets.corpus import PoseCorpus
+from lifting.config import WEIGHTS_FILE, LifterConfig, load_trained
+from lifting.data import (STREAM_INPUTS, LiftingExamples, Normalization, build_examples,
+                          load_corpus, model_inputs)
+from lifting.metrics import per_action_report, with_root
+
+INPUT_MODES = ("gt", "sh", "gt+sh", "sh_stream_b")
+EVAL_FILE = "eval.json"
+
+
+def _feed(mode: str, streams: tuple[str, ...]) -> dict[str, str]:
+    """Which keypoints ("gt" or "detected") each stream receives in input MODE."""
+    if mode not in INPUT_MODES:
+        raise ValueError(f"unknown input mode {mode!r}; choose from {INPUT_MODES}")
+    if mode == "gt":
+        return {s: "gt" for s in streams}
+    if mode == "sh":
+        return {s: "detected" for s in streams}
+    if set(streams) != {"gt", "detected"}:
+        raise ValueError(f"--input={mode} needs a two-stream model; this one has {streams}")
+    if mode == "gt+sh":
+        return {"gt": "gt", "detected": "detected"}
+    return {"detected": "detected"}
+
+
+def predict_mm(model: keras.Model, norm: Normalization, config: LifterConfig,
+               examples: LiftingExamples, mode: str) -> np.ndarray:
+    """(N, 17, 3) root-relative predictions in millimetres for input MODE."""
+    feed = _feed(mode, config.streams)
+    if mode == "sh_stream_b":
+        model = keras.Model(model.input[STREAM_INPUTS["detected"]],
+                            model.get_layer("detected_out").output)
+        inputs = model_inputs(examples, norm, ("detected",), feed)[STREAM_INPUTS["detected"]]
+    else:
+        inputs = model_inputs(examples, norm, config.streams, feed)
+    normalised = model.predict(inputs, batch_size=4096, verbose=0)
+    return with_root((normalised * norm.std_3d + norm.mean_3d).reshape(-1, 16, 3))
+
+
+def evaluate_model(model: keras.Model, norm: Normalization, config: LifterConfig,
+                   corpus: PoseCorpus, mode: str, frame_stride: int = 1) -> dict:
+    """The eval.json report of MODEL on the test subjects of CORPUS."""
+    examples = build_examples(corpus, h36m.TEST_SUBJECTS, frame_stride)
+    predicted = predict_mm(model, norm, config, examples, mode)
+    report = per_action_report(predicted, with_root(examples.pose_3d), examples.action,
+                               examples.actions)
+    return {**report, "input": mode, "streams": list(config.streams),
+            "frame_stride": frame_stride, "examples": len(examples)}
+
+
+def record(model_dir: str, report: dict) -> None:
+    """Adds REPORT to MODEL_DIR/eval.json under its input mode (other modes are kept)."""
+    path = os.path.join(model_dir, EVAL_FILE)
+    reports = {}
+    if os.path.exists(path):
+        with open(path, "r", encoding="utf-8") as handle:
+            reports = json.load(handle)
+    reports[report["input"]] = {**report, "checkpoint": os.path.join(model_dir, WEIGHTS_FILE)}
+    write_text(path, json.dumps(reports, indent=2))
+
+
+FLAGS = flags.FLAGS
+
+
+def main(argv: list[str]) -> None:
+    del argv
+    model, norm, config = load_trained(FLAGS.model_dir)
+    corpus = load_corpus(FLAGS.dataset, FLAGS.data_dir, FLAGS.seed)
+    report = evaluate_model(model, norm, config, corpus, FLAGS.input, FLAGS.frame_stride)
+    record(FLAGS.model_dir, report)
+    print(json.dumps({"input": FLAGS.input, **report["average"]}))
+
+
+if __name__ == "__main__":
+    flags.DEFINE_string("model_dir", None, "A model directory written by lifting.train.")
+    flags.DEFINE_enum("dataset", "h36m", ["h36m", "synthetic"], "Evaluation data.")
+    flags.DEFINE_string("data_dir", None, "Human3.6M folder.")
+    flags.DEFINE_enum("input", "sh", list(INPUT_MODES), "What each stream receives.")
+    flags.DEFINE_integer("frame_stride", 1, "Evaluate every n-th frame (1 = all).")
+    flags.DEFINE_integer("seed", 0, "Seed of the synthetic data.")
+    flags.mark_flag_as_required("model_dir")
+    app.run(main)

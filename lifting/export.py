@@ -1,0 +1,92 @@
+"""SavedModel export: raw pixel keypoints in, root-relative millimetres out.
+
+Normalisation lives inside the graph, so a serving client never needs the statistics:
+  serving_default(keypoints_2d: (B, 16, 2) px, H36M-16) -> {"pose_3d": (B, 17, 3) mm}
+      every stream receives the same keypoints (detections at test time);
+  two_stream(gt_2d, detected_2d) -> {"pose_3d"}   (two-stream models only)
+      each stream receives its own input, as during training.
+The directory is written beside the target and renamed into place, so an existing export is
+replaced whole or not at all.
+
+    python -m lifting.export --model_dir=runs/lifter
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+
+import keras
+import tensorflow as tf
+from absl import app, flags
+
+from lifting.config import load_trained
+from lifting.data import INPUT_DIM, STREAM_INPUTS, Normalization
+
+EXPORT_DIR = "export"
+_KEYPOINTS = tf.TensorSpec((None, 16, 2), tf.float32)
+
+
+def _pose_from_streams(model: keras.Model, norm: Normalization, streams: tuple[str, ...]):
+    """A function {stream: (B, 16, 2) px} -> (B, 17, 3) mm with normalisation baked in."""
+    mean_2d, std_2d = tf.constant(norm.mean_2d), tf.constant(norm.std_2d)
+    mean_3d, std_3d = tf.constant(norm.mean_3d), tf.constant(norm.std_3d)
+
+    def lift(pixels_by_stream: dict[str, tf.Tensor]) -> tf.Tensor:
+        inputs = {STREAM_INPUTS[s]: (tf.reshape(pixels_by_stream[s], (-1, INPUT_DIM)) - mean_2d)
+                  / std_2d for s in streams}
+        pose = tf.reshape(model(inputs, training=False) * std_3d + mean_3d, (-1, 16, 3))
+        return tf.concat([tf.zeros_like(pose[:, :1]), pose], axis=1)
+
+    return lift
+
+
+def export_lifter(model: keras.Model, norm: Normalization, streams: tuple[str, ...],
+                  path: str) -> None:
+    """Writes the SavedModel to PATH (replacing any previous export atomically)."""
+    lift = _pose_from_streams(model, norm, streams)
+    archive = keras.export.ExportArchive()
+    archive.track(model)
+    archive.add_endpoint(
+        "serving_default", lambda keypoints_2d: {"pose_3d": lift({s: keypoints_2d
+                                                                  for s in streams})},
+        input_signature=[_KEYPOINTS])
+    if set(streams) == {"gt", "detected"}:
+        archive.add_endpoint(
+            "two_stream", lambda gt_2d, detected_2d: {
+                "pose_3d": lift({"gt": gt_2d, "detected": detected_2d})},
+            input_signature=[_KEYPOINTS, _KEYPOINTS])
+    parent = os.path.dirname(os.path.abspath(path))
+    os.makedirs(parent, exist_ok=True)
+    staging = tempfile.mkdtemp(dir=parent, prefix=".export-")
+    try:
+        archive.write_out(os.path.join(staging, "model"), verbose=False)
+        previous = path + ".previous"
+        if os.path.exists(path):
+            os.replace(path, previous)
+        os.replace(os.path.join(staging, "model"), path)
+        shutil.rmtree(previous, ignore_errors=True)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def export_model_dir(model_dir: str) -> str:
+    """Exports the trained lifter of MODEL_DIR to MODEL_DIR/export; returns that path."""
+    model, norm, config = load_trained(model_dir)
+    path = os.path.join(model_dir, EXPORT_DIR)
+    export_lifter(model, norm, config.streams, path)
+    return path
+
+
+FLAGS = flags.FLAGS
+
+
+def main(argv: list[str]) -> None:
+    del argv
+    print(export_model_dir(FLAGS.model_dir))
+
+
+if __name__ == "__main__":
+    flags.DEFINE_string("model_dir", None, "A model directory written by lifting.train.")
+    flags.mark_flag_as_required("model_dir")
+    app.run(main)

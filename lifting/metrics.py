@@ -1,0 +1,55 @@
+"""Human3.6M protocols: MPJPE (#1) and Procrustes-aligned PA-MPJPE (#2), per action.
+
+Errors are averaged over the 17 joints of H36M-17 (the root's error is 0 by construction),
+then over frames within an action, then over actions (the convention of Martinez et al.).
+"""
+from __future__ import annotations
+
+import numpy as np
+import tensorflow as tf
+
+from datasets.geometry import procrustes_align
+
+
+def with_root(pose_16: np.ndarray) -> np.ndarray:
+    """(N, 16, 3) root-relative non-root joints -> (N, 17, 3) with the root at the origin."""
+    return np.concatenate([np.zeros_like(pose_16[:, :1]), pose_16], axis=1)
+
+
+def mpjpe(predicted: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """(N,) mean per-joint position error of (N, 17, 3) poses, millimetres."""
+    return np.linalg.norm(predicted - target, axis=-1).mean(axis=-1)
+
+
+def pa_mpjpe(predicted: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """(N,) MPJPE after the best similarity alignment of each prediction to its target."""
+    return mpjpe(procrustes_align(predicted, target), target)
+
+
+def per_action_report(predicted: np.ndarray, target: np.ndarray, action: np.ndarray,
+                      actions: tuple[str, ...]) -> dict:
+    """{"per_action": {name: {p1, p2, frames}}, "average": {p1, p2}} in millimetres."""
+    p1, p2 = mpjpe(predicted, target), pa_mpjpe(predicted, target)
+    per_action = {}
+    for index, name in enumerate(actions):
+        mask = action == index
+        if mask.any():
+            per_action[name] = {"p1": float(p1[mask].mean()), "p2": float(p2[mask].mean()),
+                                "frames": int(mask.sum())}
+    return {"per_action": per_action,
+            "average": {"p1": float(np.mean([v["p1"] for v in per_action.values()])),
+                        "p2": float(np.mean([v["p2"] for v in per_action.values()]))}}
+
+
+def mpjpe_metric(std_3d: np.ndarray):
+    """A Keras metric: MPJPE in mm over 17 joints from normalised (B, 48) outputs.
+
+    Only the scale is needed: the error is a difference, so the mean cancels.
+    """
+    std = tf.constant(std_3d, tf.float32)
+
+    def mpjpe_mm(y_true, y_pred):
+        difference = tf.reshape((y_pred - y_true) * std, (-1, 16, 3))
+        return tf.reduce_sum(tf.norm(difference, axis=-1), axis=-1) / 17.0
+
+    return mpjpe_mm

@@ -1,0 +1,163 @@
+"""Trains the lifter; resumable, with TensorBoard, a final SavedModel export and eval.json.
+
+    python -m lifting.train --dataset=h36m --data_dir=../shared/data/h36m \
+        --model_dir=runs/lifter_gt --streams=gt --epochs=10
+
+Kill it and run the same command again: it resumes from the last finished epoch with the same
+weights, optimiser state (so the same step and learning rate) and normalisation statistics.
+Training subjects S1 S5 S6 S7 S8; validation (the MPJPE in the logs) on S9 S11.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+
+import keras
+from absl import app, flags, logging
+
+from common.callbacks import LearningRateLogger, ProgressLogger
+from common.distribute import STRATEGIES, make_strategy
+from datasets import h36m
+from lifting import evaluate
+from lifting.config import NORM_FILE, LifterConfig, save_trained
+from lifting.data import Normalization, build_examples, load_corpus, make_dataset
+from lifting.export import EXPORT_DIR, export_lifter
+from lifting.metrics import mpjpe_metric
+from lifting.model import STREAM_CHOICES
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainSettings:
+    model_dir: str
+    dataset: str = "synthetic"
+    data_dir: str | None = None
+    architecture: LifterConfig = LifterConfig()
+    batch_size: int = 64
+    epochs: int = 200
+    learning_rate: float = 1e-3
+    lr_decay_steps: int = 100_000
+    lr_decay_rate: float = 0.96
+    frame_stride: int = 1
+    eval_frame_stride: int = 10
+    strategy: str = "default"
+    jit_compile: bool = True
+    seed: int = 0
+
+
+def _consistent_config(settings: TrainSettings) -> LifterConfig:
+    """Saves the architecture on the first run; on a resume insists it has not changed."""
+    path = os.path.join(settings.model_dir, "config.json")
+    if os.path.exists(path):
+        saved = LifterConfig.load(settings.model_dir)
+        if saved != settings.architecture:
+            raise ValueError(f"{path} describes {saved}, but the flags ask for "
+                             f"{settings.architecture}: use a new --model_dir")
+    else:
+        settings.architecture.save(settings.model_dir)
+    return settings.architecture
+
+
+def _normalization(settings: TrainSettings, train_examples) -> Normalization:
+    """Training-set statistics, computed once and reused by every resumed run."""
+    path = os.path.join(settings.model_dir, NORM_FILE)
+    if os.path.exists(path):
+        return Normalization.load(path)
+    norm = Normalization.fit(train_examples)
+    norm.save(path)
+    return norm
+
+
+def _compiled_model(settings: TrainSettings, norm: Normalization) -> keras.Model:
+    model = settings.architecture.build()
+    schedule = keras.optimizers.schedules.ExponentialDecay(
+        settings.learning_rate, settings.lr_decay_steps, settings.lr_decay_rate, staircase=True)
+    model.compile(optimizer=keras.optimizers.Adam(schedule), loss="mse",
+                  metrics=[mpjpe_metric(norm.std_3d)], jit_compile=settings.jit_compile)
+    return model
+
+
+def train(settings: TrainSettings) -> dict:
+    """Runs (or resumes) training, then saves weights, the export and eval.json."""
+    os.makedirs(settings.model_dir, exist_ok=True)
+    keras.utils.set_random_seed(settings.seed)
+    config = _consistent_config(settings)
+    corpus = load_corpus(settings.dataset, settings.data_dir, settings.seed)
+    train_examples = build_examples(corpus, h36m.TRAIN_SUBJECTS, settings.frame_stride)
+    valid_examples = build_examples(corpus, h36m.TEST_SUBJECTS, settings.eval_frame_stride)
+    norm = _normalization(settings, train_examples)
+    logging.info("%d training and %d validation examples", len(train_examples),
+                 len(valid_examples))
+    strategy = make_strategy(settings.strategy)
+    with strategy.scope():
+        model = _compiled_model(settings, norm)
+    global_batch = settings.batch_size * strategy.num_replicas_in_sync
+    callbacks = [
+        keras.callbacks.BackupAndRestore(os.path.join(settings.model_dir, "backup"),
+                                         delete_checkpoint=False),
+        LearningRateLogger(),
+        keras.callbacks.TensorBoard(os.path.join(settings.model_dir, "logs")),
+        ProgressLogger(settings.epochs, len(train_examples)),
+    ]
+    model.fit(make_dataset(train_examples, norm, config.streams, global_batch, shuffle=True,
+                           seed=settings.seed),
+              validation_data=make_dataset(valid_examples, norm, config.streams, 4096,
+                                           shuffle=False),
+              epochs=settings.epochs, callbacks=callbacks, verbose=0)
+    save_trained(model, settings.model_dir)
+    export_lifter(model, norm, config.streams, os.path.join(settings.model_dir, EXPORT_DIR))
+    feed = "gt+sh" if len(config.streams) == 2 else ("gt" if config.streams == ("gt",) else "sh")
+    report = evaluate.evaluate_model(model, norm, config, corpus, feed,
+                                     settings.eval_frame_stride)
+    evaluate.record(settings.model_dir, report)
+    return report
+
+
+FLAGS = flags.FLAGS
+
+
+def define_flags() -> None:
+    flags.DEFINE_string("model_dir", None, "Where checkpoints, logs and the export go.")
+    flags.DEFINE_enum("dataset", "synthetic", ["h36m", "synthetic"], "Training data.")
+    flags.DEFINE_string("data_dir", None, "Human3.6M folder (npz release or Martinez tree).")
+    flags.DEFINE_list("streams", list(STREAM_CHOICES), "Streams: gt,detected (the paper), "
+                      "gt (Martinez with GT 2D) or detected.")
+    flags.DEFINE_enum("activation", "selu", ["selu", "relu"], "selu (paper) or relu (Martinez).")
+    flags.DEFINE_integer("width", 1024, "Units per linear layer.")
+    flags.DEFINE_integer("num_blocks", 2, "Residual blocks per stream.")
+    flags.DEFINE_float("dropout", 0.5, "Dropout rate.")
+    flags.DEFINE_integer("batch_size", 64, "Per-replica batch size.")
+    flags.DEFINE_integer("epochs", 200, "Training epochs.")
+    flags.DEFINE_float("learning_rate", 1e-3, "Initial Adam learning rate.")
+    flags.DEFINE_integer("lr_decay_steps", 100_000, "Steps per decay of the learning rate.")
+    flags.DEFINE_float("lr_decay_rate", 0.96, "Decay factor of the learning rate.")
+    flags.DEFINE_integer("frame_stride", 1, "Use every n-th training frame.")
+    flags.DEFINE_integer("eval_frame_stride", 10, "Use every n-th frame for validation.")
+    flags.DEFINE_enum("strategy", "default", list(STRATEGIES), "tf.distribute strategy.")
+    flags.DEFINE_bool("jit_compile", True, "Compile the train step with XLA.")
+    flags.DEFINE_integer("seed", 0, "Random seed (data order, initialisation, synthetic data).")
+    flags.mark_flag_as_required("model_dir")
+
+
+def settings_from_flags() -> TrainSettings:
+    architecture = LifterConfig(streams=tuple(FLAGS.streams), activation=FLAGS.activation,
+                                width=FLAGS.width, num_blocks=FLAGS.num_blocks,
+                                dropout=FLAGS.dropout)
+    return TrainSettings(
+        model_dir=FLAGS.model_dir, dataset=FLAGS.dataset, data_dir=FLAGS.data_dir,
+        architecture=architecture, batch_size=FLAGS.batch_size, epochs=FLAGS.epochs,
+        learning_rate=FLAGS.learning_rate, lr_decay_steps=FLAGS.lr_decay_steps,
+        lr_decay_rate=FLAGS.lr_decay_rate, frame_stride=FLAGS.frame_stride,
+        eval_frame_stride=FLAGS.eval_frame_stride, strategy=FLAGS.strategy,
+        jit_compile=FLAGS.jit_compile, seed=FLAGS.seed)
+
+
+def main(argv: list[str]) -> None:
+    del argv
+    report = train(settings_from_flags())
+    print(json.dumps({"average": report["average"], "input": report["input"]}))
+
+
+if __name__ == "__main__":
+    define_flags()
+    app.run(main)

@@ -1,0 +1,108 @@
+"""A PNG grid to eyeball a trained lifter: 2D input | 3D ground truth | 3D prediction.
+
+    python -m lifting.visualize --model_dir=runs/lifter --data_dir=../shared/data/h36m \
+        --subject=S9 --take="Directions 1"
+
+One row per frame (evenly spaced over the take), seen by the first camera with detections.
+The 3D panels are in the camera frame (x right, y down, z forward), drawn with y up.
+"""
+from __future__ import annotations
+
+import os
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from absl import app, flags  # noqa: E402
+
+from datasets.atomic import atomic_path  # noqa: E402
+from datasets.corpus import PoseCorpus  # noqa: E402
+from datasets.layouts import H36M_16, H36M_17, bones  # noqa: E402
+from datasets.visualize import draw_pose_2d  # noqa: E402
+from lifting.config import load_trained  # noqa: E402
+from lifting.data import build_examples, load_corpus  # noqa: E402
+from lifting.evaluate import predict_mm  # noqa: E402
+from lifting.metrics import mpjpe, with_root  # noqa: E402
+
+_RIGHT = {j for j, name in enumerate(H36M_17.joints) if name.startswith("R")}
+# Where each H36M-16 joint sits in H36M-17 (Neck/Nose is missing from 2D inputs).
+_16_IN_17 = [H36M_17.joints.index(name) for name in H36M_16.joints]
+
+
+def _draw_3d(axes, pose: np.ndarray, title: str) -> None:
+    for parent, child in bones():
+        xs, ys, zs = pose[[parent, child]].T
+        axes.plot(xs, zs, -ys, color="tab:red" if child in _RIGHT else "tab:blue")
+    axes.set_title(title, fontsize=9)
+    for setter in (axes.set_xlim, axes.set_ylim, axes.set_zlim):
+        setter(-900, 900)
+    axes.set_xticklabels([])
+    axes.set_yticklabels([])
+    axes.set_zticklabels([])
+
+
+def _as_17(points_16: np.ndarray) -> np.ndarray:
+    """Places (16, 2) H36M-16 points into H36M-17 slots, Neck/Nose midway Thorax-Head."""
+    full = np.zeros((17, points_16.shape[-1]))
+    full[_16_IN_17] = points_16
+    full[9] = (full[8] + full[10]) / 2
+    return full
+
+
+def plot_take(model_dir: str, corpus: PoseCorpus, subject: str, take_name: str,
+              path: str, frames: int = 4, mode: str = "sh") -> None:
+    """Writes the grid for one take of CORPUS to PATH."""
+    model, norm, config = load_trained(model_dir)
+    take = next(t for t in corpus.poses_3d if t.subject == subject and t.name == take_name)
+    camera = min(name for (seen, name) in corpus.detections_2d if seen == take)
+    one_view = PoseCorpus({take: corpus.poses_3d[take]}, corpus.cameras,
+                          {(take, camera): corpus.detections_2d[(take, camera)]},
+                          corpus.detector)
+    examples = build_examples(one_view, [subject])
+    predicted = predict_mm(model, norm, config, examples, mode)
+    truth = with_root(examples.pose_3d)
+    rows = np.linspace(0, len(examples) - 1, frames).astype(int)
+    figure = plt.figure(figsize=(9, 3 * frames))
+    for row, index in enumerate(rows):
+        axes = figure.add_subplot(frames, 3, 3 * row + 1)
+        draw_pose_2d(axes, _as_17(examples.detected_2d[index]))
+        axes.set_title(f"frame {index}: detected 2D", fontsize=9)
+        axes.invert_yaxis()
+        axes.set_aspect("equal")
+        _draw_3d(figure.add_subplot(frames, 3, 3 * row + 2, projection="3d"), truth[index],
+                 "ground truth 3D")
+        error = float(mpjpe(predicted[index:index + 1], truth[index:index + 1])[0])
+        _draw_3d(figure.add_subplot(frames, 3, 3 * row + 3, projection="3d"), predicted[index],
+                 f"prediction ({error:.0f} mm)")
+    figure.suptitle(f"{subject} {take_name}, camera {camera}, input {mode}")
+    with atomic_path(path) as temporary:
+        figure.savefig(temporary, dpi=80, bbox_inches="tight")
+    plt.close(figure)
+
+
+FLAGS = flags.FLAGS
+
+
+def main(argv: list[str]) -> None:
+    del argv
+    corpus = load_corpus(FLAGS.dataset, FLAGS.data_dir)
+    path = FLAGS.output or os.path.join(
+        FLAGS.model_dir, f"{FLAGS.subject}_{FLAGS.take.replace(' ', '_')}.png")
+    plot_take(FLAGS.model_dir, corpus, FLAGS.subject, FLAGS.take, path, FLAGS.frames,
+              FLAGS.input)
+    print(path)
+
+
+if __name__ == "__main__":
+    flags.DEFINE_string("model_dir", None, "A model directory written by lifting.train.")
+    flags.DEFINE_enum("dataset", "h36m", ["h36m", "synthetic"], "Data of the take.")
+    flags.DEFINE_string("data_dir", None, "Human3.6M folder.")
+    flags.DEFINE_string("subject", "S9", "Subject of the take.")
+    flags.DEFINE_string("take", "Directions 1", "Take name, e.g. 'Directions 1'.")
+    flags.DEFINE_integer("frames", 4, "Rows of the grid.")
+    flags.DEFINE_enum("input", "sh", ["gt", "sh", "gt+sh"], "What the streams receive.")
+    flags.DEFINE_string("output", None, "PNG path (default MODEL_DIR/<subject>_<take>.png).")
+    flags.mark_flag_as_required("model_dir")
+    app.run(main)

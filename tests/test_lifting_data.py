@@ -1,0 +1,68 @@
+import numpy as np
+import pytest
+
+from datasets import geometry, h36m, layouts, synthetic
+from lifting import data
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    return synthetic.generate(seed=0, takes_per_action=1, num_frames=40).corpus
+
+
+def test_examples_are_camera_frame_root_relative_with_projected_gt(corpus):
+    examples = data.build_examples(corpus, ["S9"], frame_stride=1)
+    takes = [t for t in corpus.poses_3d if t.subject == "S9"]
+    assert len(examples) == len(takes) * 4 * 40
+    (take, camera_name) = min(k for k in corpus.detections_2d if k[0].subject == "S9")
+    camera = corpus.camera("S9", camera_name)
+    in_camera = geometry.world_to_camera(corpus.poses_3d[take], camera)
+    np.testing.assert_allclose(examples.pose_3d[:40], (in_camera - in_camera[:, :1])[:, 1:],
+                               atol=1e-2)
+    np.testing.assert_allclose(examples.gt_2d[:40],
+                               layouts.h36m17_to_16(geometry.project(corpus.poses_3d[take],
+                                                                     camera)), atol=1e-2)
+    np.testing.assert_array_equal(examples.detected_2d[:40],
+                                  corpus.detections_2d[(take, camera_name)])
+    assert examples.actions[examples.action[0]] == take.action
+
+
+def test_frame_stride_and_unknown_subjects(corpus):
+    assert len(data.build_examples(corpus, ["S9"], frame_stride=4)) == 8 * 4 * 10
+    with pytest.raises(ValueError, match="no \\(take, camera\\)"):
+        data.build_examples(corpus, ["S99"])
+
+
+def test_normalization_round_trip(corpus, tmp_path):
+    examples = data.build_examples(corpus, h36m.TRAIN_SUBJECTS)
+    norm = data.Normalization.fit(examples)
+    normalised = norm.normalise_3d(examples.pose_3d)
+    np.testing.assert_allclose(normalised.mean(0), 0, atol=1e-3)
+    np.testing.assert_allclose(normalised.std(0), 1, atol=1e-3)
+    norm.save(tmp_path / "norm.json")
+    loaded = data.Normalization.load(tmp_path / "norm.json")
+    np.testing.assert_allclose(loaded.std_2d, norm.std_2d, rtol=1e-6)
+
+
+def test_dataset_reshuffles_each_epoch_and_covers_every_example(corpus):
+    examples = data.build_examples(corpus, ["S9"])
+    norm = data.Normalization.fit(examples)
+    dataset = data.make_dataset(examples, norm, ("gt", "detected"), 64, shuffle=True, seed=1)
+    epochs = [np.concatenate([y.numpy() for _, y in dataset]) for _ in range(2)]
+    assert not np.array_equal(epochs[0], epochs[1])
+    expected = norm.normalise_3d(examples.pose_3d)
+    for targets in epochs:  # each example at most once per epoch, only the remainder dropped
+        assert len(np.unique(targets, axis=0)) == len(targets) == len(examples) // 64 * 64
+    ordered = data.make_dataset(examples, norm, ("gt",), 100, shuffle=False)
+    inputs, targets = next(iter(ordered))
+    assert set(inputs) == {"gt_2d"}
+    np.testing.assert_allclose(targets.numpy(), expected[:100])
+    np.testing.assert_allclose(inputs["gt_2d"].numpy(), norm.normalise_2d(examples.gt_2d[:100]))
+
+
+def test_real_h36m_test_split_size(h36m_dir):
+    corpus = h36m.load(h36m_dir, subjects=["S9", "S11"])
+    examples = data.build_examples(corpus, h36m.TEST_SUBJECTS, frame_stride=1)
+    expected = sum(corpus.poses_3d[take].shape[0] for take, _ in corpus.detections_2d)
+    assert len(examples) == expected
+    assert np.abs(examples.pose_3d).max() < 2000  # root-relative millimetres

@@ -1,0 +1,65 @@
+import keras
+import numpy as np
+import pytest
+
+from lifting import metrics
+from lifting.model import build_lifter
+
+
+def test_one_stream_has_the_martinez_size():
+    # Martinez et al. report about 4.29M parameters for this network.
+    assert build_lifter(["gt"]).count_params() == 4_301_872
+    assert build_lifter().count_params() == 2 * 4_301_872
+
+
+def test_two_streams_average_their_outputs():
+    model = build_lifter(width=32)
+    rng = np.random.default_rng(0)
+    inputs = {"gt_2d": rng.normal(size=(5, 32)), "detected_2d": rng.normal(size=(5, 32))}
+    both = model(inputs, training=False)
+    stream_a = keras.Model(model.input["gt_2d"], model.get_layer("gt_out").output)
+    stream_b = keras.Model(model.input["detected_2d"], model.get_layer("detected_out").output)
+    expected = (stream_a(inputs["gt_2d"]) + stream_b(inputs["detected_2d"])) / 2
+    np.testing.assert_allclose(both, expected, atol=1e-5)
+
+
+def test_every_weight_matrix_is_clipped_to_norm_one_after_a_step():
+    model = build_lifter(["detected"], activation="relu", width=64)
+    model.compile(keras.optimizers.SGD(50.0), loss="mse")
+    rng = np.random.default_rng(1)
+    model.fit(rng.normal(size=(64, 32)), rng.normal(size=(64, 48)) * 100, verbose=0, epochs=2)
+    kernels = [layer.kernel for layer in model.layers if isinstance(layer, keras.layers.Dense)]
+    assert len(kernels) == 6
+    for kernel in kernels:
+        assert np.linalg.norm(keras.ops.convert_to_numpy(kernel)) <= 1.0 + 1e-4
+    assert any(layer.name.endswith("_relu") for layer in model.layers)
+
+
+@pytest.mark.parametrize("streams", [[], ["gt", "gt"], ["rgb"]])
+def test_bad_stream_lists_are_rejected(streams):
+    with pytest.raises(ValueError, match="streams must be"):
+        build_lifter(streams)
+
+
+def test_protocol_errors():
+    rng = np.random.default_rng(2)
+    target = rng.normal(0, 300, (10, 17, 3))
+    shifted = target + np.array([3.0, 4.0, 0.0])
+    np.testing.assert_allclose(metrics.mpjpe(shifted, target), 5.0)
+    np.testing.assert_allclose(metrics.pa_mpjpe(shifted, target), 0.0, atol=1e-3)
+    action = np.array([0] * 9 + [1])
+    predicted = target.copy()
+    predicted[9] += np.array([0.0, 0.0, 17.0])
+    report = metrics.per_action_report(predicted, target, action, ("a", "b"))
+    assert report["per_action"]["a"]["p1"] == 0.0 and report["per_action"]["b"]["p1"] == 17.0
+    assert report["average"]["p1"] == 8.5  # the mean over actions, not over frames
+
+
+def test_keras_metric_matches_numpy():
+    rng = np.random.default_rng(3)
+    std = rng.uniform(10, 100, 48).astype(np.float32)
+    y_true, y_pred = rng.normal(size=(4, 48)), rng.normal(size=(4, 48))
+    keras_value = metrics.mpjpe_metric(std)(y_true.astype(np.float32), y_pred.astype(np.float32))
+    as_mm = lambda y: metrics.with_root((y * std).reshape(-1, 16, 3))
+    np.testing.assert_allclose(keras_value, metrics.mpjpe(as_mm(y_pred), as_mm(y_true)),
+                               rtol=1e-5)

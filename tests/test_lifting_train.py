@@ -1,0 +1,135 @@
+"""End-to-end lifter training on the synthetic set: outputs, resume after a kill, strategies."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from lifting.config import LifterConfig
+from lifting.train import TrainSettings, train
+from tests.conftest import REPO
+
+TINY = dict(dataset="synthetic", architecture=LifterConfig(width=32), batch_size=256,
+            eval_frame_stride=10, jit_compile=False)
+
+
+def _scalars(log_dir: str, tag: str) -> dict[int, float]:
+    values = {}
+    for name in sorted(os.listdir(log_dir)):
+        for event in tf.compat.v1.train.summary_iterator(os.path.join(log_dir, name)):
+            for value in event.summary.value:
+                if value.tag == tag:
+                    values[event.step] = float(tf.make_ndarray(value.tensor))
+    return values
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    model_dir = str(tmp_path_factory.mktemp("lifter"))
+    report = train(TrainSettings(model_dir=model_dir, epochs=2, **TINY))
+    return model_dir, report
+
+
+def test_training_writes_every_artefact(trained):
+    model_dir, report = trained
+    for name in ("config.json", "norm.json", "model.weights.h5", "eval.json", "export"):
+        assert os.path.exists(os.path.join(model_dir, name)), name
+    with open(os.path.join(model_dir, "eval.json")) as handle:
+        saved = json.load(handle)["gt+sh"]
+    assert len(saved["per_action"]) == 8 and saved["average"] == report["average"]
+    assert 0 < report["average"]["p2"] <= report["average"]["p1"]
+
+
+def test_tensorboard_has_loss_learning_rate_and_validation_mpjpe(trained):
+    model_dir, _ = trained
+    assert len(_scalars(os.path.join(model_dir, "logs", "train"), "epoch_loss")) == 2
+    assert len(_scalars(os.path.join(model_dir, "logs", "train"), "epoch_learning_rate")) == 2
+    mpjpe = _scalars(os.path.join(model_dir, "logs", "validation"), "epoch_mpjpe_mm")
+    assert len(mpjpe) == 2 and mpjpe[1] < mpjpe[0]
+
+
+def test_changing_the_architecture_of_a_model_dir_is_refused(trained):
+    model_dir, _ = trained
+    with pytest.raises(ValueError, match="use a new --model_dir"):
+        train(TrainSettings(model_dir=model_dir, epochs=2,
+                            **{**TINY, "architecture": LifterConfig(width=64)}))
+
+
+def test_killed_training_resumes_with_the_same_step_and_learning_rate(tmp_path):
+    """kill -9 after the first epoch; the rerun continues at epoch 2 with the decayed lr."""
+    command = [sys.executable, "-m", "lifting.train", f"--model_dir={tmp_path}",
+               "--dataset=synthetic", "--width=32", "--batch_size=256", "--epochs=3",
+               "--lr_decay_steps=50", "--lr_decay_rate=0.5", "--nojit_compile"]
+    metadata = tmp_path / "backup" / "training_metadata.json"
+    first = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+    deadline = time.time() + 240
+    while not metadata.exists() and time.time() < deadline and first.poll() is None:
+        time.sleep(0.2)
+    first.send_signal(signal.SIGKILL)
+    first.wait()
+    assert json.loads(metadata.read_text())["epoch"] >= 1
+    done = json.loads(metadata.read_text())["epoch"]
+    second = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert second.returncode == 0, second.stderr[-2000:]
+    assert f"epoch {done + 1}/3" in second.stderr and "epoch 1/3 " not in second.stderr
+    rates = _scalars(str(tmp_path / "logs" / "train"), "epoch_learning_rate")
+    steps_per_epoch = 32_000 // 256  # 5 training subjects x 8 actions x 2 takes x 4 cameras x 100
+    for epoch, rate in rates.items():
+        expected = 1e-3 * 0.5 ** ((epoch + 1) * steps_per_epoch // 50)
+        assert rate == pytest.approx(expected, rel=1e-5), (epoch, rates)
+
+
+def test_export_matches_the_keras_model(trained):
+    from lifting.config import load_trained
+    model_dir, _ = trained
+    model, norm, _ = load_trained(model_dir)
+    serving = tf.saved_model.load(os.path.join(model_dir, "export"))
+    rng = np.random.default_rng(0)
+    gt, detected = (rng.uniform(200, 800, (7, 16, 2)).astype(np.float32) for _ in range(2))
+    def keras_mm(a, b):
+        out = model({"gt_2d": norm.normalise_2d(a), "detected_2d": norm.normalise_2d(b)},
+                    training=False).numpy() * norm.std_3d + norm.mean_3d
+        return np.concatenate([np.zeros((len(a), 1, 3)), out.reshape(-1, 16, 3)], axis=1)
+    single = serving.signatures["serving_default"](keypoints_2d=tf.constant(detected))
+    np.testing.assert_allclose(single["pose_3d"].numpy(), keras_mm(detected, detected),
+                               rtol=1e-4, atol=1e-3)
+    pair = serving.signatures["two_stream"](gt_2d=tf.constant(gt), detected_2d=tf.constant(detected))
+    np.testing.assert_allclose(pair["pose_3d"].numpy(), keras_mm(gt, detected), rtol=1e-4,
+                               atol=1e-3)
+    assert pair["pose_3d"].shape == (7, 17, 3) and not pair["pose_3d"].numpy()[:, 0].any()
+
+
+def test_mirrored_strategy_on_two_logical_cpus(tmp_path):
+    script = textwrap.dedent(f"""
+        import tensorflow as tf
+        cpu = tf.config.list_physical_devices("CPU")[0]
+        tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+        from common.distribute import make_strategy
+        from lifting.config import LifterConfig
+        from lifting.train import TrainSettings, train
+        assert make_strategy("mirrored").num_replicas_in_sync == 2
+        report = train(TrainSettings(model_dir={str(tmp_path)!r}, dataset="synthetic", epochs=1,
+                                     architecture=LifterConfig(width=32), batch_size=128,
+                                     strategy="mirrored", jit_compile=False))
+        print("P1", report["average"]["p1"])
+    """)
+    result = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True,
+                            text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "P1" in result.stdout
+
+
+def test_visual_check_writes_a_png(trained, tmp_path):
+    from lifting.data import load_corpus
+    from lifting.visualize import plot_take
+    model_dir, _ = trained
+    path = tmp_path / "grid.png"
+    plot_take(model_dir, load_corpus("synthetic", None), "S9", "wave 1", str(path), frames=2)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
