@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from lifting import metrics
-from lifting.model import build_lifter
+from lifting.model import MaxNormDense, build_lifter
 
 
 def test_one_stream_has_the_martinez_size():
@@ -23,15 +23,20 @@ def test_two_streams_average_their_outputs():
     np.testing.assert_allclose(both, expected, atol=1e-5)
 
 
-def test_every_weight_matrix_is_clipped_to_norm_one_after_a_step():
+def test_every_weight_matrix_is_used_clipped_to_norm_one():
     model = build_lifter(["detected"], activation="relu", width=64)
-    model.compile(keras.optimizers.SGD(50.0), loss="mse")
+    model.compile(keras.optimizers.Adam(1e-3), loss="mse")
     rng = np.random.default_rng(1)
-    model.fit(rng.normal(size=(64, 32)), rng.normal(size=(64, 48)) * 100, verbose=0, epochs=2)
-    kernels = [layer.kernel for layer in model.layers if isinstance(layer, keras.layers.Dense)]
-    assert len(kernels) == 6
-    for kernel in kernels:
-        assert np.linalg.norm(keras.ops.convert_to_numpy(kernel)) <= 1.0 + 1e-4
+    model.fit(rng.normal(size=(64, 32)), rng.normal(size=(64, 48)), verbose=0, epochs=2)
+    dense = [layer for layer in model.layers if isinstance(layer, MaxNormDense)]
+    assert len(dense) == 6
+    for layer in dense:
+        stored = np.linalg.norm(layer.kernel.numpy())
+        used = np.linalg.norm(layer.effective_kernel().numpy())
+        assert stored > 1.5 and used == pytest.approx(1.0, rel=1e-5)  # clipped, not shrunk
+        x = rng.normal(size=(3, layer.kernel.shape[0])).astype(np.float32)
+        expected = x @ (layer.kernel.numpy() / stored) + layer.bias.numpy()
+        np.testing.assert_allclose(layer(x), expected, rtol=1e-4, atol=1e-5)
     assert any(layer.name.endswith("_relu") for layer in model.layers)
 
 
