@@ -98,3 +98,13 @@ def describe(arc: np.ndarray) -> dict:
     per_layer = layers(arc)
     return {"layers": len(per_layer), "ops": " ".join(OP_SHORT[op] for op, _ in per_layer),
             "skips": int(sum(sum(s) for _, s in per_layer))}
+
+
+def read_file(path: str, num_layers: int | None = None) -> np.ndarray:
+    """Reads an arc file (as search writes arc.txt); lines starting with '#' are comments."""
+    with open(path, "r", encoding="utf-8") as handle:
+        text = " ".join(line for line in handle if not line.lstrip().startswith("#"))
+    try:
+        return parse(text, num_layers)
+    except ValueError as error:
+        raise ValueError(f"{path}: {error}") from None

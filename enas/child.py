@@ -1,0 +1,142 @@
+"""The shared-weights child of the ENAS macro search space (ENAS_SPEC.md s. 3).
+
+One network holds every candidate: each layer builds all six branches once (this is the
+weight sharing), and the arc, a tensor, picks per layer one branch through `tf.switch_case`
+and the skip connections through 0/1 weights. So one traced graph serves every arc (no
+retracing when the arc changes each minibatch), and only the sampled branch runs: gradients
+and BatchNorm statistics reach nothing else.
+
+FIX (kept documented in BUILD_NOTES.md): the released code's `tf.case` closure bug made every
+layer run the max-pool branch whatever op was sampled; here the sampled op runs.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import keras
+import tensorflow as tf
+
+from enas.arc import NUM_OPS, arc_length
+
+_BN_MOMENTUM = 0.9
+_BN_EPS = 1e-5
+_BRANCH_BN_EPS = 1e-3
+
+
+@dataclasses.dataclass(frozen=True)
+class ChildConfig:
+    num_layers: int = 12
+    out_filters: int = 36
+    num_classes: int = 10
+    keep_prob: float = 0.9
+
+    @property
+    def pool_layers(self) -> tuple[int, int]:
+        return (self.num_layers // 3 - 1, 2 * self.num_layers // 3 - 1)
+
+
+def batch_norm(name: str, epsilon: float = _BN_EPS) -> keras.layers.BatchNormalization:
+    return keras.layers.BatchNormalization(momentum=_BN_MOMENTUM, epsilon=epsilon, name=name)
+
+
+def conv(filters: int, size: int, name: str, strides: int = 1) -> keras.layers.Conv2D:
+    return keras.layers.Conv2D(filters, size, strides=strides, padding="same", use_bias=False,
+                               kernel_initializer="he_normal", name=name)
+
+
+class Branch(keras.layers.Layer):
+    """conv1x1 -> BN -> ReLU, then the op: a (separable) conv -> BN -> ReLU, or a pool."""
+
+    def __init__(self, op: int, filters: int, **kwargs):
+        super().__init__(**kwargs)
+        self.op = op
+        self.inp_conv = conv(filters, 1, "inp_conv")
+        self.inp_bn = batch_norm("inp_bn")
+        size = 3 if op in (0, 1) else 5
+        if op in (0, 2):
+            self.out_op = conv(filters, size, f"conv{size}")
+        elif op in (1, 3):
+            self.out_op = keras.layers.SeparableConv2D(
+                filters, size, padding="same", use_bias=False, name=f"sep{size}",
+                depthwise_initializer="he_normal", pointwise_initializer="he_normal")
+        else:
+            pool = keras.layers.AveragePooling2D if op == 4 else keras.layers.MaxPooling2D
+            self.out_op = pool(3, strides=1, padding="same", name="pool")
+        self.out_bn = batch_norm("out_bn", _BRANCH_BN_EPS) if op < 4 else None
+
+    def call(self, x, training=False):
+        x = tf.nn.relu(self.inp_bn(self.inp_conv(x), training=training))
+        x = self.out_op(x)
+        return x if self.out_bn is None else tf.nn.relu(self.out_bn(x, training=training))
+
+
+class FactorizedReduction(keras.layers.Layer):
+    """Halves H and W: [1x1 avg-pool s2 -> conv1x1 C/2, shifted the same] -> concat -> BN."""
+
+    def __init__(self, filters: int, **kwargs):
+        super().__init__(**kwargs)
+        self.path1 = conv(filters // 2, 1, "path1")
+        self.path2 = conv(filters - filters // 2, 1, "path2")
+        self.bn = batch_norm("bn")
+
+    def call(self, x, training=False):
+        path1 = self.path1(x[:, ::2, ::2, :])
+        shifted = tf.pad(x, [[0, 0], [0, 1], [0, 1], [0, 0]])[:, 1:, 1:, :]
+        path2 = self.path2(shifted[:, ::2, ::2, :])
+        return self.bn(tf.concat([path1, path2], axis=-1), training=training)
+
+
+class SharedChild(keras.Model):
+    """The search-time child: `child(images, arc, training)` -> logits."""
+
+    def __init__(self, config: ChildConfig = ChildConfig(), image_shape=(32, 32, 3), **kwargs):
+        super().__init__(name="shared_child", **kwargs)
+        self.config = config
+        filters = config.out_filters
+        self.stem_conv = conv(filters, 3, "stem_conv")
+        self.stem_bn = batch_norm("stem_bn")
+        self.branches = [[Branch(op, filters, name=f"layer{k}_op{op}") for op in range(NUM_OPS)]
+                         for k in range(config.num_layers)]
+        # skip_bns[k - 1] serves layer k >= 1; reductions[j] follows layer pool_layers[j] and
+        # has one reduction per tensor alive then (the stem and layers 0..p).
+        self.skip_bns = [batch_norm(f"layer{k}_skip_bn") for k in range(1, config.num_layers)]
+        self.reductions = [[FactorizedReduction(filters, name=f"pool_at_{p}_from_{i}")
+                            for i in range(p + 2)] for p in config.pool_layers]
+        self.dropout = keras.layers.Dropout(1.0 - config.keep_prob)
+        self.classifier = keras.layers.Dense(config.num_classes, use_bias=False,
+                                             kernel_initializer="he_normal", name="fc")
+        self._build_every_branch(image_shape)
+
+    def _build_every_branch(self, image_shape) -> None:
+        """Runs each branch once eagerly so all variables exist before any tracing."""
+        zero_arc = tf.zeros([arc_length(self.config.num_layers)], tf.int32)
+        self._forward(tf.zeros((1, *image_shape)), zero_arc, False, every_branch=True)
+        self.built = True
+
+    def _forward(self, images, arc, training, every_branch=False):
+        layers = [self.stem_bn(self.stem_conv(images), training=training)]
+        position = 0
+        for k in range(self.config.num_layers):
+            x = layers[-1]
+            branches = [lambda b=b: b(x, training=training) for b in self.branches[k]]
+            if every_branch:
+                outputs = [branch() for branch in branches]
+                out = outputs[0]
+            else:
+                out = tf.switch_case(arc[position], branches)
+            position += 1
+            if k > 0:
+                skips = tf.cast(arc[position:position + k], out.dtype)
+                out = out + tf.add_n([skips[i] * layers[i] for i in range(k)])
+                out = self.skip_bns[k - 1](out, training=training)
+                position += k
+            layers.append(out)
+            if k in self.config.pool_layers:
+                reductions = self.reductions[self.config.pool_layers.index(k)]
+                layers = [reduce(layer, training=training)
+                          for reduce, layer in zip(reductions, layers)]
+        x = tf.reduce_mean(layers[-1], axis=[1, 2])
+        return self.classifier(self.dropout(x, training=training))
+
+    def call(self, images, arc, training=False):
+        return self._forward(images, arc, training)

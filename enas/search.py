@@ -1,0 +1,78 @@
+"""ENAS macro search: python -m enas.search --dataset=synthetic_images --output_dir=runs/search
+
+Flag names and defaults are those of the original scripts (ENAS_SPEC.md s. 5). Writes
+TensorBoard logs, a checkpoint per epoch (rerun the same command to resume), arc.txt (the
+best arc in the original flat format, with its validation accuracy as a comment) and
+arcs.jsonl (the top 10).
+"""
+from __future__ import annotations
+
+import json
+
+from absl import app, flags
+
+from enas.child import ChildConfig
+from enas.controller import ControllerConfig
+from enas.data import load
+from enas.reinforce import ReinforceConfig
+from enas.searcher import SearchConfig, run_search
+
+FLAGS = flags.FLAGS
+
+
+def define_flags() -> None:
+    flags.DEFINE_string("output_dir", None, "Where checkpoints, logs and arc.txt go.")
+    flags.DEFINE_string("dataset", "synthetic_images", "Image dataset to search on.")
+    flags.DEFINE_integer("batch_size", 128, "Child minibatch size.")
+    flags.DEFINE_integer("num_epochs", 310, "Search epochs.")
+    flags.DEFINE_integer("child_num_layers", 12, "Layers of the child.")
+    flags.DEFINE_integer("child_out_filters", 36, "Channels of every layer during search.")
+    flags.DEFINE_float("child_l2_reg", 2.5e-4, "L2 weight on all child variables.")
+    flags.DEFINE_float("child_keep_prob", 0.9, "Keep probability of the head's dropout.")
+    flags.DEFINE_float("child_lr_max", 0.05, "Cosine schedule: maximum learning rate.")
+    flags.DEFINE_float("child_lr_min", 0.0005, "Cosine schedule: minimum learning rate.")
+    flags.DEFINE_integer("child_lr_T_0", 10, "Cosine schedule: first period (epochs).")
+    flags.DEFINE_integer("child_lr_T_mul", 2, "Cosine schedule: period multiplier.")
+    flags.DEFINE_float("child_grad_bound", 5.0, "Global-norm gradient clip of the child.")
+    flags.DEFINE_float("controller_lr", 0.001, "Controller Adam learning rate.")
+    flags.DEFINE_float("controller_tanh_constant", 1.5, "Logits = c * tanh(logits).")
+    flags.DEFINE_float("controller_temperature", None, "Logits / temperature (none).")
+    flags.DEFINE_float("controller_entropy_weight", 1e-4, "Entropy bonus in the reward.")
+    flags.DEFINE_float("controller_skip_target", 0.4, "Target skip probability.")
+    flags.DEFINE_float("controller_skip_weight", 0.8, "Weight of the skip KL penalty.")
+    flags.DEFINE_float("controller_bl_dec", 0.99, "Baseline decay.")
+    flags.DEFINE_integer("controller_num_aggregate", 20, "Arcs per controller update.")
+    flags.DEFINE_integer("controller_train_steps", 50, "Controller updates per epoch.")
+    flags.DEFINE_integer("num_arcs_to_score", 100, "Arcs scored at the end to pick the best.")
+    flags.DEFINE_integer("seed", 0, "Random seed.")
+    flags.mark_flag_as_required("output_dir")
+
+
+def config_from_flags() -> SearchConfig:
+    return SearchConfig(
+        output_dir=FLAGS.output_dir,
+        child=ChildConfig(num_layers=FLAGS.child_num_layers,
+                          out_filters=FLAGS.child_out_filters, keep_prob=FLAGS.child_keep_prob),
+        controller=ControllerConfig(tanh_constant=FLAGS.controller_tanh_constant,
+                                    temperature=FLAGS.controller_temperature,
+                                    skip_target=FLAGS.controller_skip_target),
+        reinforce=ReinforceConfig(learning_rate=FLAGS.controller_lr,
+                                  entropy_weight=FLAGS.controller_entropy_weight,
+                                  bl_dec=FLAGS.controller_bl_dec,
+                                  skip_weight=FLAGS.controller_skip_weight,
+                                  num_aggregate=FLAGS.controller_num_aggregate),
+        batch_size=FLAGS.batch_size, num_epochs=FLAGS.num_epochs, l2_reg=FLAGS.child_l2_reg,
+        lr_max=FLAGS.child_lr_max, lr_min=FLAGS.child_lr_min, lr_t0=FLAGS.child_lr_T_0,
+        lr_t_mul=FLAGS.child_lr_T_mul, grad_bound=FLAGS.child_grad_bound,
+        controller_train_steps=FLAGS.controller_train_steps,
+        num_arcs_to_score=FLAGS.num_arcs_to_score, seed=FLAGS.seed)
+
+
+def main(argv: list[str]) -> None:
+    del argv
+    print(json.dumps(run_search(config_from_flags(), load(FLAGS.dataset, FLAGS.seed))))
+
+
+if __name__ == "__main__":
+    define_flags()
+    app.run(main)

@@ -1,0 +1,216 @@
+"""The ENAS search loop (ENAS_SPEC.md s. 6), resumable and logged to TensorBoard.
+
+Per epoch: one SGD step per training minibatch, each with a freshly sampled arc; then the
+controller phase (controller_train_steps aggregated REINFORCE updates, each arc rewarded on
+one validation minibatch); then 10 sampled arcs are logged with their one-minibatch accuracy,
+and validation and test accuracy are measured with a fresh arc per batch. A checkpoint after
+every epoch holds the child, the controller, both optimisers, the baseline, the epoch and the
+random generators, so a killed search resumes exactly. At the end, as the paper describes
+(the original never does it), N sampled arcs are scored on the whole validation set and the
+best is written to arc.txt, the top 10 to arcs.jsonl.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import time
+
+import keras
+import numpy as np
+import tensorflow as tf
+from absl import logging
+
+from datasets.atomic import write_text
+from enas import arc as arc_lib
+from enas.child import ChildConfig, SharedChild
+from enas.controller import Controller, ControllerConfig
+from enas.data import ImageSplits, batches
+from enas.reinforce import ControllerTrainer, ReinforceConfig
+from enas.schedule import cosine_lr
+
+
+@dataclasses.dataclass(frozen=True)
+class SearchConfig:
+    output_dir: str
+    child: ChildConfig = ChildConfig()
+    controller: ControllerConfig = ControllerConfig()
+    reinforce: ReinforceConfig = ReinforceConfig()
+    batch_size: int = 128
+    num_epochs: int = 310
+    l2_reg: float = 2.5e-4
+    lr_max: float = 0.05
+    lr_min: float = 0.0005
+    lr_t0: int = 10
+    lr_t_mul: int = 2
+    grad_bound: float = 5.0
+    controller_train_steps: int = 50
+    num_arcs_to_score: int = 100
+    seed: int = 0
+
+
+def l2_of(variables) -> tf.Tensor:
+    """sum ||v||^2 over all given variables (the original's L2 term, not halved)."""
+    return tf.add_n([tf.reduce_sum(tf.square(v)) for v in variables])
+
+
+class Search(tf.Module):
+    """All state of one search, with the graph-compiled steps that change it."""
+
+    def __init__(self, config: SearchConfig, data: ImageSplits):
+        super().__init__(name="search")
+        self.config = config
+        self.data = data
+        child_config = dataclasses.replace(config.child, num_classes=data.num_classes)
+        self.child = SharedChild(child_config, image_shape=data.train[0].shape[1:])
+        self.child_optimizer = keras.optimizers.SGD(config.lr_max, momentum=0.9, nesterov=True)
+        self.child_optimizer.build(self.child.trainable_variables)
+        self.controller = Controller(dataclasses.replace(
+            config.controller, num_layers=child_config.num_layers), seed=config.seed)
+        self.trainer = ControllerTrainer(self.controller, self.minibatch_accuracy,
+                                         config.reinforce)
+        self.epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
+        self.data_rng = tf.random.Generator.from_seed(config.seed + 1)
+        self.valid_images = tf.constant(data.valid[0])
+        self.valid_labels = tf.constant(data.valid[1])
+
+    def minibatch_accuracy(self, arc, images, labels) -> tf.Tensor:
+        logits = self.child(images, arc, training=False)
+        return tf.reduce_mean(tf.cast(tf.equal(tf.argmax(logits, -1, tf.int32), labels),
+                                      tf.float32))
+
+    @tf.function
+    def child_step(self, images, labels) -> dict[str, tf.Tensor]:
+        """One SGD step with a newly sampled arc."""
+        arc = self.controller.sample()["arc"]
+        variables = self.child.trainable_variables
+        with tf.GradientTape() as tape:
+            logits = self.child(images, arc, training=True)
+            cross_entropy = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
+                labels=labels, logits=logits))
+            loss = cross_entropy + self.config.l2_reg * l2_of(variables)
+        gradients = tape.gradient(loss, variables)
+        # FIX: the original computes this clip and then applies the unclipped gradients.
+        clipped, norm = tf.clip_by_global_norm(gradients, self.config.grad_bound)
+        self.child_optimizer.apply_gradients(zip(clipped, variables))
+        accuracy = tf.reduce_mean(tf.cast(tf.equal(tf.argmax(logits, -1, tf.int32), labels),
+                                          tf.float32))
+        return {"loss": loss, "cross_entropy": cross_entropy, "accuracy": accuracy,
+                "grad_norm": norm}
+
+    def _valid_minibatches(self, count: int):
+        """COUNT random validation minibatches (with replacement across minibatches)."""
+        size = min(self.config.batch_size, int(self.valid_labels.shape[0]))
+        index = self.data_rng.uniform([count, size], 0, self.valid_labels.shape[0], tf.int32)
+        return tf.gather(self.valid_images, index), tf.gather(self.valid_labels, index)
+
+    @tf.function
+    def controller_step(self) -> dict[str, tf.Tensor]:
+        images, labels = self._valid_minibatches(self.config.reinforce.num_aggregate)
+        return self.trainer.update(images, labels)
+
+    @tf.function
+    def sampled_arc_accuracy(self) -> tuple[tf.Tensor, tf.Tensor]:
+        """A sampled arc and its accuracy on one validation minibatch."""
+        arc = self.controller.sample()["arc"]
+        images, labels = self._valid_minibatches(1)
+        return arc, self.minibatch_accuracy(arc, images[0], labels[0])
+
+    @tf.function
+    def fresh_arc_accuracy(self, images, labels) -> tf.Tensor:
+        return self.minibatch_accuracy(self.controller.sample()["arc"], images, labels)
+
+    @tf.function
+    def arc_accuracy(self, arc, images, labels) -> tf.Tensor:
+        return self.minibatch_accuracy(arc, images, labels)
+
+
+def _evaluate(search: Search, arrays, batch_size: int, arc=None) -> float:
+    """Mean accuracy over full batches; a fresh arc per batch unless ARC is given."""
+    size = min(batch_size, len(arrays[1]))
+    scores = [search.fresh_arc_accuracy(x, y) if arc is None else search.arc_accuracy(arc, x, y)
+              for x, y in batches(arrays, size, shuffle=False)]
+    return float(np.mean([s.numpy() for s in scores]))
+
+
+def _write_scalars(writer, step: int, values: dict[str, float]) -> None:
+    with writer.as_default(step=step):
+        for name, value in values.items():
+            tf.summary.scalar(name, value)
+
+
+def run_epoch(search: Search, writer, epoch: int) -> dict[str, float]:
+    """One epoch of child training, the controller phase and the evaluations."""
+    config = search.config
+    lr = cosine_lr(epoch, config.lr_max, config.lr_min, config.lr_t0, config.lr_t_mul)
+    search.child_optimizer.learning_rate = lr
+    child_stats = [search.child_step(x, y) for x, y in batches(
+        search.data.train, config.batch_size, shuffle=True, seed=config.seed * 100_003 + epoch)]
+    controller_stats = [search.controller_step() for _ in range(config.controller_train_steps)]
+    logged_arcs = [search.sampled_arc_accuracy() for _ in range(10)]
+    summary = {"child/lr": lr}
+    for name in child_stats[0]:
+        summary[f"child/{name}"] = float(np.mean([s[name].numpy() for s in child_stats]))
+    for name in controller_stats[0]:
+        summary[f"controller/{name}"] = float(np.mean([s[name].numpy()
+                                                       for s in controller_stats]))
+    summary["child/valid_acc"] = _evaluate(search, search.data.valid, config.batch_size)
+    summary["child/test_acc"] = _evaluate(search, search.data.test, config.batch_size)
+    _write_scalars(writer, epoch + 1, summary)
+    with writer.as_default(step=epoch + 1):
+        tf.summary.text("sampled_arcs", "\n\n".join(
+            f"acc {float(acc):.3f}: `{arc_lib.format_flat(arc.numpy())}`"
+            for arc, acc in logged_arcs))
+    return summary
+
+
+def select_best_arcs(search: Search) -> list[dict]:
+    """Scores N sampled arcs on the whole validation set; the best 10, best first."""
+    scored = []
+    for _ in range(search.config.num_arcs_to_score):
+        arc = search.controller.sample()["arc"]
+        scored.append({"arc": arc_lib.format_flat(arc.numpy()),
+                       "valid_acc": _evaluate(search, search.data.valid,
+                                              search.config.batch_size, arc)})
+    scored.sort(key=lambda item: -item["valid_acc"])
+    return scored[:10]
+
+
+def open_search(config: SearchConfig, data: ImageSplits
+                ) -> tuple[Search, tf.train.CheckpointManager]:
+    """A new search, or the one in config.output_dir restored from its last checkpoint."""
+    os.makedirs(config.output_dir, exist_ok=True)
+    keras.utils.set_random_seed(config.seed)
+    search = Search(config, data)
+    checkpoint = tf.train.Checkpoint(search=search)
+    manager = tf.train.CheckpointManager(checkpoint, os.path.join(config.output_dir, "ckpt"),
+                                         max_to_keep=2)
+    if manager.latest_checkpoint:
+        checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
+        logging.info("resumed from %s at epoch %d", manager.latest_checkpoint,
+                     int(search.epoch.numpy()))
+    return search, manager
+
+
+def run_search(config: SearchConfig, data: ImageSplits) -> dict:
+    """Runs or resumes the search in config.output_dir; returns the best arc and its score."""
+    search, manager = open_search(config, data)
+    writer = tf.summary.create_file_writer(os.path.join(config.output_dir, "logs"))
+    start = int(search.epoch.numpy())
+    for epoch in range(start, config.num_epochs):
+        began = time.perf_counter()
+        summary = run_epoch(search, writer, epoch)
+        search.epoch.assign(epoch + 1)
+        manager.save(checkpoint_number=epoch + 1)  # temp files, then an atomic index update
+        seconds = time.perf_counter() - began
+        logging.info("epoch %d/%d %.1fs (ETA %.0f min) child acc %.3f valid %.3f test %.3f "
+                     "reward %.3f baseline %.3f", epoch + 1, config.num_epochs, seconds,
+                     seconds * (config.num_epochs - epoch - 1) / 60, summary["child/accuracy"],
+                     summary["child/valid_acc"], summary["child/test_acc"],
+                     summary["controller/reward"], summary["controller/baseline"])
+    best = select_best_arcs(search)
+    write_text(os.path.join(config.output_dir, "arcs.jsonl"),
+               "".join(json.dumps(item) + "\n" for item in best))
+    write_text(os.path.join(config.output_dir, "arc.txt"),
+               f"{best[0]['arc']}\n# valid_acc {best[0]['valid_acc']:.4f}\n")
+    return best[0]

@@ -1,0 +1,68 @@
+"""The search binary end to end on a tiny configuration, and resuming after SIGKILL."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import tensorflow as tf
+
+from enas import arc as arc_lib
+from enas.data import load
+from enas.search import FLAGS  # noqa: F401  (the binary must import cleanly)
+from enas.searcher import SearchConfig, open_search
+from enas.child import ChildConfig
+from enas.reinforce import ReinforceConfig
+from tests.conftest import REPO
+
+TINY_FLAGS = ["--child_num_layers=3", "--child_out_filters=8", "--batch_size=32",
+              "--controller_train_steps=2", "--controller_num_aggregate=3",
+              "--num_arcs_to_score=3"]
+
+
+def _tags(log_dir):
+    tags = set()
+    for name in os.listdir(log_dir):
+        for event in tf.compat.v1.train.summary_iterator(os.path.join(log_dir, name)):
+            tags.update(value.tag for value in event.summary.value)
+    return tags
+
+
+def test_search_killed_mid_epoch_resumes_with_identical_controller(tmp_path):
+    command = [sys.executable, "-m", "enas.search", f"--output_dir={tmp_path}",
+               "--num_epochs=3", *TINY_FLAGS]
+    first = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+    index = tmp_path / "ckpt" / "ckpt-1.index"
+    deadline = time.time() + 400
+    while not index.exists() and time.time() < deadline and first.poll() is None:
+        time.sleep(0.2)
+    time.sleep(0.5)  # inside epoch 2 now
+    first.send_signal(signal.SIGKILL)
+    first.wait()
+    saved = tf.train.load_checkpoint(str(tmp_path / "ckpt" / "ckpt-1"))
+    config = SearchConfig(output_dir=str(tmp_path),
+                          child=ChildConfig(num_layers=3, out_filters=8), batch_size=32,
+                          reinforce=ReinforceConfig(num_aggregate=3), controller_train_steps=2)
+    search, manager = open_search(config, load("synthetic_images"))
+    assert manager.latest_checkpoint.endswith("ckpt-1") and int(search.epoch.numpy()) == 1
+    for variable in search.controller.trainable_variables:
+        key = next(k for k in saved.get_variable_to_shape_map()
+                   if k.startswith("search/controller/" + variable.name.split(":")[0]))
+        np.testing.assert_array_equal(variable.numpy(), saved.get_tensor(key))
+
+    second = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=900)
+    assert second.returncode == 0, second.stderr[-2000:]
+    assert "resumed from" in second.stderr and "epoch 2/3" in second.stderr
+    assert "epoch 1/3" not in second.stderr
+    best = json.loads(second.stdout.strip().splitlines()[-1])
+    arc = arc_lib.read_file(str(tmp_path / "arc.txt"), num_layers=3)
+    assert arc_lib.format_flat(arc) == best["arc"]
+    lines = (tmp_path / "arcs.jsonl").read_text().splitlines()
+    scores = [json.loads(line)["valid_acc"] for line in lines]
+    assert len(lines) == 3 and scores == sorted(scores, reverse=True)
+    assert {"child/loss", "child/lr", "controller/reward", "controller/baseline",
+            "controller/entropy", "controller/skip_rate", "controller/log_prob",
+            "sampled_arcs"} <= _tags(str(tmp_path / "logs"))
