@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import tempfile
-from typing import Iterator
+from typing import Callable, Iterator
 
 
 @contextlib.contextmanager
@@ -30,3 +31,24 @@ def write_text(path: str | os.PathLike, text: str) -> None:
     with atomic_path(path) as temporary:
         with open(temporary, "w", encoding="utf-8") as handle:
             handle.write(text)
+
+
+def replace_directory(path: str | os.PathLike, write: Callable[[str], None]) -> None:
+    """Calls WRITE(folder) on a staging folder beside PATH, then swaps it in for PATH.
+
+    The previous PATH (e.g. an earlier SavedModel export) stays whole until the new one is
+    complete; the swap is two renames.
+    """
+    path = os.fspath(path)
+    parent = os.path.dirname(os.path.abspath(path))
+    os.makedirs(parent, exist_ok=True)
+    staging = tempfile.mkdtemp(dir=parent, prefix=".staging-")
+    try:
+        write(os.path.join(staging, "content"))
+        previous = path + ".previous"
+        if os.path.exists(path):
+            os.replace(path, previous)
+        os.replace(os.path.join(staging, "content"), path)
+        shutil.rmtree(previous, ignore_errors=True)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from enas.arc import NUM_OPS, arc_length
@@ -114,20 +115,28 @@ class SharedChild(keras.Model):
         self.built = True
 
     def _forward(self, images, arc, training, every_branch=False):
+        """Runs the child for ARC: a tensor selects branches in the graph (one graph for all
+        arcs); a numpy array selects them while tracing (a static graph of that arc only)."""
+        static = isinstance(arc, np.ndarray)
         layers = [self.stem_bn(self.stem_conv(images), training=training)]
         position = 0
         for k in range(self.config.num_layers):
             x = layers[-1]
             branches = [lambda b=b: b(x, training=training) for b in self.branches[k]]
             if every_branch:
-                outputs = [branch() for branch in branches]
-                out = outputs[0]
+                out = [branch() for branch in branches][0]
+            elif static:
+                out = branches[int(arc[position])]()
             else:
                 out = tf.switch_case(arc[position], branches)
             position += 1
             if k > 0:
-                skips = tf.cast(arc[position:position + k], out.dtype)
-                out = out + tf.add_n([skips[i] * layers[i] for i in range(k)])
+                if static:
+                    chosen = [layers[i] for i in range(k) if arc[position + i]]
+                    out = out + tf.add_n(chosen) if chosen else out
+                else:
+                    skips = tf.cast(arc[position:position + k], out.dtype)
+                    out = out + tf.add_n([skips[i] * layers[i] for i in range(k)])
                 out = self.skip_bns[k - 1](out, training=training)
                 position += k
             layers.append(out)

@@ -13,13 +13,12 @@ replaced whole or not at all.
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 
 import keras
 import tensorflow as tf
 from absl import app, flags
 
+from datasets.atomic import replace_directory
 from lifting.config import load_trained
 from lifting.data import INPUT_DIM, STREAM_INPUTS, Normalization
 
@@ -56,18 +55,7 @@ def export_lifter(model: keras.Model, norm: Normalization, streams: tuple[str, .
             "two_stream", lambda gt_2d, detected_2d: {
                 "pose_3d": lift({"gt": gt_2d, "detected": detected_2d})},
             input_signature=[_KEYPOINTS, _KEYPOINTS])
-    parent = os.path.dirname(os.path.abspath(path))
-    os.makedirs(parent, exist_ok=True)
-    staging = tempfile.mkdtemp(dir=parent, prefix=".export-")
-    try:
-        archive.write_out(os.path.join(staging, "model"), verbose=False)
-        previous = path + ".previous"
-        if os.path.exists(path):
-            os.replace(path, previous)
-        os.replace(os.path.join(staging, "model"), path)
-        shutil.rmtree(previous, ignore_errors=True)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    replace_directory(path, lambda staging: archive.write_out(staging, verbose=False))
 
 
 def export_model_dir(model_dir: str) -> str:

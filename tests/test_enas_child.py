@@ -65,3 +65,11 @@ def test_skips_add_the_selected_earlier_layers_before_bn():
     no_skip = small(images, tf.constant([0, 0, 0]), training=False)
     with_skip = small(images, tf.constant([0, 0, 1]), training=False)
     assert not np.allclose(no_skip, with_skip)
+
+
+def test_a_numpy_arc_gives_the_same_outputs_as_the_tensor_arc(child):
+    images = tf.random.normal((3, 8, 8, 3))
+    arc = _random_arc(np.random.default_rng(7))
+    dynamic = child(images, arc, training=False)
+    static = child(images, arc.numpy(), training=False)
+    np.testing.assert_allclose(dynamic, static, rtol=1e-5, atol=1e-5)

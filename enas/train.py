@@ -1,0 +1,147 @@
+"""Trains a fixed ENAS arc from scratch (the original's final script, ENAS_SPEC.md s. 4-5).
+
+    python -m enas.train --dataset=synthetic_images --arc_file=runs/search/arc.txt \
+        --output_dir=runs/final
+
+Writes TensorBoard logs, a resumable backup every epoch (rerun the same command to
+continue), eval.json (test accuracy) and export/: a SavedModel whose `serving_default` takes
+raw pixels (B, H, W, C) in 0..255 and returns logits and probabilities (the per-channel
+normalisation of the training set is inside the graph).
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+
+import keras
+import numpy as np
+import tensorflow as tf
+from absl import app, flags
+
+from common.callbacks import LearningRateLogger, ProgressLogger
+from common.distribute import STRATEGIES, make_strategy
+from datasets.atomic import replace_directory, write_text
+from enas import arc as arc_lib
+from enas.data import ImageSplits, batches, load
+from enas.fixed import build_fixed_model
+from enas.schedule import cosine_lr
+
+
+@dataclasses.dataclass(frozen=True)
+class FinalConfig:
+    output_dir: str
+    arc: tuple[int, ...]
+    out_filters: int = 96
+    keep_prob: float = 0.5
+    l2_reg: float = 2e-4
+    lr_max: float = 0.05
+    lr_min: float = 0.001
+    lr_t0: int = 10
+    lr_t_mul: int = 2
+    grad_bound: float = 5.0
+    batch_size: int = 100
+    num_epochs: int = 310
+    strategy: str = "default"
+    seed: int = 0
+
+
+def _loss_with_l2(model: keras.Model, l2_reg: float):
+    """Cross-entropy + l2_reg * sum ||v||^2 over all trainable variables (as the original)."""
+    def loss(labels, logits):
+        cross_entropy = keras.losses.sparse_categorical_crossentropy(labels, logits,
+                                                                      from_logits=True)
+        squares = tf.add_n([tf.reduce_sum(tf.square(v)) for v in model.trainable_variables])
+        return cross_entropy + l2_reg * squares
+    return loss
+
+
+def export_classifier(model: keras.Model, data: ImageSplits, path: str) -> None:
+    """SavedModel on raw pixels: normalisation, logits and softmax in one signature."""
+    mean = tf.constant(data.channel_mean, tf.float32)
+    std = tf.constant(data.channel_std, tf.float32)
+    archive = keras.export.ExportArchive()
+    archive.track(model)
+
+    def serve(images):
+        logits = model((images - mean) / std, training=False)
+        return {"logits": logits, "probabilities": tf.nn.softmax(logits)}
+
+    archive.add_endpoint("serving_default", serve, input_signature=[
+        tf.TensorSpec((None, *data.train[0].shape[1:]), tf.float32, name="images")])
+    replace_directory(path, lambda staging: archive.write_out(staging, verbose=False))
+
+
+def train_fixed(config: FinalConfig, data: ImageSplits) -> dict:
+    """Trains (or resumes) the fixed arc; returns the eval.json report."""
+    os.makedirs(config.output_dir, exist_ok=True)
+    keras.utils.set_random_seed(config.seed)
+    strategy = make_strategy(config.strategy)
+    with strategy.scope():
+        model = build_fixed_model(np.array(config.arc), data.num_classes, config.out_filters,
+                                  config.keep_prob, data.train[0].shape[1:])
+        model.compile(optimizer=keras.optimizers.SGD(config.lr_max, momentum=0.9,
+                                                     nesterov=True,
+                                                     global_clipnorm=config.grad_bound),
+                      loss=_loss_with_l2(model, config.l2_reg), metrics=["accuracy"])
+    global_batch = config.batch_size * strategy.num_replicas_in_sync
+    schedule = keras.callbacks.LearningRateScheduler(
+        lambda epoch: cosine_lr(epoch, config.lr_max, config.lr_min, config.lr_t0,
+                                config.lr_t_mul))
+    model.fit(batches(data.train, min(global_batch, len(data.train[1])), shuffle=True,
+                      seed=config.seed),
+              validation_data=batches(data.test, min(global_batch, len(data.test[1])),
+                                      shuffle=False),
+              epochs=config.num_epochs, verbose=0, callbacks=[
+                  keras.callbacks.BackupAndRestore(os.path.join(config.output_dir, "backup"),
+                                                   delete_checkpoint=False),
+                  schedule, LearningRateLogger(),
+                  keras.callbacks.TensorBoard(os.path.join(config.output_dir, "logs")),
+                  ProgressLogger(config.num_epochs, len(data.train[1]))])
+    logits = model.predict(data.test[0], batch_size=config.batch_size, verbose=0)
+    report = {"test_accuracy": float(np.mean(np.argmax(logits, -1) == data.test[1])),
+              "test_examples": int(len(data.test[1])), "params": int(model.count_params()),
+              "arc": arc_lib.format_flat(np.array(config.arc))}
+    write_text(os.path.join(config.output_dir, "eval.json"), json.dumps(report, indent=2))
+    export_classifier(model, data, os.path.join(config.output_dir, "export"))
+    return report
+
+
+FLAGS = flags.FLAGS
+
+
+def main(argv: list[str]) -> None:
+    del argv
+    if bool(FLAGS.child_fixed_arc) == bool(FLAGS.arc_file):
+        raise app.UsageError("give exactly one of --child_fixed_arc and --arc_file")
+    arc = (arc_lib.parse(FLAGS.child_fixed_arc) if FLAGS.child_fixed_arc
+           else arc_lib.read_file(FLAGS.arc_file))
+    config = FinalConfig(
+        output_dir=FLAGS.output_dir, arc=tuple(int(v) for v in arc),
+        out_filters=FLAGS.child_out_filters, keep_prob=FLAGS.child_keep_prob,
+        l2_reg=FLAGS.child_l2_reg, lr_max=FLAGS.child_lr_max, lr_min=FLAGS.child_lr_min,
+        lr_t0=FLAGS.child_lr_T_0, lr_t_mul=FLAGS.child_lr_T_mul,
+        grad_bound=FLAGS.child_grad_bound, batch_size=FLAGS.batch_size,
+        num_epochs=FLAGS.num_epochs, strategy=FLAGS.strategy, seed=FLAGS.seed)
+    print(json.dumps(train_fixed(config, load(FLAGS.dataset, FLAGS.seed))))
+
+
+if __name__ == "__main__":
+    flags.DEFINE_string("output_dir", None, "Where backups, logs, eval.json and export go.")
+    flags.DEFINE_string("dataset", "synthetic_images", "Image dataset.")
+    flags.DEFINE_string("child_fixed_arc", None, "The arc as the original's flat string.")
+    flags.DEFINE_string("arc_file", None, "A file holding the arc (e.g. search's arc.txt).")
+    flags.DEFINE_integer("child_out_filters", 96, "Channels before the first pool layer.")
+    flags.DEFINE_float("child_keep_prob", 0.5, "Keep probability of the head's dropout.")
+    flags.DEFINE_float("child_l2_reg", 2e-4, "L2 weight on all variables.")
+    flags.DEFINE_float("child_lr_max", 0.05, "Cosine schedule: maximum learning rate.")
+    flags.DEFINE_float("child_lr_min", 0.001, "Cosine schedule: minimum learning rate.")
+    flags.DEFINE_integer("child_lr_T_0", 10, "Cosine schedule: first period (epochs).")
+    flags.DEFINE_integer("child_lr_T_mul", 2, "Cosine schedule: period multiplier.")
+    flags.DEFINE_float("child_grad_bound", 5.0, "Global-norm gradient clip.")
+    flags.DEFINE_integer("batch_size", 100, "Per-replica batch size.")
+    flags.DEFINE_integer("num_epochs", 310, "Training epochs.")
+    flags.DEFINE_enum("strategy", "default", list(STRATEGIES), "tf.distribute strategy.")
+    flags.DEFINE_integer("seed", 0, "Random seed.")
+    flags.mark_flag_as_required("output_dir")
+    app.run(main)
