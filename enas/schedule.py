@@ -7,6 +7,7 @@ constant within an epoch (the original computes it from the integer epoch).
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 
 
@@ -28,3 +29,16 @@ def cosine_lr(epoch: int, lr_max: float, lr_min: float, t0: int = 10, t_mul: int
 def restart_epochs(until: int, t0: int = 10, t_mul: int = 2) -> list[int]:
     """Epochs (< UNTIL) at which the learning rate jumps back to lr_max."""
     return [e for e in range(1, until) if _cycle(e, t0, t_mul)[0] == e]
+
+
+@dataclasses.dataclass(frozen=True)
+class CosineSchedule:
+    """The child's learning-rate schedule (flags child_lr_max, _min, _T_0, _T_mul)."""
+
+    lr_max: float = 0.05
+    lr_min: float = 0.0005
+    t0: int = 10
+    t_mul: int = 2
+
+    def __call__(self, epoch: int) -> float:
+        return cosine_lr(epoch, self.lr_max, self.lr_min, self.t0, self.t_mul)

@@ -14,6 +14,7 @@ from absl import app, flags
 from enas.child import ChildConfig
 from enas.controller import ControllerConfig
 from enas.data import load
+from enas.flags import define_child_training_flags, schedule_from_flags
 from enas.reinforce import ReinforceConfig
 from enas.searcher import SearchConfig, run_search
 
@@ -27,13 +28,7 @@ def define_flags() -> None:
     flags.DEFINE_integer("num_epochs", 310, "Search epochs.")
     flags.DEFINE_integer("child_num_layers", 12, "Layers of the child.")
     flags.DEFINE_integer("child_out_filters", 36, "Channels of every layer during search.")
-    flags.DEFINE_float("child_l2_reg", 2.5e-4, "L2 weight on all child variables.")
-    flags.DEFINE_float("child_keep_prob", 0.9, "Keep probability of the head's dropout.")
-    flags.DEFINE_float("child_lr_max", 0.05, "Cosine schedule: maximum learning rate.")
-    flags.DEFINE_float("child_lr_min", 0.0005, "Cosine schedule: minimum learning rate.")
-    flags.DEFINE_integer("child_lr_T_0", 10, "Cosine schedule: first period (epochs).")
-    flags.DEFINE_integer("child_lr_T_mul", 2, "Cosine schedule: period multiplier.")
-    flags.DEFINE_float("child_grad_bound", 5.0, "Global-norm gradient clip of the child.")
+    define_child_training_flags(l2_reg=2.5e-4, lr_min=0.0005, keep_prob=0.9)
     flags.DEFINE_float("controller_lr", 0.001, "Controller Adam learning rate.")
     flags.DEFINE_float("controller_tanh_constant", 1.5, "Logits = c * tanh(logits).")
     flags.DEFINE_float("controller_temperature", None, "Logits / temperature (none).")
@@ -62,8 +57,7 @@ def config_from_flags() -> SearchConfig:
                                   skip_weight=FLAGS.controller_skip_weight,
                                   num_aggregate=FLAGS.controller_num_aggregate),
         batch_size=FLAGS.batch_size, num_epochs=FLAGS.num_epochs, l2_reg=FLAGS.child_l2_reg,
-        lr_max=FLAGS.child_lr_max, lr_min=FLAGS.child_lr_min, lr_t0=FLAGS.child_lr_T_0,
-        lr_t_mul=FLAGS.child_lr_T_mul, grad_bound=FLAGS.child_grad_bound,
+        schedule=schedule_from_flags(), grad_bound=FLAGS.child_grad_bound,
         controller_train_steps=FLAGS.controller_train_steps,
         num_arcs_to_score=FLAGS.num_arcs_to_score, seed=FLAGS.seed)
 

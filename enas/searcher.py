@@ -27,7 +27,7 @@ from enas.child import ChildConfig, SharedChild
 from enas.controller import Controller, ControllerConfig
 from enas.data import ImageSplits, batches
 from enas.reinforce import ControllerTrainer, ReinforceConfig
-from enas.schedule import cosine_lr
+from enas.schedule import CosineSchedule
 
 
 @dataclasses.dataclass(frozen=True)
@@ -39,10 +39,7 @@ class SearchConfig:
     batch_size: int = 128
     num_epochs: int = 310
     l2_reg: float = 2.5e-4
-    lr_max: float = 0.05
-    lr_min: float = 0.0005
-    lr_t0: int = 10
-    lr_t_mul: int = 2
+    schedule: CosineSchedule = CosineSchedule()
     grad_bound: float = 5.0
     controller_train_steps: int = 50
     num_arcs_to_score: int = 100
@@ -63,7 +60,8 @@ class Search(tf.Module):
         self.data = data
         child_config = dataclasses.replace(config.child, num_classes=data.num_classes)
         self.child = SharedChild(child_config, image_shape=data.train[0].shape[1:])
-        self.child_optimizer = keras.optimizers.SGD(config.lr_max, momentum=0.9, nesterov=True)
+        self.child_optimizer = keras.optimizers.SGD(config.schedule.lr_max, momentum=0.9,
+                                                    nesterov=True)
         self.child_optimizer.build(self.child.trainable_variables)
         self.controller = Controller(dataclasses.replace(
             config.controller, num_layers=child_config.num_layers), seed=config.seed)
@@ -142,7 +140,7 @@ def _write_scalars(writer, step: int, values: dict[str, float]) -> None:
 def run_epoch(search: Search, writer, epoch: int) -> dict[str, float]:
     """One epoch of child training, the controller phase and the evaluations."""
     config = search.config
-    lr = cosine_lr(epoch, config.lr_max, config.lr_min, config.lr_t0, config.lr_t_mul)
+    lr = config.schedule(epoch)
     search.child_optimizer.learning_rate = lr
     child_stats = [search.child_step(x, y) for x, y in batches(
         search.data.train, config.batch_size, shuffle=True, seed=config.seed * 100_003 + epoch)]

@@ -25,7 +25,8 @@ from datasets.atomic import replace_directory, write_text
 from enas import arc as arc_lib
 from enas.data import ImageSplits, batches, load
 from enas.fixed import build_fixed_model
-from enas.schedule import cosine_lr
+from enas.flags import define_child_training_flags, schedule_from_flags
+from enas.schedule import CosineSchedule
 
 
 @dataclasses.dataclass(frozen=True)
@@ -35,10 +36,7 @@ class FinalConfig:
     out_filters: int = 96
     keep_prob: float = 0.5
     l2_reg: float = 2e-4
-    lr_max: float = 0.05
-    lr_min: float = 0.001
-    lr_t0: int = 10
-    lr_t_mul: int = 2
+    schedule: CosineSchedule = CosineSchedule(lr_min=0.001)
     grad_bound: float = 5.0
     batch_size: int = 100
     num_epochs: int = 310
@@ -80,14 +78,12 @@ def train_fixed(config: FinalConfig, data: ImageSplits) -> dict:
     with strategy.scope():
         model = build_fixed_model(np.array(config.arc), data.num_classes, config.out_filters,
                                   config.keep_prob, data.train[0].shape[1:])
-        model.compile(optimizer=keras.optimizers.SGD(config.lr_max, momentum=0.9,
+        model.compile(optimizer=keras.optimizers.SGD(config.schedule.lr_max, momentum=0.9,
                                                      nesterov=True,
                                                      global_clipnorm=config.grad_bound),
                       loss=_loss_with_l2(model, config.l2_reg), metrics=["accuracy"])
     global_batch = config.batch_size * strategy.num_replicas_in_sync
-    schedule = keras.callbacks.LearningRateScheduler(
-        lambda epoch: cosine_lr(epoch, config.lr_max, config.lr_min, config.lr_t0,
-                                config.lr_t_mul))
+    schedule = keras.callbacks.LearningRateScheduler(config.schedule)
     model.fit(batches(data.train, min(global_batch, len(data.train[1])), shuffle=True,
                       seed=config.seed),
               validation_data=batches(data.test, min(global_batch, len(data.test[1])),
@@ -119,8 +115,7 @@ def main(argv: list[str]) -> None:
     config = FinalConfig(
         output_dir=FLAGS.output_dir, arc=tuple(int(v) for v in arc),
         out_filters=FLAGS.child_out_filters, keep_prob=FLAGS.child_keep_prob,
-        l2_reg=FLAGS.child_l2_reg, lr_max=FLAGS.child_lr_max, lr_min=FLAGS.child_lr_min,
-        lr_t0=FLAGS.child_lr_T_0, lr_t_mul=FLAGS.child_lr_T_mul,
+        l2_reg=FLAGS.child_l2_reg, schedule=schedule_from_flags(),
         grad_bound=FLAGS.child_grad_bound, batch_size=FLAGS.batch_size,
         num_epochs=FLAGS.num_epochs, strategy=FLAGS.strategy, seed=FLAGS.seed)
     print(json.dumps(train_fixed(config, load(FLAGS.dataset, FLAGS.seed))))
@@ -132,13 +127,7 @@ if __name__ == "__main__":
     flags.DEFINE_string("child_fixed_arc", None, "The arc as the original's flat string.")
     flags.DEFINE_string("arc_file", None, "A file holding the arc (e.g. search's arc.txt).")
     flags.DEFINE_integer("child_out_filters", 96, "Channels before the first pool layer.")
-    flags.DEFINE_float("child_keep_prob", 0.5, "Keep probability of the head's dropout.")
-    flags.DEFINE_float("child_l2_reg", 2e-4, "L2 weight on all variables.")
-    flags.DEFINE_float("child_lr_max", 0.05, "Cosine schedule: maximum learning rate.")
-    flags.DEFINE_float("child_lr_min", 0.001, "Cosine schedule: minimum learning rate.")
-    flags.DEFINE_integer("child_lr_T_0", 10, "Cosine schedule: first period (epochs).")
-    flags.DEFINE_integer("child_lr_T_mul", 2, "Cosine schedule: period multiplier.")
-    flags.DEFINE_float("child_grad_bound", 5.0, "Global-norm gradient clip.")
+    define_child_training_flags(l2_reg=2e-4, lr_min=0.001, keep_prob=0.5)
     flags.DEFINE_integer("batch_size", 100, "Per-replica batch size.")
     flags.DEFINE_integer("num_epochs", 310, "Training epochs.")
     flags.DEFINE_enum("strategy", "default", list(STRATEGIES), "tf.distribute strategy.")
