@@ -1,0 +1,60 @@
+"""ENAS_SPEC items that are constants or one-line formulas, each pinned here."""
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from enas import arc as arc_lib
+from enas.child import ChildConfig, SharedChild
+from enas.controller import Controller, ControllerConfig
+from enas.data import ImageSplits
+from enas.searcher import Search, SearchConfig, l2_of
+from enas.schedule import CosineSchedule
+from tests.test_enas_controller import numpy_statistics
+
+
+def test_batch_norm_constants():
+    child = SharedChild(ChildConfig(num_layers=2, out_filters=4, num_classes=3),
+                        image_shape=(4, 4, 3))
+    assert (child.stem_bn.momentum, child.stem_bn.epsilon) == (0.9, 1e-5)
+    assert child.skip_bns[0].epsilon == 1e-5
+    branch = child.branches[0][0]
+    assert (branch.inp_bn.epsilon, branch.out_bn.epsilon) == (1e-5, 1e-3)
+    assert child.branches[0][4].out_bn is None  # pooling branches end with the pool
+
+
+def test_temperature_divides_the_logits_before_tanh():
+    controller = Controller(ControllerConfig(num_layers=3, temperature=5.0, tanh_constant=2.5),
+                            seed=11)
+    arc = arc_lib.parse("1 | 4 1 | 2 0 1")
+    stats = controller.score(arc)
+    # The numpy reference applies tanh_constant * tanh(logits); fold the temperature in.
+    scaled = Controller(ControllerConfig(num_layers=3, tanh_constant=2.5), seed=11)
+    for source, target in zip(controller.trainable_variables, scaled.trainable_variables):
+        target.assign(source)
+    scaled.w_soft.assign(controller.w_soft / 5.0)
+    scaled.v_attn.assign(controller.v_attn / 5.0)
+    log_prob, _, _ = numpy_statistics(scaled, arc, tanh_constant=2.5)
+    assert stats["log_prob"].numpy() == pytest.approx(log_prob, rel=1e-5)
+
+
+def test_l2_is_the_plain_sum_of_squares():
+    variables = [tf.Variable([1.0, 2.0]), tf.Variable([[3.0]])]
+    assert float(l2_of(variables)) == 14.0
+
+
+def test_child_gradients_are_clipped_as_configured():
+    """FIX: the original computed the clip and applied the raw gradients."""
+    rng = np.random.default_rng(0)
+    images = rng.normal(size=(16, 8, 8, 3)).astype(np.float32) * 10
+    labels = rng.integers(0, 3, 16).astype(np.int32)
+    data = ImageSplits((images, labels), (images, labels), (images, labels), 3,
+                       np.zeros(3, np.float32), np.ones(3, np.float32))
+    search = Search(SearchConfig(output_dir="", batch_size=16, grad_bound=1e-3, l2_reg=0.0,
+                                 schedule=CosineSchedule(lr_max=0.05),
+                                 child=ChildConfig(num_layers=2, out_filters=4)), data)
+    before = [v.numpy().copy() for v in search.child.trainable_variables]
+    stats = search.child_step(tf.constant(images), tf.constant(labels))
+    moved = np.sqrt(sum(np.sum((v.numpy() - b) ** 2)
+                        for v, b in zip(search.child.trainable_variables, before)))
+    assert float(stats["grad_norm"]) > 1e-2  # the raw gradient is far above the bound
+    assert moved <= (1 + 0.9) * 0.05 * 1e-3 * 1.001  # first Nesterov step of a clipped grad
