@@ -142,11 +142,15 @@ def run_epoch(search: Search, writer, epoch: int) -> dict[str, float]:
     config = search.config
     lr = config.schedule(epoch)
     search.child_optimizer.learning_rate = lr
+    began = time.perf_counter()
     child_stats = [search.child_step(x, y) for x, y in batches(
         search.data.train, config.batch_size, shuffle=True, seed=config.seed * 100_003 + epoch)]
+    child_seconds = time.perf_counter() - began
     controller_stats = [search.controller_step() for _ in range(config.controller_train_steps)]
+    controller_seconds = time.perf_counter() - began - child_seconds
     logged_arcs = [search.sampled_arc_accuracy() for _ in range(10)]
-    summary = {"child/lr": lr}
+    summary = {"child/lr": lr, "time/child_epoch_s": child_seconds,
+               "time/controller_phase_s": controller_seconds}
     for name in child_stats[0]:
         summary[f"child/{name}"] = float(np.mean([s[name].numpy() for s in child_stats]))
     for name in controller_stats[0]:
@@ -201,8 +205,10 @@ def run_search(config: SearchConfig, data: ImageSplits) -> dict:
         search.epoch.assign(epoch + 1)
         manager.save(checkpoint_number=epoch + 1)  # temp files, then an atomic index update
         seconds = time.perf_counter() - began
-        logging.info("epoch %d/%d %.1fs (ETA %.0f min) child acc %.3f valid %.3f test %.3f "
-                     "reward %.3f baseline %.3f", epoch + 1, config.num_epochs, seconds,
+        logging.info("epoch %d/%d %.1fs (child %.1fs, controller %.1fs; ETA %.0f min) child acc "
+                     "%.3f valid %.3f test %.3f reward %.3f baseline %.3f", epoch + 1,
+                     config.num_epochs, seconds, summary["time/child_epoch_s"],
+                     summary["time/controller_phase_s"],
                      seconds * (config.num_epochs - epoch - 1) / 60, summary["child/accuracy"],
                      summary["child/valid_acc"], summary["child/test_acc"],
                      summary["controller/reward"], summary["controller/baseline"])
