@@ -14,13 +14,14 @@ from datasets.corpus import PoseCorpus  # noqa: E402
 from datasets.geometry import project  # noqa: E402
 from datasets.layouts import H36M_17, bones  # noqa: E402
 
-_RIGHT = {j for j, name in enumerate(H36M_17.joints) if name.startswith("R")}
+# H36M-17 joints drawn in red (the subject's right side); the left side is blue.
+RIGHT_JOINTS = frozenset(j for j, name in enumerate(H36M_17.joints) if name.startswith("R"))
 
 
 def draw_pose_2d(axes, pose: np.ndarray, alpha: float = 1.0) -> None:
     """Draws a (17, 2) H36M-17 pose in image coordinates (right side red, left blue)."""
     for parent, child in bones():
-        colour = "tab:red" if child in _RIGHT else "tab:blue"
+        colour = "tab:red" if child in RIGHT_JOINTS else "tab:blue"
         axes.plot(pose[[parent, child], 0], pose[[parent, child], 1], color=colour,
                   alpha=alpha, linewidth=2)
 

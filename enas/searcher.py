@@ -46,6 +46,10 @@ class SearchConfig:
     seed: int = 0
 
 
+def accuracy_of(logits: tf.Tensor, labels: tf.Tensor) -> tf.Tensor:
+    return tf.reduce_mean(tf.cast(tf.equal(tf.argmax(logits, -1, tf.int32), labels), tf.float32))
+
+
 def l2_of(variables) -> tf.Tensor:
     """sum ||v||^2 over all given variables (the original's L2 term, not halved)."""
     return tf.add_n([tf.reduce_sum(tf.square(v)) for v in variables])
@@ -73,9 +77,7 @@ class Search(tf.Module):
         self.valid_labels = tf.constant(data.valid[1])
 
     def minibatch_accuracy(self, arc, images, labels) -> tf.Tensor:
-        logits = self.child(images, arc, training=False)
-        return tf.reduce_mean(tf.cast(tf.equal(tf.argmax(logits, -1, tf.int32), labels),
-                                      tf.float32))
+        return accuracy_of(self.child(images, arc, training=False), labels)
 
     @tf.function
     def child_step(self, images, labels) -> dict[str, tf.Tensor]:
@@ -91,9 +93,8 @@ class Search(tf.Module):
         # FIX: the original computes this clip and then applies the unclipped gradients.
         clipped, norm = tf.clip_by_global_norm(gradients, self.config.grad_bound)
         self.child_optimizer.apply_gradients(zip(clipped, variables))
-        accuracy = tf.reduce_mean(tf.cast(tf.equal(tf.argmax(logits, -1, tf.int32), labels),
-                                          tf.float32))
-        return {"loss": loss, "cross_entropy": cross_entropy, "accuracy": accuracy,
+        return {"loss": loss, "cross_entropy": cross_entropy,
+                "accuracy": accuracy_of(logits, labels),
                 "grad_norm": norm}
 
     def _valid_minibatches(self, count: int):

@@ -27,6 +27,7 @@ from enas.data import ImageSplits, batches, load
 from enas.fixed import build_fixed_model
 from enas.flags import define_child_training_flags, schedule_from_flags
 from enas.schedule import CosineSchedule
+from enas.searcher import l2_of
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,8 +50,7 @@ def _loss_with_l2(model: keras.Model, l2_reg: float):
     def loss(labels, logits):
         cross_entropy = keras.losses.sparse_categorical_crossentropy(labels, logits,
                                                                       from_logits=True)
-        squares = tf.add_n([tf.reduce_sum(tf.square(v)) for v in model.trainable_variables])
-        return cross_entropy + l2_reg * squares
+        return cross_entropy + l2_reg * l2_of(model.trainable_variables)
     return loss
 
 

@@ -58,10 +58,23 @@ def predict_mm(model: keras.Model, norm: Normalization, config: LifterConfig,
     return with_root((normalised * norm.std_3d + norm.mean_3d).reshape(-1, 16, 3))
 
 
+def training_mode(streams: tuple[str, ...]) -> str:
+    """The input mode that gives each stream the keypoints it was trained on."""
+    if len(streams) == 2:
+        return "gt+sh"
+    return "gt" if streams == ("gt",) else "sh"
+
+
 def evaluate_model(model: keras.Model, norm: Normalization, config: LifterConfig,
                    corpus: PoseCorpus, mode: str, frame_stride: int = 1) -> dict:
     """The eval.json report of MODEL on the test subjects of CORPUS."""
     examples = build_examples(corpus, h36m.TEST_SUBJECTS, frame_stride)
+    return evaluate_examples(model, norm, config, examples, mode, frame_stride)
+
+
+def evaluate_examples(model: keras.Model, norm: Normalization, config: LifterConfig,
+                      examples: LiftingExamples, mode: str, frame_stride: int) -> dict:
+    """The eval.json report of MODEL on already built test EXAMPLES."""
     predicted = predict_mm(model, norm, config, examples, mode)
     report = per_action_report(predicted, with_root(examples.pose_3d), examples.action,
                                examples.actions)

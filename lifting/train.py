@@ -106,9 +106,9 @@ def train(settings: TrainSettings) -> dict:
               epochs=settings.epochs, callbacks=callbacks, verbose=0)
     save_trained(model, settings.model_dir)
     export_lifter(model, norm, config.streams, os.path.join(settings.model_dir, EXPORT_DIR))
-    feed = "gt+sh" if len(config.streams) == 2 else ("gt" if config.streams == ("gt",) else "sh")
-    report = evaluate.evaluate_model(model, norm, config, corpus, feed,
-                                     settings.eval_frame_stride)
+    report = evaluate.evaluate_examples(model, norm, config, valid_examples,
+                                        evaluate.training_mode(config.streams),
+                                        settings.eval_frame_stride)
     evaluate.record(settings.model_dir, report)
     return report
 

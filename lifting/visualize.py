@@ -20,13 +20,12 @@ from absl import app, flags  # noqa: E402
 from datasets.atomic import atomic_path  # noqa: E402
 from datasets.corpus import PoseCorpus  # noqa: E402
 from datasets.layouts import H36M_16, H36M_17, bones  # noqa: E402
-from datasets.visualize import draw_pose_2d  # noqa: E402
+from datasets.visualize import RIGHT_JOINTS, draw_pose_2d  # noqa: E402
 from lifting.config import load_trained  # noqa: E402
 from lifting.data import build_examples, load_corpus  # noqa: E402
 from lifting.evaluate import predict_mm  # noqa: E402
 from lifting.metrics import mpjpe, with_root  # noqa: E402
 
-_RIGHT = {j for j, name in enumerate(H36M_17.joints) if name.startswith("R")}
 # Where each H36M-16 joint sits in H36M-17 (Neck/Nose is missing from 2D inputs).
 _16_IN_17 = [H36M_17.joints.index(name) for name in H36M_16.joints]
 
@@ -34,7 +33,7 @@ _16_IN_17 = [H36M_17.joints.index(name) for name in H36M_16.joints]
 def _draw_3d(axes, pose: np.ndarray, title: str) -> None:
     for parent, child in bones():
         xs, ys, zs = pose[[parent, child]].T
-        axes.plot(xs, zs, -ys, color="tab:red" if child in _RIGHT else "tab:blue")
+        axes.plot(xs, zs, -ys, color="tab:red" if child in RIGHT_JOINTS else "tab:blue")
     axes.set_title(title, fontsize=9)
     for setter in (axes.set_xlim, axes.set_ylim, axes.set_zlim):
         setter(-900, 900)
