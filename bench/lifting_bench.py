@@ -2,8 +2,8 @@
 
     python -m bench.lifting_bench
 
-Training: examples/s of the compiled Keras train step (Adam, max-norm, dropout, BN) at batch
-64 and 1024, one and two streams. Inference: poses/s of the exported SavedModel at batch 1024
+Training: examples/s of the train step `lifting.train` compiles (Adam, max-norm, dropout, BN;
+two streams with their per-stream losses) at batch 64 and 1024, one and two streams. Inference: poses/s of the exported SavedModel at batch 1024
 and latency at batch 1. Efficiency: achieved GFLOP/s of the training and inference matmuls
 against a 4096^2 float32 matmul measured in the same process.
 """
@@ -22,6 +22,7 @@ from absl import app, flags
 from lifting.config import LifterConfig
 from lifting.data import INPUT_DIM, OUTPUT_DIM, Normalization
 from lifting.export import export_lifter
+from lifting.train import TrainSettings, compiled_model
 
 FLAGS = flags.FLAGS
 flags.DEFINE_float("seconds", 8.0, "Measuring time per configuration.")
@@ -52,26 +53,32 @@ def dense_flops_per_example(model: keras.Model) -> int:
                    if isinstance(layer, keras.layers.Dense))
 
 
+def _identity_normalization() -> Normalization:
+    return Normalization(np.zeros(INPUT_DIM, np.float32), np.ones(INPUT_DIM, np.float32),
+                         np.zeros(OUTPUT_DIM, np.float32), np.ones(OUTPUT_DIM, np.float32))
+
+
 def training_rate(streams: tuple[str, ...], batch: int, seconds: float, jit: bool) -> float:
-    model = LifterConfig(streams=streams).build()
-    model.compile(keras.optimizers.Adam(1e-3), loss="mse", jit_compile=jit)
+    settings = TrainSettings(model_dir="unused", architecture=LifterConfig(streams=streams),
+                             batch_size=batch, jit_compile=jit)
+    _, trainer = compiled_model(settings, _identity_normalization())
     rng = np.random.default_rng(0)
     inputs = {name: rng.normal(size=(batch * 20, INPUT_DIM)).astype(np.float32)
-              for name in model.input}
-    targets = rng.normal(size=(batch * 20, OUTPUT_DIM)).astype(np.float32)
+              for name in trainer.input}
+    target = rng.normal(size=(batch * 20, OUTPUT_DIM)).astype(np.float32)
+    targets = {name: target for name in trainer.output}
     dataset = tf.data.Dataset.from_tensor_slices((inputs, targets)).batch(batch).repeat()
     dataset = dataset.prefetch(tf.data.AUTOTUNE)
-    model.fit(dataset, steps_per_epoch=5, epochs=1, verbose=0)  # compile
+    trainer.fit(dataset, steps_per_epoch=5, epochs=1, verbose=0)  # compile
     steps = max(1, int(seconds * 2000 / batch))
     start = time.perf_counter()
-    model.fit(dataset, steps_per_epoch=steps, epochs=1, verbose=0)
+    trainer.fit(dataset, steps_per_epoch=steps, epochs=1, verbose=0)
     return steps * batch / (time.perf_counter() - start)
 
 
 def inference_rates(seconds: float) -> dict:
     model = LifterConfig(streams=("gt",)).build()
-    norm = Normalization(np.zeros(INPUT_DIM, np.float32), np.ones(INPUT_DIM, np.float32),
-                         np.zeros(OUTPUT_DIM, np.float32), np.ones(OUTPUT_DIM, np.float32))
+    norm = _identity_normalization()
     with tempfile.TemporaryDirectory() as folder:
         export_lifter(model, norm, ("gt",), os.path.join(folder, "export"))
         serving = tf.saved_model.load(os.path.join(folder, "export")).signatures[

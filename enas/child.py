@@ -18,6 +18,7 @@ import numpy as np
 import tensorflow as tf
 
 from enas.arc import NUM_OPS, arc_length
+from enas.batch_norm import FusedBatchNorm
 
 _BN_MOMENTUM = 0.9
 _BN_EPS = 1e-5
@@ -36,8 +37,8 @@ class ChildConfig:
         return (self.num_layers // 3 - 1, 2 * self.num_layers // 3 - 1)
 
 
-def batch_norm(name: str, epsilon: float = _BN_EPS) -> keras.layers.BatchNormalization:
-    return keras.layers.BatchNormalization(momentum=_BN_MOMENTUM, epsilon=epsilon, name=name)
+def batch_norm(name: str, epsilon: float = _BN_EPS) -> FusedBatchNorm:
+    return FusedBatchNorm(momentum=_BN_MOMENTUM, epsilon=epsilon, name=name)
 
 
 def conv(filters: int, size: int, name: str, strides: int = 1) -> keras.layers.Conv2D:

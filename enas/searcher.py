@@ -8,6 +8,11 @@ every epoch holds the child, the controller, both optimisers, the baseline, the 
 random generators, so a killed search resumes exactly. At the end, as the paper describes
 (the original never does it), N sampled arcs are scored on the whole validation set and the
 best is written to arc.txt, the top 10 to arcs.jsonl.
+
+Under a tf.distribute strategy (`strategy`), the child and its optimiser are mirrored; each
+child step samples ONE arc, every replica runs it on its slice of the minibatch, and the
+replicas' gradients are summed before the global-norm clip, so the step equals the one-device
+step on the whole minibatch. The controller stays on the host: its work is tiny and serial.
 """
 from __future__ import annotations
 
@@ -21,6 +26,7 @@ import numpy as np
 import tensorflow as tf
 from absl import logging
 
+from common.distribute import make_strategy
 from datasets.atomic import write_text
 from enas import arc as arc_lib
 from enas.child import ChildConfig, SharedChild
@@ -43,6 +49,7 @@ class SearchConfig:
     grad_bound: float = 5.0
     controller_train_steps: int = 50
     num_arcs_to_score: int = 100
+    strategy: str = "default"
     seed: int = 0
 
 
@@ -62,11 +69,17 @@ class Search(tf.Module):
         super().__init__(name="search")
         self.config = config
         self.data = data
+        self.strategy = make_strategy(config.strategy)
+        replicas = self.strategy.num_replicas_in_sync
+        if config.batch_size % replicas:
+            raise ValueError(f"batch_size {config.batch_size} does not split evenly over "
+                             f"{replicas} replicas")
         child_config = dataclasses.replace(config.child, num_classes=data.num_classes)
-        self.child = SharedChild(child_config, image_shape=data.train[0].shape[1:])
-        self.child_optimizer = keras.optimizers.SGD(config.schedule.lr_max, momentum=0.9,
-                                                    nesterov=True)
-        self.child_optimizer.build(self.child.trainable_variables)
+        with self.strategy.scope():
+            self.child = SharedChild(child_config, image_shape=data.train[0].shape[1:])
+            self.child_optimizer = keras.optimizers.SGD(config.schedule.lr_max, momentum=0.9,
+                                                        nesterov=True)
+            self.child_optimizer.build(self.child.trainable_variables)
         self.controller = Controller(dataclasses.replace(
             config.controller, num_layers=child_config.num_layers), seed=config.seed)
         self.trainer = ControllerTrainer(self.controller, self.minibatch_accuracy,
@@ -81,21 +94,34 @@ class Search(tf.Module):
 
     @tf.function
     def child_step(self, images, labels) -> dict[str, tf.Tensor]:
-        """One SGD step with a newly sampled arc."""
+        """One SGD step with a newly sampled arc, the same on every replica."""
         arc = self.controller.sample()["arc"]
+        per_replica = self.strategy.run(self._replica_share, args=(arc, images, labels))
+        totals = self.strategy.reduce(tf.distribute.ReduceOp.SUM, per_replica, axis=None)
+        gradients = totals.pop("gradients")
+        # FIX: the original computes this clip and then applies the unclipped gradients.
+        clipped, norm = tf.clip_by_global_norm(gradients, self.config.grad_bound)
+        self.child_optimizer.apply_gradients(zip(clipped, self.child.trainable_variables))
+        return {**totals, "grad_norm": norm}
+
+    def _replica_share(self, arc, images, labels) -> dict:
+        """This replica's slice of the minibatch: its gradients and statistics, each divided
+        by the number of replicas so that their sum over replicas is the whole-batch value."""
+        context = tf.distribute.get_replica_context()
+        replicas = context.num_replicas_in_sync
+        size = tf.shape(labels)[0] // replicas
+        begin = context.replica_id_in_sync_group * size
+        images, labels = images[begin:begin + size], labels[begin:begin + size]
         variables = self.child.trainable_variables
         with tf.GradientTape() as tape:
             logits = self.child(images, arc, training=True)
             cross_entropy = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
                 labels=labels, logits=logits))
             loss = cross_entropy + self.config.l2_reg * l2_of(variables)
-        gradients = tape.gradient(loss, variables)
-        # FIX: the original computes this clip and then applies the unclipped gradients.
-        clipped, norm = tf.clip_by_global_norm(gradients, self.config.grad_bound)
-        self.child_optimizer.apply_gradients(zip(clipped, variables))
-        return {"loss": loss, "cross_entropy": cross_entropy,
-                "accuracy": accuracy_of(logits, labels),
-                "grad_norm": norm}
+            share = loss / replicas
+        return {"gradients": tape.gradient(share, variables), "loss": share,
+                "cross_entropy": cross_entropy / replicas,
+                "accuracy": accuracy_of(logits, labels) / replicas}
 
     def _valid_minibatches(self, count: int):
         """COUNT random validation minibatches (with replacement across minibatches)."""

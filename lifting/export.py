@@ -5,8 +5,10 @@ Normalisation lives inside the graph, so a serving client never needs the statis
       every stream receives the same keypoints (detections at test time);
   two_stream(gt_2d, detected_2d) -> {"pose_3d"}   (two-stream models only)
       each stream receives its own input, as during training.
-The directory is written beside the target and renamed into place, so an existing export is
-replaced whole or not at all.
+The graph is that of `serving_copy` (max-norm clips and BatchNorm folded into the kernels),
+which computes the same poses with a fraction of the memory traffic per call. The directory is
+written beside the target and renamed into place, so an existing export is replaced whole or
+not at all.
 
     python -m lifting.export --model_dir=runs/lifter
 """
@@ -21,6 +23,7 @@ from absl import app, flags
 from datasets.atomic import replace_directory
 from lifting.config import load_trained
 from lifting.data import INPUT_DIM, STREAM_INPUTS, Normalization
+from lifting.model import serving_copy
 
 EXPORT_DIR = "export"
 _KEYPOINTS = tf.TensorSpec((None, 16, 2), tf.float32)
@@ -43,6 +46,7 @@ def _pose_from_streams(model: keras.Model, norm: Normalization, streams: tuple[s
 def export_lifter(model: keras.Model, norm: Normalization, streams: tuple[str, ...],
                   path: str) -> None:
     """Writes the SavedModel to PATH (replacing any previous export atomically)."""
+    model = serving_copy(model)
     lift = _pose_from_streams(model, norm, streams)
     archive = keras.export.ExportArchive()
     archive.track(model)

@@ -6,14 +6,20 @@ like their code, the clip is applied where the weight is used, in the forward pa
 stored weights keep their initial scale and gradients flow through the clip. (A projection of
 the stored weights after each step, a Keras constraint, shrinks a 1024x1024 He-initialised
 matrix 45-fold; Adam's fixed-size steps then rewrite the weights wholesale every step and
-training stalls: 122 mm validation MPJPE after one Human3.6M epoch, measured.) The two-stream model runs a stream on ground-truth 2D and one on detected 2D and
-averages their outputs; a single-stream model is the Martinez baseline with the same code.
+training stalls: 122 mm validation MPJPE after one Human3.6M epoch, measured.)
+
+The two-stream model runs a stream on ground-truth 2D and one on detected 2D and averages
+their outputs; a single-stream model is the Martinez baseline with the same code. For training,
+`supervised_view` exposes each stream's own output next to the average, so each stream can be
+held to the target by itself (a loss on the average alone leaves either stream free to be wrong
+as long as the other compensates: stream B alone then misses by 129 mm, measured).
 """
 from __future__ import annotations
 
 from typing import Iterable
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from lifting.data import INPUT_DIM, OUTPUT_DIM, STREAM_INPUTS
@@ -73,3 +79,59 @@ def build_lifter(streams: Iterable[str] = STREAM_CHOICES, activation: str = "sel
     output = outputs[0] if len(outputs) == 1 else keras.layers.Average(name="average")(outputs)
     return keras.Model({STREAM_INPUTS[s]: inputs[s] for s in streams}, output,
                        name=f"lifter_{'_'.join(streams)}_{activation}")
+
+
+POSE_OUTPUT = "pose"
+
+
+def supervised_view(model: keras.Model) -> keras.Model:
+    """The same layers with outputs {"pose": the average, stream name: that stream's output}.
+
+    A single-stream model has only "pose".
+
+    It shares every variable with MODEL, so training it trains MODEL; inference and export keep
+    using MODEL's single output.
+    """
+    streams = [s for s in STREAM_CHOICES if STREAM_INPUTS[s] in model.input]
+    outputs = {POSE_OUTPUT: model.output}
+    if len(streams) > 1:
+        outputs.update({s: model.get_layer(f"{s}_out").output for s in streams})
+    return keras.Model(model.input, outputs, name=f"{model.name}_supervised")
+
+
+class _PassThrough(keras.layers.Layer):
+    """Identity that accepts the training/mask arguments BatchNorm and Dropout were called with."""
+
+    def call(self, inputs, training=None, mask=None):
+        return inputs
+
+
+def serving_copy(model: keras.Model) -> keras.Model:
+    """The same function with each max-norm clip and BatchNorm folded into its Dense kernel.
+
+    At inference the clipped kernel and the BN affine map are constants, yet the training
+    graph recomputes the clip (a pass over all 4.3M weights and a clipped copy) on every call:
+    at batch 1 that memory traffic, not the matmuls, dominates. Dropout becomes identity.
+    """
+    weights = {layer.name: [layer.effective_kernel().numpy(), layer.bias.numpy()]
+               for layer in model.layers if isinstance(layer, MaxNormDense)}
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            dense = layer.name.removesuffix("_bn") + "_dense"  # the naming of _dense_unit
+            kernel, bias = weights[dense]
+            scale = layer.gamma.numpy() / np.sqrt(layer.moving_variance.numpy() + layer.epsilon)
+            weights[dense] = [kernel * scale,
+                              (bias - layer.moving_mean.numpy()) * scale + layer.beta.numpy()]
+
+    def plain(layer):
+        if isinstance(layer, MaxNormDense):
+            return keras.layers.Dense(layer.units, name=layer.name)
+        if isinstance(layer, (keras.layers.BatchNormalization, keras.layers.Dropout)):
+            return _PassThrough(name=layer.name)
+        return layer.__class__.from_config(layer.get_config())
+
+    copy = keras.models.clone_model(model, clone_function=plain)
+    for layer in copy.layers:
+        if layer.name in weights:
+            layer.set_weights(weights[layer.name])
+    return copy

@@ -24,7 +24,7 @@ from lifting.config import NORM_FILE, LifterConfig, save_trained
 from lifting.data import Normalization, build_examples, load_corpus, make_dataset
 from lifting.export import EXPORT_DIR, export_lifter
 from lifting.metrics import mpjpe_metric
-from lifting.model import STREAM_CHOICES
+from lifting.model import POSE_OUTPUT, STREAM_CHOICES, supervised_view
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,6 +38,7 @@ class TrainSettings:
     learning_rate: float = 1e-3
     lr_decay_steps: int = 100_000
     lr_decay_rate: float = 0.96
+    stream_loss_weight: float = 1.0
     frame_stride: int = 1
     eval_frame_stride: int = 10
     strategy: str = "default"
@@ -68,13 +69,30 @@ def _normalization(settings: TrainSettings, train_examples) -> Normalization:
     return norm
 
 
-def _compiled_model(settings: TrainSettings, norm: Normalization) -> keras.Model:
+def compiled_model(settings: TrainSettings,
+                    norm: Normalization) -> tuple[keras.Model, keras.Model]:
+    """The lifter and its compiled supervised view (which shares the lifter's variables).
+
+    Loss: MSE of the averaged pose plus stream_loss_weight times the mean of the streams' own
+    MSEs (a single stream has only the first term).
+    """
     model = settings.architecture.build()
+    trainer = supervised_view(model)
+    streams = [name for name in trainer.output if name != POSE_OUTPUT]
+    loss_weights = {POSE_OUTPUT: 1.0,
+                    **{s: settings.stream_loss_weight / len(streams) for s in streams}}
     schedule = keras.optimizers.schedules.ExponentialDecay(
         settings.learning_rate, settings.lr_decay_steps, settings.lr_decay_rate, staircase=True)
-    model.compile(optimizer=keras.optimizers.Adam(schedule), loss="mse",
-                  metrics=[mpjpe_metric(norm.std_3d)], jit_compile=settings.jit_compile)
-    return model
+    trainer.compile(optimizer=keras.optimizers.Adam(schedule),
+                    loss={name: "mse" for name in trainer.output}, loss_weights=loss_weights,
+                    metrics={POSE_OUTPUT: [mpjpe_metric(norm.std_3d)]},
+                    jit_compile=settings.jit_compile)
+    return model, trainer
+
+
+def _targets_per_output(dataset, output_names):
+    """Repeats the (B, 48) target for every output of the supervised view."""
+    return dataset.map(lambda inputs, target: (inputs, {n: target for n in output_names}))
 
 
 def train(settings: TrainSettings) -> dict:
@@ -90,7 +108,7 @@ def train(settings: TrainSettings) -> dict:
                  len(valid_examples))
     strategy = make_strategy(settings.strategy)
     with strategy.scope():
-        model = _compiled_model(settings, norm)
+        model, trainer = compiled_model(settings, norm)
     global_batch = settings.batch_size * strategy.num_replicas_in_sync
     callbacks = [
         keras.callbacks.BackupAndRestore(os.path.join(settings.model_dir, "backup"),
@@ -99,11 +117,13 @@ def train(settings: TrainSettings) -> dict:
         keras.callbacks.TensorBoard(os.path.join(settings.model_dir, "logs")),
         ProgressLogger(settings.epochs, len(train_examples)),
     ]
-    model.fit(make_dataset(train_examples, norm, config.streams, global_batch, shuffle=True,
-                           seed=settings.seed),
-              validation_data=make_dataset(valid_examples, norm, config.streams, 4096,
-                                           shuffle=False),
-              epochs=settings.epochs, callbacks=callbacks, verbose=0)
+    outputs = list(trainer.output)
+    train_data = make_dataset(train_examples, norm, config.streams, global_batch, shuffle=True,
+                              seed=settings.seed)
+    valid_data = make_dataset(valid_examples, norm, config.streams, 4096, shuffle=False)
+    trainer.fit(_targets_per_output(train_data, outputs),
+                validation_data=_targets_per_output(valid_data, outputs),
+                epochs=settings.epochs, callbacks=callbacks, verbose=0)
     save_trained(model, settings.model_dir)
     export_lifter(model, norm, config.streams, os.path.join(settings.model_dir, EXPORT_DIR))
     report = evaluate.evaluate_examples(model, norm, config, valid_examples,
@@ -131,6 +151,8 @@ def define_flags() -> None:
     flags.DEFINE_float("learning_rate", 1e-3, "Initial Adam learning rate.")
     flags.DEFINE_integer("lr_decay_steps", 100_000, "Steps per decay of the learning rate.")
     flags.DEFINE_float("lr_decay_rate", 0.96, "Decay factor of the learning rate.")
+    flags.DEFINE_float("stream_loss_weight", 1.0, "Two streams: weight of the mean of the "
+                       "streams' own losses next to the loss of their average (0 = average only).")
     flags.DEFINE_integer("frame_stride", 1, "Use every n-th training frame.")
     flags.DEFINE_integer("eval_frame_stride", 10, "Use every n-th frame for validation.")
     flags.DEFINE_enum("strategy", "default", list(STRATEGIES), "tf.distribute strategy.")
@@ -147,7 +169,8 @@ def settings_from_flags() -> TrainSettings:
         model_dir=FLAGS.model_dir, dataset=FLAGS.dataset, data_dir=FLAGS.data_dir,
         architecture=architecture, batch_size=FLAGS.batch_size, epochs=FLAGS.epochs,
         learning_rate=FLAGS.learning_rate, lr_decay_steps=FLAGS.lr_decay_steps,
-        lr_decay_rate=FLAGS.lr_decay_rate, frame_stride=FLAGS.frame_stride,
+        lr_decay_rate=FLAGS.lr_decay_rate, stream_loss_weight=FLAGS.stream_loss_weight,
+        frame_stride=FLAGS.frame_stride,
         eval_frame_stride=FLAGS.eval_frame_stride, strategy=FLAGS.strategy,
         jit_compile=FLAGS.jit_compile, seed=FLAGS.seed)
 

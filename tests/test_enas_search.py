@@ -66,3 +66,20 @@ def test_search_killed_mid_epoch_resumes_with_identical_controller(tmp_path):
     assert {"child/loss", "child/lr", "controller/reward", "controller/baseline",
             "controller/entropy", "controller/skip_rate", "controller/log_prob",
             "sampled_arcs"} <= _tags(str(tmp_path / "logs"))
+
+
+def test_paper_preset_sets_the_papers_values_and_explicit_flags_win():
+    script = ("import sys; from enas import search; search.define_flags(); "
+              "search.FLAGS(sys.argv); c = search.config_from_flags(); "
+              "print(c.reinforce.learning_rate, c.controller.tanh_constant, "
+              "c.controller.temperature, c.reinforce.entropy_weight, c.l2_reg, "
+              "c.schedule.lr_min)")
+    def values(*argv):
+        result = subprocess.run([sys.executable, "-c", script, "--output_dir=x", *argv],
+                                cwd=REPO, capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stderr[-2000:]
+        return [None if v == "None" else float(v) for v in result.stdout.split()]
+    assert values() == [0.001, 1.5, None, 1e-4, 2.5e-4, 0.0005]
+    assert values("--preset=paper") == [0.00035, 2.5, 5.0, 0.1, 1e-4, 0.001]
+    assert values("--preset=paper", "--controller_lr=0.01") == [0.01, 2.5, 5.0, 0.1, 1e-4,
+                                                                 0.001]

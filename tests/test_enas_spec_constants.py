@@ -22,6 +22,28 @@ def test_batch_norm_constants():
     assert child.branches[0][4].out_bn is None  # pooling branches end with the pool
 
 
+def test_fused_batch_norm_follows_the_originals_formulas():
+    from enas.batch_norm import FusedBatchNorm
+    rng = np.random.default_rng(4)
+    x = (rng.normal(size=(6, 5, 5, 3)) * [1.0, 3.0, 0.5] + [2.0, -1.0, 0.0]).astype(np.float32)
+    layer = FusedBatchNorm(momentum=0.9, epsilon=1e-3)
+    layer.build(x.shape)
+    layer.gamma.assign([1.0, 2.0, 0.5])
+    layer.beta.assign([0.0, 1.0, -1.0])
+    trained = layer(x, training=True).numpy()
+    mean, var = x.mean((0, 1, 2)), x.var((0, 1, 2))
+    expected = (x - mean) / np.sqrt(var + 1e-3) * [1.0, 2.0, 0.5] + [0.0, 1.0, -1.0]
+    np.testing.assert_allclose(trained, expected, rtol=1e-4, atol=1e-4)
+    n = 6 * 5 * 5  # the fused kernel hands the moving average the unbiased variance
+    np.testing.assert_allclose(layer.moving_mean.numpy(), 0.1 * mean, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(layer.moving_variance.numpy(), 0.9 + 0.1 * var * n / (n - 1),
+                               rtol=1e-5)
+    inferred = layer(x, training=False).numpy()
+    expected = ((x - layer.moving_mean.numpy()) / np.sqrt(layer.moving_variance.numpy() + 1e-3)
+                * [1.0, 2.0, 0.5] + [0.0, 1.0, -1.0])
+    np.testing.assert_allclose(inferred, expected, rtol=1e-4, atol=1e-4)
+
+
 def test_temperature_divides_the_logits_before_tanh():
     controller = Controller(ControllerConfig(num_layers=3, temperature=5.0, tanh_constant=2.5),
                             seed=11)

@@ -68,3 +68,26 @@ def test_keras_metric_matches_numpy():
     as_mm = lambda y: metrics.with_root((y * std).reshape(-1, 16, 3))
     np.testing.assert_allclose(keras_value, metrics.mpjpe(as_mm(y_pred), as_mm(y_true)),
                                rtol=1e-5)
+
+
+def test_serving_copy_folds_clip_and_batch_norm_without_changing_outputs():
+    from lifting.model import serving_copy
+    model = build_lifter(width=64)
+    rng = np.random.default_rng(3)
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            n = layer.gamma.shape[0]
+            layer.gamma.assign(rng.uniform(0.5, 2, n))
+            layer.beta.assign(rng.normal(size=n))
+            layer.moving_mean.assign(rng.normal(size=n))
+            layer.moving_variance.assign(rng.uniform(0.2, 3, n))
+    for layer in model.layers:
+        if isinstance(layer, MaxNormDense):
+            layer.kernel.assign(layer.kernel * 5.0)  # norms well above 1: the clip matters
+    inputs = {name: rng.normal(size=(9, 32)).astype(np.float32) for name in model.input}
+    served = serving_copy(model)
+    np.testing.assert_allclose(served(inputs, training=False), model(inputs, training=False),
+                               rtol=1e-4, atol=1e-5)
+    kinds = {type(layer).__name__ for layer in served.layers}
+    assert "MaxNormDense" not in kinds and "BatchNormalization" not in kinds
+    assert served.count_params() < model.count_params()

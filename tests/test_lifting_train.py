@@ -50,7 +50,7 @@ def test_tensorboard_has_loss_learning_rate_and_validation_mpjpe(trained):
     model_dir, _ = trained
     assert len(_scalars(os.path.join(model_dir, "logs", "train"), "epoch_loss")) == 2
     assert len(_scalars(os.path.join(model_dir, "logs", "train"), "epoch_learning_rate")) == 2
-    mpjpe = _scalars(os.path.join(model_dir, "logs", "validation"), "epoch_mpjpe_mm")
+    mpjpe = _scalars(os.path.join(model_dir, "logs", "validation"), "epoch_pose_mpjpe_mm")
     assert len(mpjpe) == 2 and mpjpe[1] < mpjpe[0]
 
 
@@ -133,3 +133,23 @@ def test_visual_check_writes_a_png(trained, tmp_path):
     path = tmp_path / "grid.png"
     plot_take(model_dir, load_corpus("synthetic", None), "S9", "wave 1", str(path), frames=2)
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("weight", [0.0, 1.0, 3.0])
+def test_loss_is_the_average_plus_weighted_mean_of_the_stream_losses(weight):
+    from lifting.data import Normalization
+    from lifting.train import compiled_model
+    norm = Normalization(np.zeros(32), np.ones(32), np.zeros(48), np.ones(48))
+    settings = TrainSettings(model_dir="unused", architecture=LifterConfig(width=16),
+                             stream_loss_weight=weight, jit_compile=False)
+    model, trainer = compiled_model(settings, norm)
+    rng = np.random.default_rng(0)
+    inputs = {"gt_2d": rng.normal(size=(8, 32)).astype(np.float32),
+              "detected_2d": rng.normal(size=(8, 32)).astype(np.float32)}
+    target = rng.normal(size=(8, 48)).astype(np.float32)
+    outputs = {name: value.numpy() for name, value in trainer(inputs, training=False).items()}
+    mse = {name: np.mean((value - target) ** 2) for name, value in outputs.items()}
+    expected = mse["pose"] + weight * (mse["gt"] + mse["detected"]) / 2
+    loss = trainer.evaluate(inputs, {n: target for n in outputs}, verbose=0, return_dict=True)
+    assert loss["loss"] == pytest.approx(expected, rel=1e-4)
+    np.testing.assert_allclose(model(inputs, training=False), outputs["pose"], atol=1e-6)

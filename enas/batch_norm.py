@@ -1,0 +1,50 @@
+"""BatchNorm on TF's fused kernel, as the original ENAS uses (`tf.nn.fused_batch_norm`).
+
+Keras's BatchNormalization composes moments and several element-wise ops; on this CPU a
+training-mode call on a 128x32x32x36 tensor takes 37 ms against 13 ms for the fused kernel
+(measured), and the child runs two or three of them per layer. Semantics follow the original:
+batch statistics in training, moving averages with decay `momentum` updated from the fused
+kernel's batch mean and (Bessel-corrected) variance, moving statistics at inference.
+"""
+from __future__ import annotations
+
+import keras
+import tensorflow as tf
+
+
+@keras.saving.register_keras_serializable(package="enas")
+class FusedBatchNorm(keras.layers.Layer):
+    """Per-channel BatchNorm of NHWC tensors with learned scale and offset."""
+
+    def __init__(self, momentum: float = 0.9, epsilon: float = 1e-5, **kwargs):
+        super().__init__(**kwargs)
+        self.momentum = momentum
+        self.epsilon = epsilon
+
+    def build(self, input_shape) -> None:
+        channels = (input_shape[-1],)
+
+        def weight(name: str, initializer: str, trainable: bool):
+            return self.add_weight(shape=channels, initializer=initializer, name=name,
+                                   trainable=trainable, autocast=False)
+
+        self.gamma = weight("gamma", "ones", True)
+        self.beta = weight("beta", "zeros", True)
+        self.moving_mean = weight("moving_mean", "zeros", False)
+        self.moving_variance = weight("moving_variance", "ones", False)
+
+    def call(self, inputs, training=False):
+        if not training:
+            outputs, _, _ = tf.compat.v1.nn.fused_batch_norm(
+                inputs, self.gamma, self.beta, self.moving_mean, self.moving_variance,
+                epsilon=self.epsilon, is_training=False)
+            return outputs
+        outputs, mean, variance = tf.compat.v1.nn.fused_batch_norm(
+            inputs, self.gamma, self.beta, epsilon=self.epsilon, is_training=True)
+        decay = self.momentum
+        self.moving_mean.assign(self.moving_mean * decay + mean * (1.0 - decay))
+        self.moving_variance.assign(self.moving_variance * decay + variance * (1.0 - decay))
+        return outputs
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "momentum": self.momentum, "epsilon": self.epsilon}
