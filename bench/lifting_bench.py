@@ -26,7 +26,10 @@ from lifting.train import TrainSettings, compiled_model
 
 FLAGS = flags.FLAGS
 flags.DEFINE_float("seconds", 8.0, "Measuring time per configuration.")
-flags.DEFINE_bool("jit_compile", True, "XLA for the train step.")
+flags.DEFINE_bool("jit_compile", None, "XLA for the train step (default: as lifting.train "
+                  "chooses for each batch size).")
+flags.DEFINE_list("batches", ["64", "1024"], "Training batch sizes to measure.")
+flags.DEFINE_bool("inference", True, "Also measure the exported model's inference.")
 
 
 def _timed_rate(step, items_per_call: int, seconds: float) -> float:
@@ -58,7 +61,8 @@ def _identity_normalization() -> Normalization:
                          np.zeros(OUTPUT_DIM, np.float32), np.ones(OUTPUT_DIM, np.float32))
 
 
-def training_rate(streams: tuple[str, ...], batch: int, seconds: float, jit: bool) -> float:
+def training_rate(streams: tuple[str, ...], batch: int, seconds: float,
+                  jit: bool | None) -> float:
     settings = TrainSettings(model_dir="unused", architecture=LifterConfig(streams=streams),
                              batch_size=batch, jit_compile=jit)
     _, trainer = compiled_model(settings, _identity_normalization())
@@ -69,11 +73,16 @@ def training_rate(streams: tuple[str, ...], batch: int, seconds: float, jit: boo
     targets = {name: target for name in trainer.output}
     dataset = tf.data.Dataset.from_tensor_slices((inputs, targets)).batch(batch).repeat()
     dataset = dataset.prefetch(tf.data.AUTOTUNE)
-    trainer.fit(dataset, steps_per_epoch=5, epochs=1, verbose=0)  # compile
-    steps = max(1, int(seconds * 2000 / batch))
-    start = time.perf_counter()
-    trainer.fit(dataset, steps_per_epoch=steps, epochs=1, verbose=0)
-    return steps * batch / (time.perf_counter() - start)
+
+    def timed_fit(steps: int) -> float:
+        start = time.perf_counter()
+        trainer.fit(dataset, steps_per_epoch=steps, epochs=1, verbose=0)
+        return time.perf_counter() - start
+
+    timed_fit(5)  # compile
+    estimate = timed_fit(5) / 5
+    steps = max(5, int(seconds / estimate))  # one fit call per measurement: its fixed cost
+    return steps * batch / timed_fit(steps)  # is spread over `seconds` of steps
 
 
 def inference_rates(seconds: float) -> dict:
@@ -88,8 +97,7 @@ def inference_rates(seconds: float) -> dict:
         rate_1024 = _timed_rate(lambda: serving(keypoints_2d=big)["pose_3d"].numpy(), 1024,
                                 seconds)
         rate_1 = _timed_rate(lambda: serving(keypoints_2d=one)["pose_3d"].numpy(), 1, seconds)
-    return {"infer_poses_per_s_batch1024": rate_1024, "infer_ms_batch1": 1000.0 / rate_1,
-            "forward_flops": dense_flops_per_example(model)}
+    return {"infer_poses_per_s_batch1024": rate_1024, "infer_ms_batch1": 1000.0 / rate_1}
 
 
 def main(argv: list[str]) -> None:
@@ -98,16 +106,18 @@ def main(argv: list[str]) -> None:
     peak = matmul_gflops(seconds)
     result = {"matmul_4096_gflops": peak}
     for streams in (("gt",), ("gt", "detected")):
-        for batch in (64, 1024):
+        for batch in map(int, FLAGS.batches):
             key = f"train_{len(streams)}stream_batch{batch}_examples_per_s"
             result[key] = training_rate(streams, batch, seconds, FLAGS.jit_compile)
-    result.update(inference_rates(seconds))
-    forward = result.pop("forward_flops")
-    result["train_gflops_ratio_batch1024"] = (
-        result["train_1stream_batch1024_examples_per_s"] * 3 * forward / 1e9 / peak)
-    result["infer_gflops_ratio_batch1024"] = (
-        result["infer_poses_per_s_batch1024"] * forward / 1e9 / peak)
-    result["jit_compile"] = FLAGS.jit_compile
+    forward = dense_flops_per_example(LifterConfig(streams=("gt",)).build())
+    if "train_1stream_batch1024_examples_per_s" in result:
+        result["train_gflops_ratio_batch1024"] = (
+            result["train_1stream_batch1024_examples_per_s"] * 3 * forward / 1e9 / peak)
+    if FLAGS.inference:
+        result.update(inference_rates(seconds))
+        result["infer_gflops_ratio_batch1024"] = (
+            result["infer_poses_per_s_batch1024"] * forward / 1e9 / peak)
+    result["jit_compile"] = "auto" if FLAGS.jit_compile is None else FLAGS.jit_compile
     result["threads"] = os.cpu_count()
     print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in result.items()}))
 

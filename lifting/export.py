@@ -6,7 +6,8 @@ Normalisation lives inside the graph, so a serving client never needs the statis
   two_stream(gt_2d, detected_2d) -> {"pose_3d"}   (two-stream models only)
       each stream receives its own input, as during training.
 The graph is that of `serving_copy` (max-norm clips and BatchNorm folded into the kernels),
-which computes the same poses with a fraction of the memory traffic per call. The directory is
+which computes the same poses with a fraction of the memory traffic per call; batches of up to
+64 poses run XLA-compiled. The directory is
 written beside the target and renamed into place, so an existing export is replaced whole or
 not at all.
 
@@ -27,17 +28,34 @@ from lifting.model import serving_copy
 
 EXPORT_DIR = "export"
 _KEYPOINTS = tf.TensorSpec((None, 16, 2), tf.float32)
+# XLA removes the per-op dispatch that dominates small batches (batch 1: 1.6 ms against 2.6 ms
+# measured) but its CPU matmuls are slower than oneDNN's on large ones, so it serves only
+# batches up to this size.
+_XLA_MAX_BATCH = 64
+
+
+def _batch_adaptive(model: keras.Model):
+    """MODEL's inference call, XLA-compiled for small batches and plain for large ones."""
+    plain = tf.function(lambda inputs: model(inputs, training=False))
+    compiled = tf.function(lambda inputs: model(inputs, training=False), jit_compile=True)
+
+    def call(inputs: dict[str, tf.Tensor]) -> tf.Tensor:
+        batch = tf.shape(next(iter(inputs.values())))[0]
+        return tf.cond(batch <= _XLA_MAX_BATCH, lambda: compiled(inputs), lambda: plain(inputs))
+
+    return call
 
 
 def _pose_from_streams(model: keras.Model, norm: Normalization, streams: tuple[str, ...]):
     """A function {stream: (B, 16, 2) px} -> (B, 17, 3) mm with normalisation baked in."""
     mean_2d, std_2d = tf.constant(norm.mean_2d), tf.constant(norm.std_2d)
     mean_3d, std_3d = tf.constant(norm.mean_3d), tf.constant(norm.std_3d)
+    infer = _batch_adaptive(model)
 
     def lift(pixels_by_stream: dict[str, tf.Tensor]) -> tf.Tensor:
         inputs = {STREAM_INPUTS[s]: (tf.reshape(pixels_by_stream[s], (-1, INPUT_DIM)) - mean_2d)
                   / std_2d for s in streams}
-        pose = tf.reshape(model(inputs, training=False) * std_3d + mean_3d, (-1, 16, 3))
+        pose = tf.reshape(infer(inputs) * std_3d + mean_3d, (-1, 16, 3))
         return tf.concat([tf.zeros_like(pose[:, :1]), pose], axis=1)
 
     return lift

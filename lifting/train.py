@@ -27,6 +27,12 @@ from lifting.metrics import mpjpe_metric
 from lifting.model import POSE_OUTPUT, STREAM_CHOICES, supervised_view
 
 
+# XLA fuses the small-batch step (batch 64: 1,283 against 584 examples/s) but its CPU matmuls
+# lose to oneDNN's at large batches (256: 2,304 against 2,488; 1024: 2,204 against 3,911),
+# measured with bench/lifting_bench.py on this 2-core machine.
+XLA_MAX_BATCH = 128
+
+
 @dataclasses.dataclass(frozen=True)
 class TrainSettings:
     model_dir: str
@@ -42,7 +48,7 @@ class TrainSettings:
     frame_stride: int = 1
     eval_frame_stride: int = 10
     strategy: str = "default"
-    jit_compile: bool = True
+    jit_compile: bool | None = None  # None: XLA up to XLA_MAX_BATCH examples per replica
     seed: int = 0
 
 
@@ -86,8 +92,14 @@ def compiled_model(settings: TrainSettings,
     trainer.compile(optimizer=keras.optimizers.Adam(schedule),
                     loss={name: "mse" for name in trainer.output}, loss_weights=loss_weights,
                     metrics={POSE_OUTPUT: [mpjpe_metric(norm.std_3d)]},
-                    jit_compile=settings.jit_compile)
+                    jit_compile=_use_xla(settings))
     return model, trainer
+
+
+def _use_xla(settings: TrainSettings) -> bool:
+    if settings.jit_compile is None:
+        return settings.batch_size <= XLA_MAX_BATCH
+    return settings.jit_compile
 
 
 def _targets_per_output(dataset, output_names):
@@ -156,7 +168,8 @@ def define_flags() -> None:
     flags.DEFINE_integer("frame_stride", 1, "Use every n-th training frame.")
     flags.DEFINE_integer("eval_frame_stride", 10, "Use every n-th frame for validation.")
     flags.DEFINE_enum("strategy", "default", list(STRATEGIES), "tf.distribute strategy.")
-    flags.DEFINE_bool("jit_compile", True, "Compile the train step with XLA.")
+    flags.DEFINE_bool("jit_compile", None, "Compile the train step with XLA (default: only "
+                      f"for batch sizes up to {XLA_MAX_BATCH}, where it is faster).")
     flags.DEFINE_integer("seed", 0, "Random seed (data order, initialisation, synthetic data).")
     flags.mark_flag_as_required("model_dir")
 

@@ -92,18 +92,28 @@ def test_export_matches_the_keras_model(trained):
     model, norm, _ = load_trained(model_dir)
     serving = tf.saved_model.load(os.path.join(model_dir, "export"))
     rng = np.random.default_rng(0)
-    gt, detected = (rng.uniform(200, 800, (7, 16, 2)).astype(np.float32) for _ in range(2))
+    gt, detected = (rng.uniform(200, 800, (70, 16, 2)).astype(np.float32) for _ in range(2))
     def keras_mm(a, b):
         out = model({"gt_2d": norm.normalise_2d(a), "detected_2d": norm.normalise_2d(b)},
                     training=False).numpy() * norm.std_3d + norm.mean_3d
         return np.concatenate([np.zeros((len(a), 1, 3)), out.reshape(-1, 16, 3)], axis=1)
-    single = serving.signatures["serving_default"](keypoints_2d=tf.constant(detected))
-    np.testing.assert_allclose(single["pose_3d"].numpy(), keras_mm(detected, detected),
-                               rtol=1e-4, atol=1e-3)
-    pair = serving.signatures["two_stream"](gt_2d=tf.constant(gt), detected_2d=tf.constant(detected))
-    np.testing.assert_allclose(pair["pose_3d"].numpy(), keras_mm(gt, detected), rtol=1e-4,
-                               atol=1e-3)
-    assert pair["pose_3d"].shape == (7, 17, 3) and not pair["pose_3d"].numpy()[:, 0].any()
+    for size in (7, 70):  # small batches run XLA-compiled, larger ones do not
+        a, b = gt[:size], detected[:size]
+        single = serving.signatures["serving_default"](keypoints_2d=tf.constant(b))
+        np.testing.assert_allclose(single["pose_3d"].numpy(), keras_mm(b, b), rtol=1e-4,
+                                   atol=1e-3)
+        pair = serving.signatures["two_stream"](gt_2d=tf.constant(a), detected_2d=tf.constant(b))
+        np.testing.assert_allclose(pair["pose_3d"].numpy(), keras_mm(a, b), rtol=1e-4, atol=1e-3)
+        assert pair["pose_3d"].shape == (size, 17, 3) and not pair["pose_3d"].numpy()[:, 0].any()
+
+
+def test_xla_serves_small_batches_only_unless_told():
+    from lifting.train import XLA_MAX_BATCH, _use_xla
+    small, large = (TrainSettings(model_dir="unused", batch_size=b)
+                    for b in (XLA_MAX_BATCH, XLA_MAX_BATCH + 1))
+    assert _use_xla(small) and not _use_xla(large)
+    assert _use_xla(TrainSettings(model_dir="unused", batch_size=1024, jit_compile=True))
+    assert not _use_xla(TrainSettings(model_dir="unused", batch_size=8, jit_compile=False))
 
 
 def test_mirrored_strategy_on_two_logical_cpus(tmp_path):
