@@ -46,6 +46,15 @@ SCRIPT = textwrap.dedent("""
     print("MOVED", moved == list(enumerate(ops)), moved, ops)
     # The controller phase reads the mirrored child from the host.
     print("REWARD", float(search.controller_step()["reward"]))
+    # And the whole search loop (epoch, evaluations, arc selection) runs under the strategy.
+    import dataclasses, os, tempfile
+    from enas.reinforce import ReinforceConfig
+    from enas.searcher import run_search
+    folder = tempfile.mkdtemp()
+    run_search(dataclasses.replace(config, output_dir=folder, num_epochs=1, num_arcs_to_score=2,
+                                   controller_train_steps=2,
+                                   reinforce=ReinforceConfig(num_aggregate=2)), data)
+    print("ARC_FILE", os.path.exists(os.path.join(folder, "arc.txt")))
 """)
 
 
@@ -58,3 +67,4 @@ def test_child_step_sums_replicas_before_the_clip_and_shares_one_arc():
     assert grad_norm > 1e-3 and abs(step - 1e-3) < 1e-6
     assert lines["MOVED"].startswith("True"), lines["MOVED"]
     assert 0.0 <= float(lines["REWARD"]) <= 1.0
+    assert lines["ARC_FILE"] == "True"
