@@ -3,9 +3,10 @@
     python -m bench.lifting_bench
 
 Training: examples/s of the train step `lifting.train` compiles (Adam, max-norm, dropout, BN;
-two streams with their per-stream losses) at batch 64 and 1024, one and two streams. Inference: poses/s of the exported SavedModel at batch 1024
-and latency at batch 1. Efficiency: achieved GFLOP/s of the training and inference matmuls
-against a 4096^2 float32 matmul measured in the same process.
+two streams with their per-stream losses) at batch 64 and 1024, one and two streams.
+Inference: poses/s of the exported SavedModel at batch 1024 and latency at batch 1.
+Efficiency: achieved GFLOP/s of the training and inference matmuls against a 4096^2 float32
+matmul measured in the same process.
 """
 from __future__ import annotations
 

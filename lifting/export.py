@@ -7,9 +7,8 @@ Normalisation lives inside the graph, so a serving client never needs the statis
       each stream receives its own input, as during training.
 The graph is that of `serving_copy` (max-norm clips and BatchNorm folded into the kernels),
 which computes the same poses with a fraction of the memory traffic per call; batches of up to
-64 poses run XLA-compiled. The directory is
-written beside the target and renamed into place, so an existing export is replaced whole or
-not at all.
+64 poses run XLA-compiled. The directory is written beside the target and renamed into
+place, so an existing export is replaced whole or not at all.
 
     python -m lifting.export --model_dir=runs/lifter
 """

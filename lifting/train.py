@@ -76,7 +76,7 @@ def _normalization(settings: TrainSettings, train_examples) -> Normalization:
 
 
 def compiled_model(settings: TrainSettings,
-                    norm: Normalization) -> tuple[keras.Model, keras.Model]:
+                   norm: Normalization) -> tuple[keras.Model, keras.Model]:
     """The lifter and its compiled supervised view (which shares the lifter's variables).
 
     Loss: MSE of the averaged pose plus stream_loss_weight times the mean of the streams' own

@@ -18,7 +18,8 @@ SCRIPT = textwrap.dedent("""
 
     LR, BOUND = 0.05, 1e-3
     config = SearchConfig(output_dir="unused", child=ChildConfig(num_layers=3, out_filters=8),
-                          batch_size=32, l2_reg=0.0, schedule=CosineSchedule(lr_max=LR), grad_bound=BOUND,
+                          batch_size=32, l2_reg=0.0, schedule=CosineSchedule(lr_max=LR),
+                          grad_bound=BOUND,
                           strategy="mirrored")
     data = load("synthetic_images")
     search = Search(config, data)
