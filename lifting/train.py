@@ -19,7 +19,7 @@ from absl import app, flags, logging
 from common.callbacks import LearningRateLogger, ProgressLogger
 from common.distribute import STRATEGIES, make_strategy
 from datasets import h36m
-from lifting import evaluate
+from lifting import evaluate, warm_start
 from lifting.config import NORM_FILE, LifterConfig, save_trained
 from lifting.data import Normalization, build_examples, load_corpus, make_dataset
 from lifting.export import EXPORT_DIR, export_lifter
@@ -49,6 +49,7 @@ class TrainSettings:
     eval_frame_stride: int = 10
     strategy: str = "default"
     jit_compile: bool | None = None  # None: XLA up to XLA_MAX_BATCH examples per replica
+    init_from: str | None = None  # a trained model_dir whose streams seed this model's
     seed: int = 0
 
 
@@ -65,12 +66,14 @@ def _consistent_config(settings: TrainSettings) -> LifterConfig:
     return settings.architecture
 
 
-def _normalization(settings: TrainSettings, train_examples) -> Normalization:
-    """Training-set statistics, computed once and reused by every resumed run."""
+def _normalization(settings: TrainSettings, train_examples,
+                   inherited: Normalization | None) -> Normalization:
+    """Training-set statistics (or those INHERITED with warm-start weights), fixed on the first
+    run and reused by every resumed one."""
     path = os.path.join(settings.model_dir, NORM_FILE)
     if os.path.exists(path):
         return Normalization.load(path)
-    norm = Normalization.fit(train_examples)
+    norm = inherited or Normalization.fit(train_examples)
     norm.save(path)
     return norm
 
@@ -111,16 +114,21 @@ def train(settings: TrainSettings) -> dict:
     """Runs (or resumes) training, then saves weights, the export and eval.json."""
     os.makedirs(settings.model_dir, exist_ok=True)
     keras.utils.set_random_seed(settings.seed)
+    source, inherited = (warm_start.load_source(settings.init_from, settings.architecture)
+                         if settings.init_from else (None, None))
     config = _consistent_config(settings)
     corpus = load_corpus(settings.dataset, settings.data_dir, settings.seed)
     train_examples = build_examples(corpus, h36m.TRAIN_SUBJECTS, settings.frame_stride)
     valid_examples = build_examples(corpus, h36m.TEST_SUBJECTS, settings.eval_frame_stride)
-    norm = _normalization(settings, train_examples)
+    norm = _normalization(settings, train_examples, inherited)
     logging.info("%d training and %d validation examples", len(train_examples),
                  len(valid_examples))
     strategy = make_strategy(settings.strategy)
     with strategy.scope():
         model, trainer = compiled_model(settings, norm)
+    if source is not None:  # a resumed run then overwrites these with its backup
+        warm_start.copy_stream_weights(source, model)
+        logging.info("initialised from %s", settings.init_from)
     global_batch = settings.batch_size * strategy.num_replicas_in_sync
     callbacks = [
         keras.callbacks.BackupAndRestore(os.path.join(settings.model_dir, "backup"),
@@ -170,6 +178,9 @@ def define_flags() -> None:
     flags.DEFINE_enum("strategy", "default", list(STRATEGIES), "tf.distribute strategy.")
     flags.DEFINE_bool("jit_compile", None, "Compile the train step with XLA (default: only "
                       f"for batch sizes up to {XLA_MAX_BATCH}, where it is faster).")
+    flags.DEFINE_string("init_from", None, "A trained model_dir to start from: same-named "
+                        "streams copy, a single-stream source seeds every stream; its "
+                        "normalisation is kept. Optimiser and schedule start afresh.")
     flags.DEFINE_integer("seed", 0, "Random seed (data order, initialisation, synthetic data).")
     flags.mark_flag_as_required("model_dir")
 
@@ -185,7 +196,7 @@ def settings_from_flags() -> TrainSettings:
         lr_decay_rate=FLAGS.lr_decay_rate, stream_loss_weight=FLAGS.stream_loss_weight,
         frame_stride=FLAGS.frame_stride,
         eval_frame_stride=FLAGS.eval_frame_stride, strategy=FLAGS.strategy,
-        jit_compile=FLAGS.jit_compile, seed=FLAGS.seed)
+        jit_compile=FLAGS.jit_compile, init_from=FLAGS.init_from, seed=FLAGS.seed)
 
 
 def main(argv: list[str]) -> None:

@@ -1,0 +1,75 @@
+"""--init_from: which stream seeds which, the inherited statistics, and refused shapes."""
+import os
+
+import numpy as np
+import pytest
+
+from lifting.config import LifterConfig, load_trained
+from lifting.data import Normalization
+from lifting.model import build_lifter
+from lifting.train import TrainSettings, train
+from lifting.warm_start import copy_stream_weights, source_stream
+
+
+def _randomised(model):
+    """MODEL with every weight (BN statistics too) drawn at random, so copies are visible."""
+    rng = np.random.default_rng(7)
+    for layer in model.layers:
+        layer.set_weights([rng.uniform(0.5, 1.5, w.shape) for w in layer.get_weights()])
+    return model
+
+
+def test_a_same_named_stream_copies_and_a_single_stream_seeds_any_other():
+    assert source_stream("detected", ["gt", "detected"]) == "detected"
+    assert source_stream("detected", ["gt"]) == "gt"
+
+
+def test_a_gt_stream_seeds_both_streams_of_the_paper_model():
+    source = _randomised(build_lifter(["gt"], width=32))
+    target = build_lifter(width=32)
+    copy_stream_weights(source, target)
+    x = np.random.default_rng(0).normal(size=(6, 32)).astype(np.float32)
+    expected = source({"gt_2d": x}, training=False)
+    np.testing.assert_allclose(target({"gt_2d": x, "detected_2d": x}, training=False),
+                               expected, rtol=1e-5)
+
+
+def test_a_two_stream_source_copies_each_stream_by_name():
+    source = _randomised(build_lifter(width=32))
+    target = build_lifter(["detected"], width=32)
+    copy_stream_weights(source, target)
+    for layer in target.layers:
+        for mine, theirs in zip(layer.get_weights(), source.get_layer(layer.name).get_weights()):
+            np.testing.assert_array_equal(mine, theirs)
+
+
+@pytest.fixture(scope="module")
+def gt_model_dir(tmp_path_factory):
+    model_dir = str(tmp_path_factory.mktemp("gt"))
+    train(TrainSettings(model_dir=model_dir, dataset="synthetic", epochs=1, batch_size=256,
+                        architecture=LifterConfig(streams=("gt",), width=32),
+                        jit_compile=False))
+    return model_dir
+
+
+def test_training_from_a_model_dir_starts_from_its_weights_and_statistics(gt_model_dir,
+                                                                           tmp_path):
+    settings = TrainSettings(model_dir=str(tmp_path), dataset="synthetic", epochs=0,
+                             architecture=LifterConfig(streams=("detected",), width=32),
+                             init_from=gt_model_dir, jit_compile=False)
+    train(settings)
+    source, source_norm, _ = load_trained(gt_model_dir)
+    model, norm, _ = load_trained(str(tmp_path))
+    np.testing.assert_array_equal(norm.mean_2d, source_norm.mean_2d)
+    x = np.random.default_rng(1).normal(size=(4, 32)).astype(np.float32)
+    np.testing.assert_allclose(model({"detected_2d": x}, training=False),
+                               source({"gt_2d": x}, training=False), rtol=1e-6)
+
+
+def test_a_source_of_another_width_is_refused_naming_it(gt_model_dir, tmp_path):
+    settings = TrainSettings(model_dir=str(tmp_path), dataset="synthetic", epochs=0,
+                             architecture=LifterConfig(streams=("detected",), width=64),
+                             init_from=gt_model_dir, jit_compile=False)
+    with pytest.raises(ValueError, match=f"{gt_model_dir}.*same shapes"):
+        train(settings)
+    assert not os.listdir(tmp_path)  # nothing written that a corrected rerun would trip on
