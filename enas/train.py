@@ -93,7 +93,7 @@ def train_fixed(config: FinalConfig, data: ImageSplits) -> dict:
                                                    delete_checkpoint=False),
                   schedule, LearningRateLogger(),
                   keras.callbacks.TensorBoard(os.path.join(config.output_dir, "logs")),
-                  ProgressLogger(config.num_epochs, len(data.train[1]))])
+                  ProgressLogger(config.num_epochs, len(data.train[1]), global_batch)])
     logits = model.predict(data.test[0], batch_size=config.batch_size, verbose=0)
     report = {"test_accuracy": float(np.mean(np.argmax(logits, -1) == data.test[1])),
               "test_examples": int(len(data.test[1])), "params": int(model.count_params()),

@@ -135,7 +135,7 @@ def train(settings: TrainSettings) -> dict:
                                          delete_checkpoint=False),
         LearningRateLogger(),
         keras.callbacks.TensorBoard(os.path.join(settings.model_dir, "logs")),
-        ProgressLogger(settings.epochs, len(train_examples)),
+        ProgressLogger(settings.epochs, len(train_examples), global_batch),
     ]
     outputs = list(trainer.output)
     train_data = make_dataset(train_examples, norm, config.streams, global_batch, shuffle=True,
