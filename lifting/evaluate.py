@@ -10,6 +10,7 @@
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 
@@ -82,14 +83,30 @@ def evaluate_examples(model: keras.Model, norm: Normalization, config: LifterCon
             "frame_stride": frame_stride, "examples": len(examples)}
 
 
+def checkpoint_digest(path: str) -> str:
+    """A short SHA-256 of a weights file: which training state a report describes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()[:16]
+
+
 def record(model_dir: str, report: dict) -> None:
-    """Adds REPORT to MODEL_DIR/eval.json under its input mode (other modes are kept)."""
+    """Adds REPORT to MODEL_DIR/eval.json under its input mode.
+
+    Reports of other modes are kept only if they describe the same weights: a model_dir whose
+    training was continued must not show the old checkpoint's figures beside the new ones.
+    """
     path = os.path.join(model_dir, EVAL_FILE)
+    checkpoint = os.path.join(model_dir, WEIGHTS_FILE)
+    digest = checkpoint_digest(checkpoint)
     reports = {}
     if os.path.exists(path):
         with open(path, "r", encoding="utf-8") as handle:
-            reports = json.load(handle)
-    reports[report["input"]] = {**report, "checkpoint": os.path.join(model_dir, WEIGHTS_FILE)}
+            reports = {mode: old for mode, old in json.load(handle).items()
+                       if old.get("checkpoint_sha256") == digest}
+    reports[report["input"]] = {**report, "checkpoint": checkpoint, "checkpoint_sha256": digest}
     write_text(path, json.dumps(reports, indent=2))
 
 

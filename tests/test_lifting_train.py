@@ -163,3 +163,19 @@ def test_loss_is_the_average_plus_weighted_mean_of_the_stream_losses(weight):
     loss = trainer.evaluate(inputs, {n: target for n in outputs}, verbose=0, return_dict=True)
     assert loss["loss"] == pytest.approx(expected, rel=1e-4)
     np.testing.assert_allclose(model(inputs, training=False), outputs["pose"], atol=1e-6)
+
+
+def test_eval_json_drops_reports_of_earlier_weights(tmp_path):
+    from lifting import evaluate
+    from lifting.config import save_trained
+    from lifting.model import build_lifter
+    model = build_lifter(["gt"], width=16)
+    save_trained(model, str(tmp_path))
+    evaluate.record(str(tmp_path), {"input": "gt", "average": {"p1": 50.0}})
+    evaluate.record(str(tmp_path), {"input": "sh", "average": {"p1": 90.0}})
+    assert set(json.loads((tmp_path / "eval.json").read_text())) == {"gt", "sh"}
+    model.get_layer("gt_out").bias.assign(np.ones(48))  # training continued
+    save_trained(model, str(tmp_path))
+    evaluate.record(str(tmp_path), {"input": "gt", "average": {"p1": 45.0}})
+    saved = json.loads((tmp_path / "eval.json").read_text())
+    assert set(saved) == {"gt"} and saved["gt"]["average"]["p1"] == 45.0
