@@ -84,6 +84,11 @@ def build_lifter(streams: Iterable[str] = STREAM_CHOICES, activation: str = "sel
 POSE_OUTPUT = "pose"
 
 
+def streams_of(model: keras.Model) -> list[str]:
+    """The streams a lifter built by `build_lifter` has, in STREAM_CHOICES order."""
+    return [s for s in STREAM_CHOICES if STREAM_INPUTS[s] in model.input]
+
+
 def supervised_view(model: keras.Model) -> keras.Model:
     """The same layers with outputs {"pose": the average, stream name: that stream's output}.
 
@@ -92,7 +97,7 @@ def supervised_view(model: keras.Model) -> keras.Model:
     It shares every variable with MODEL, so training it trains MODEL; inference and export keep
     using MODEL's single output.
     """
-    streams = [s for s in STREAM_CHOICES if STREAM_INPUTS[s] in model.input]
+    streams = streams_of(model)
     outputs = {POSE_OUTPUT: model.output}
     if len(streams) > 1:
         outputs.update({s: model.get_layer(f"{s}_out").output for s in streams})

@@ -15,12 +15,8 @@ from __future__ import annotations
 import keras
 
 from lifting.config import LifterConfig, load_trained
-from lifting.data import STREAM_INPUTS, Normalization
-from lifting.model import STREAM_CHOICES
-
-
-def _streams_of(model: keras.Model) -> list[str]:
-    return [s for s in STREAM_CHOICES if STREAM_INPUTS[s] in model.input]
+from lifting.data import Normalization
+from lifting.model import STREAM_CHOICES, streams_of
 
 
 def source_stream(target_stream: str, source_streams: list[str]) -> str:
@@ -31,7 +27,7 @@ def source_stream(target_stream: str, source_streams: list[str]) -> str:
 
 def copy_stream_weights(source: keras.Model, target: keras.Model) -> None:
     """Sets every layer of each TARGET stream to its counterpart's weights in SOURCE."""
-    source_streams = _streams_of(source)
+    source_streams = streams_of(source)
     for layer in target.layers:
         stream = next((s for s in STREAM_CHOICES if layer.name.startswith(f"{s}_")), None)
         if stream is None or not layer.weights:

@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 
 from lifting.config import LifterConfig, load_trained
-from lifting.data import Normalization
 from lifting.model import build_lifter
 from lifting.train import TrainSettings, train
 from lifting.warm_start import copy_stream_weights, source_stream
