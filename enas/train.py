@@ -88,7 +88,8 @@ def train_fixed(config: FinalConfig, data: ImageSplits) -> dict:
                       seed=config.seed),
               validation_data=batches(data.test, min(global_batch, len(data.test[1])),
                                       shuffle=False),
-              epochs=config.num_epochs, verbose=0, callbacks=[
+              epochs=config.num_epochs, verbose=0, shuffle=False,  # batches() shuffles
+              callbacks=[
                   keras.callbacks.BackupAndRestore(os.path.join(config.output_dir, "backup"),
                                                    delete_checkpoint=False),
                   schedule, LearningRateLogger(),

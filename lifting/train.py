@@ -49,7 +49,7 @@ class TrainSettings:
     eval_frame_stride: int = 10
     strategy: str = "default"
     jit_compile: bool | None = None  # None: XLA up to XLA_MAX_BATCH examples per replica
-    init_from: str | None = None  # a trained model_dir whose streams seed this model's
+    init_from: tuple[str, ...] = ()  # trained model_dirs whose streams seed this model's
     seed: int = 0
 
 
@@ -114,8 +114,8 @@ def train(settings: TrainSettings) -> dict:
     """Runs (or resumes) training, then saves weights, the export and eval.json."""
     os.makedirs(settings.model_dir, exist_ok=True)
     keras.utils.set_random_seed(settings.seed)
-    source, inherited = (warm_start.load_source(settings.init_from, settings.architecture)
-                         if settings.init_from else (None, None))
+    sources, inherited = (warm_start.load_sources(settings.init_from, settings.architecture)
+                          if settings.init_from else ([], None))
     config = _consistent_config(settings)
     corpus = load_corpus(settings.dataset, settings.data_dir, settings.seed)
     train_examples = build_examples(corpus, h36m.TRAIN_SUBJECTS, settings.frame_stride)
@@ -126,9 +126,9 @@ def train(settings: TrainSettings) -> dict:
     strategy = make_strategy(settings.strategy)
     with strategy.scope():
         model, trainer = compiled_model(settings, norm)
-    if source is not None:  # a resumed run then overwrites these with its backup
-        warm_start.copy_stream_weights(source, model)
-        logging.info("initialised from %s", settings.init_from)
+    if sources:  # a resumed run then overwrites these with its backup
+        warm_start.copy_stream_weights(sources, model, settings.init_from)
+        logging.info("initialised from %s", ", ".join(settings.init_from))
     global_batch = settings.batch_size * strategy.num_replicas_in_sync
     callbacks = [
         keras.callbacks.BackupAndRestore(os.path.join(settings.model_dir, "backup"),
@@ -143,7 +143,8 @@ def train(settings: TrainSettings) -> dict:
     valid_data = make_dataset(valid_examples, norm, config.streams, 4096, shuffle=False)
     trainer.fit(_targets_per_output(train_data, outputs),
                 validation_data=_targets_per_output(valid_data, outputs),
-                epochs=settings.epochs, callbacks=callbacks, verbose=0)
+                epochs=settings.epochs, callbacks=callbacks, verbose=0,
+                shuffle=False)  # the dataset reshuffles itself each epoch
     save_trained(model, settings.model_dir)
     export_lifter(model, norm, config.streams, os.path.join(settings.model_dir, EXPORT_DIR))
     report = evaluate.evaluate_examples(model, norm, config, valid_examples,
@@ -178,9 +179,10 @@ def define_flags() -> None:
     flags.DEFINE_enum("strategy", "default", list(STRATEGIES), "tf.distribute strategy.")
     flags.DEFINE_bool("jit_compile", None, "Compile the train step with XLA (default: only "
                       f"for batch sizes up to {XLA_MAX_BATCH}, where it is faster).")
-    flags.DEFINE_string("init_from", None, "A trained model_dir to start from: same-named "
-                        "streams copy, a single-stream source seeds every stream; its "
-                        "normalisation is kept. Optimiser and schedule start afresh.")
+    flags.DEFINE_list("init_from", [], "Trained model_dirs to start from: each stream copies "
+                      "the first with a same-named stream; a single single-stream source seeds "
+                      "every stream. Their (shared) normalisation is kept; optimiser and "
+                      "schedule start afresh.")
     flags.DEFINE_integer("seed", 0, "Random seed (data order, initialisation, synthetic data).")
     flags.mark_flag_as_required("model_dir")
 
@@ -196,7 +198,7 @@ def settings_from_flags() -> TrainSettings:
         lr_decay_rate=FLAGS.lr_decay_rate, stream_loss_weight=FLAGS.stream_loss_weight,
         frame_stride=FLAGS.frame_stride,
         eval_frame_stride=FLAGS.eval_frame_stride, strategy=FLAGS.strategy,
-        jit_compile=FLAGS.jit_compile, init_from=FLAGS.init_from, seed=FLAGS.seed)
+        jit_compile=FLAGS.jit_compile, init_from=tuple(FLAGS.init_from), seed=FLAGS.seed)
 
 
 def main(argv: list[str]) -> None:
