@@ -7,6 +7,10 @@ two streams with their per-stream losses) at batch 64 and 1024, one and two stre
 Inference: poses/s of the exported SavedModel at batch 1024 and latency at batch 1.
 Efficiency: achieved GFLOP/s of the training and inference matmuls against a 4096^2 float32
 matmul measured in the same process.
+
+The speed of a shared VM drifts by tens of percent within minutes, so every figure is measured
+in `--repeats` interleaved rounds and reported as its median; the two-stream/one-stream ratios
+are medians of ratios taken within a round, which the drift affects least.
 """
 from __future__ import annotations
 
@@ -14,11 +18,12 @@ import json
 import os
 import tempfile
 import time
+from typing import Callable
 
 import keras
 import numpy as np
 import tensorflow as tf
-from absl import app, flags
+from absl import app, flags, logging
 
 from lifting.config import LifterConfig
 from lifting.data import INPUT_DIM, OUTPUT_DIM, Normalization
@@ -31,6 +36,7 @@ flags.DEFINE_bool("jit_compile", None, "XLA for the train step (default: as lift
                   "chooses for each batch size).")
 flags.DEFINE_list("batches", ["64", "1024"], "Training batch sizes to measure.")
 flags.DEFINE_bool("inference", True, "Also measure the exported model's inference.")
+flags.DEFINE_integer("repeats", 3, "Interleaved measuring rounds; medians are reported.")
 
 
 def _timed_rate(step, items_per_call: int, seconds: float) -> float:
@@ -62,8 +68,9 @@ def _identity_normalization() -> Normalization:
                          np.zeros(OUTPUT_DIM, np.float32), np.ones(OUTPUT_DIM, np.float32))
 
 
-def training_rate(streams: tuple[str, ...], batch: int, seconds: float,
-                  jit: bool | None) -> float:
+def training_meter(streams: tuple[str, ...], batch: int,
+                   jit: bool | None) -> Callable[[float], float]:
+    """A compiled train step and a function timing its examples/s over about N seconds."""
     settings = TrainSettings(model_dir="unused", architecture=LifterConfig(streams=streams),
                              batch_size=batch, jit_compile=jit)
     _, trainer = compiled_model(settings, _identity_normalization())
@@ -77,50 +84,77 @@ def training_rate(streams: tuple[str, ...], batch: int, seconds: float,
 
     def timed_fit(steps: int) -> float:
         start = time.perf_counter()
-        trainer.fit(dataset, steps_per_epoch=steps, epochs=1, verbose=0)
+        trainer.fit(dataset, steps_per_epoch=steps, epochs=1, verbose=0, shuffle=False)
         return time.perf_counter() - start
 
+    def rate(seconds: float) -> float:
+        estimate = timed_fit(5) / 5
+        steps = max(5, int(seconds / estimate))  # one fit call per measurement: its fixed
+        return steps * batch / timed_fit(steps)  # cost is spread over `seconds` of steps
+
     timed_fit(5)  # compile
-    estimate = timed_fit(5) / 5
-    steps = max(5, int(seconds / estimate))  # one fit call per measurement: its fixed cost
-    return steps * batch / timed_fit(steps)  # is spread over `seconds` of steps
+    return rate
 
 
-def inference_rates(seconds: float) -> dict:
+def inference_meters(export_dir: str) -> dict[str, Callable[[float], float]]:
+    """Timers of the one-stream lifter exported to EXPORT_DIR: poses/s at batch 1024, ms per
+    batch-1 call."""
     model = LifterConfig(streams=("gt",)).build()
-    norm = _identity_normalization()
-    with tempfile.TemporaryDirectory() as folder:
-        export_lifter(model, norm, ("gt",), os.path.join(folder, "export"))
-        serving = tf.saved_model.load(os.path.join(folder, "export")).signatures[
-            "serving_default"]
-        big = tf.random.uniform((1024, 16, 2), 0, 1000)
-        one = tf.random.uniform((1, 16, 2), 0, 1000)
-        rate_1024 = _timed_rate(lambda: serving(keypoints_2d=big)["pose_3d"].numpy(), 1024,
-                                seconds)
-        rate_1 = _timed_rate(lambda: serving(keypoints_2d=one)["pose_3d"].numpy(), 1, seconds)
-    return {"infer_poses_per_s_batch1024": rate_1024, "infer_ms_batch1": 1000.0 / rate_1}
+    export_lifter(model, _identity_normalization(), ("gt",), export_dir)
+    serving = tf.saved_model.load(export_dir).signatures["serving_default"]
+    big = tf.random.uniform((1024, 16, 2), 0, 1000)
+    one = tf.random.uniform((1, 16, 2), 0, 1000)
+    return {
+        "infer_poses_per_s_batch1024": lambda seconds: _timed_rate(
+            lambda: serving(keypoints_2d=big)["pose_3d"].numpy(), 1024, seconds),
+        "infer_ms_batch1": lambda seconds: 1000.0 / _timed_rate(
+            lambda: serving(keypoints_2d=one)["pose_3d"].numpy(), 1, seconds)}
+
+
+def interleaved_readings(meters: dict[str, Callable[[float], float]], seconds: float,
+                        repeats: int) -> dict[str, list[float]]:
+    """Every meter's readings, one per round, the meters taking turns within each round."""
+    readings = {key: [] for key in meters}
+    for round_index in range(repeats):
+        for key, meter in meters.items():
+            readings[key].append(meter(seconds))
+        logging.info("round %d/%d: %s", round_index + 1, repeats,
+                     {k: round(v[-1], 2) for k, v in readings.items()})
+    return readings
 
 
 def main(argv: list[str]) -> None:
     del argv
-    seconds = FLAGS.seconds
-    peak = matmul_gflops(seconds)
-    result = {"matmul_4096_gflops": peak}
+    batches = [int(b) for b in FLAGS.batches]
+    meters = {"matmul_4096_gflops": matmul_gflops}
     for streams in (("gt",), ("gt", "detected")):
-        for batch in map(int, FLAGS.batches):
-            key = f"train_{len(streams)}stream_batch{batch}_examples_per_s"
-            result[key] = training_rate(streams, batch, seconds, FLAGS.jit_compile)
+        for batch in batches:
+            meters[_train_key(len(streams), batch)] = training_meter(streams, batch,
+                                                                     FLAGS.jit_compile)
+    with tempfile.TemporaryDirectory() as folder:
+        if FLAGS.inference:
+            meters.update(inference_meters(os.path.join(folder, "export")))
+        readings = interleaved_readings(meters, FLAGS.seconds, FLAGS.repeats)
+    result = {key: float(np.median(values)) for key, values in readings.items()}
+    for batch in batches:
+        result[f"train_2stream_over_1stream_batch{batch}"] = float(np.median(
+            np.divide(readings[_train_key(2, batch)], readings[_train_key(1, batch)])))
+    peak = result["matmul_4096_gflops"]
     forward = dense_flops_per_example(LifterConfig(streams=("gt",)).build())
-    if "train_1stream_batch1024_examples_per_s" in result:
+    if 1024 in batches:
         result["train_gflops_ratio_batch1024"] = (
-            result["train_1stream_batch1024_examples_per_s"] * 3 * forward / 1e9 / peak)
+            result[_train_key(1, 1024)] * 3 * forward / 1e9 / peak)
     if FLAGS.inference:
-        result.update(inference_rates(seconds))
         result["infer_gflops_ratio_batch1024"] = (
             result["infer_poses_per_s_batch1024"] * forward / 1e9 / peak)
     result["jit_compile"] = "auto" if FLAGS.jit_compile is None else FLAGS.jit_compile
     result["threads"] = os.cpu_count()
+    result["repeats"] = FLAGS.repeats
     print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in result.items()}))
+
+
+def _train_key(num_streams: int, batch: int) -> str:
+    return f"train_{num_streams}stream_batch{batch}_examples_per_s"
 
 
 if __name__ == "__main__":
