@@ -117,16 +117,18 @@ def main(argv: list[str]) -> None:
     del argv
     model, norm, config = load_trained(FLAGS.model_dir)
     corpus = load_corpus(FLAGS.dataset, FLAGS.data_dir, FLAGS.seed)
-    report = evaluate_model(model, norm, config, corpus, FLAGS.input, FLAGS.frame_stride)
+    mode = FLAGS.input or training_mode(config.streams)
+    report = evaluate_model(model, norm, config, corpus, mode, FLAGS.frame_stride)
     record(FLAGS.model_dir, report)
-    print(json.dumps({"input": FLAGS.input, **report["average"]}))
+    print(json.dumps({"input": mode, **report["average"]}))
 
 
 if __name__ == "__main__":
     flags.DEFINE_string("model_dir", None, "A model directory written by lifting.train.")
     flags.DEFINE_enum("dataset", "h36m", ["h36m", "synthetic"], "Evaluation data.")
     flags.DEFINE_string("data_dir", None, "Human3.6M folder.")
-    flags.DEFINE_enum("input", "sh", list(INPUT_MODES), "What each stream receives.")
+    flags.DEFINE_enum("input", None, list(INPUT_MODES), "What each stream receives "
+                      "(default: the keypoints it was trained on: gt, sh or gt+sh).")
     flags.DEFINE_integer("frame_stride", 1, "Evaluate every n-th frame (1 = all).")
     flags.DEFINE_integer("seed", 0, "Seed of the synthetic data.")
     flags.mark_flag_as_required("model_dir")

@@ -23,7 +23,7 @@ from datasets.layouts import H36M_16, H36M_17, bones  # noqa: E402
 from datasets.visualize import RIGHT_JOINTS, draw_pose_2d  # noqa: E402
 from lifting.config import load_trained  # noqa: E402
 from lifting.data import build_examples, load_corpus  # noqa: E402
-from lifting.evaluate import predict_mm  # noqa: E402
+from lifting.evaluate import predict_mm, training_mode  # noqa: E402
 from lifting.metrics import mpjpe, with_root  # noqa: E402
 
 # Where each H36M-16 joint sits in H36M-17 (Neck/Nose is missing from 2D inputs).
@@ -51,9 +51,11 @@ def _as_17(points_16: np.ndarray) -> np.ndarray:
 
 
 def plot_take(model_dir: str, corpus: PoseCorpus, subject: str, take_name: str,
-              path: str, frames: int = 4, mode: str = "sh") -> None:
-    """Writes the grid for one take of CORPUS to PATH."""
+              path: str, frames: int = 4, mode: str | None = None) -> None:
+    """Writes the grid for one take of CORPUS to PATH; MODE defaults to the inputs the model
+    was trained on, and the 2D column shows what the (first) stream received."""
     model, norm, config = load_trained(model_dir)
+    mode = mode or training_mode(config.streams)
     take = next(t for t in corpus.poses_3d if t.subject == subject and t.name == take_name)
     camera = min(name for (seen, name) in corpus.detections_2d if seen == take)
     one_view = PoseCorpus({take: corpus.poses_3d[take]}, corpus.cameras,
@@ -62,12 +64,14 @@ def plot_take(model_dir: str, corpus: PoseCorpus, subject: str, take_name: str,
     examples = build_examples(one_view, [subject])
     predicted = predict_mm(model, norm, config, examples, mode)
     truth = with_root(examples.pose_3d)
+    shown_2d, shown_label = ((examples.gt_2d, "GT 2D") if mode.startswith("gt")
+                             else (examples.detected_2d, "detected 2D"))
     rows = np.linspace(0, len(examples) - 1, frames).astype(int)
     figure = plt.figure(figsize=(9, 3 * frames))
     for row, index in enumerate(rows):
         axes = figure.add_subplot(frames, 3, 3 * row + 1)
-        draw_pose_2d(axes, _as_17(examples.detected_2d[index]))
-        axes.set_title(f"frame {index}: detected 2D", fontsize=9)
+        draw_pose_2d(axes, _as_17(shown_2d[index]))
+        axes.set_title(f"frame {index}: {shown_label}", fontsize=9)
         axes.invert_yaxis()
         axes.set_aspect("equal")
         _draw_3d(figure.add_subplot(frames, 3, 3 * row + 2, projection="3d"), truth[index],
@@ -101,7 +105,8 @@ if __name__ == "__main__":
     flags.DEFINE_string("subject", "S9", "Subject of the take.")
     flags.DEFINE_string("take", "Directions 1", "Take name, e.g. 'Directions 1'.")
     flags.DEFINE_integer("frames", 4, "Rows of the grid.")
-    flags.DEFINE_enum("input", "sh", ["gt", "sh", "gt+sh"], "What the streams receive.")
+    flags.DEFINE_enum("input", None, ["gt", "sh", "gt+sh"], "What the streams receive "
+                      "(default: the keypoints they were trained on).")
     flags.DEFINE_string("output", None, "PNG path (default MODEL_DIR/<subject>_<take>.png).")
     flags.mark_flag_as_required("model_dir")
     app.run(main)

@@ -136,6 +136,17 @@ def test_mirrored_strategy_on_two_logical_cpus(tmp_path):
     assert "P1" in result.stdout
 
 
+def test_evaluate_defaults_to_the_inputs_the_model_was_trained_on(trained):
+    model_dir, report = trained
+    command = [sys.executable, "-m", "lifting.evaluate", f"--model_dir={model_dir}",
+               "--dataset=synthetic", "--frame_stride=10"]
+    result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    printed = json.loads(result.stdout.strip().splitlines()[-1])
+    assert printed["input"] == "gt+sh" and printed["p1"] == pytest.approx(
+        report["average"]["p1"], rel=1e-4)
+
+
 def test_visual_check_writes_a_png(trained, tmp_path):
     from lifting.data import load_corpus
     from lifting.visualize import plot_take
