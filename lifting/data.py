@@ -47,6 +47,10 @@ class LiftingExamples:
     def __len__(self) -> int:
         return int(self.pose_3d.shape[0])
 
+    def keypoints_2d(self, kind: str) -> np.ndarray:
+        """The (N, 16, 2) keypoints of KIND: "gt" (projected) or "detected"."""
+        return {"gt": self.gt_2d, "detected": self.detected_2d}[kind]
+
 
 def build_examples(corpus: PoseCorpus, subjects: Iterable[str], frame_stride: int = 1
                    ) -> LiftingExamples:
@@ -120,8 +124,7 @@ def model_inputs(examples: LiftingExamples, norm: Normalization, streams: Iterab
     stream gets its own kind (training). At test time both streams get detections.
     """
     feed = feed or {stream: stream for stream in streams}
-    source = {"gt": examples.gt_2d, "detected": examples.detected_2d}
-    return {STREAM_INPUTS[s]: norm.normalise_2d(source[feed[s]]) for s in streams}
+    return {STREAM_INPUTS[s]: norm.normalise_2d(examples.keypoints_2d(feed[s])) for s in streams}
 
 
 def make_dataset(examples: LiftingExamples, norm: Normalization, streams: Iterable[str],

@@ -30,7 +30,7 @@ INPUT_MODES = ("gt", "sh", "gt+sh", "sh_stream_b")
 EVAL_FILE = "eval.json"
 
 
-def _feed(mode: str, streams: tuple[str, ...]) -> dict[str, str]:
+def stream_feed(mode: str, streams: tuple[str, ...]) -> dict[str, str]:
     """Which keypoints ("gt" or "detected") each stream receives in input MODE."""
     if mode not in INPUT_MODES:
         raise ValueError(f"unknown input mode {mode!r}; choose from {INPUT_MODES}")
@@ -48,7 +48,7 @@ def _feed(mode: str, streams: tuple[str, ...]) -> dict[str, str]:
 def predict_mm(model: keras.Model, norm: Normalization, config: LifterConfig,
                examples: LiftingExamples, mode: str) -> np.ndarray:
     """(N, 17, 3) root-relative predictions in millimetres for input MODE."""
-    feed = _feed(mode, config.streams)
+    feed = stream_feed(mode, config.streams)
     if mode == "sh_stream_b":
         model = keras.Model(model.input[STREAM_INPUTS["detected"]],
                             model.get_layer("detected_out").output)

@@ -23,7 +23,7 @@ from datasets.layouts import H36M_16, H36M_17, bones  # noqa: E402
 from datasets.visualize import RIGHT_JOINTS, draw_pose_2d  # noqa: E402
 from lifting.config import load_trained  # noqa: E402
 from lifting.data import build_examples, load_corpus  # noqa: E402
-from lifting.evaluate import predict_mm, training_mode  # noqa: E402
+from lifting.evaluate import predict_mm, stream_feed, training_mode  # noqa: E402
 from lifting.metrics import mpjpe, with_root  # noqa: E402
 
 # Where each H36M-16 joint sits in H36M-17 (Neck/Nose is missing from 2D inputs).
@@ -64,8 +64,9 @@ def plot_take(model_dir: str, corpus: PoseCorpus, subject: str, take_name: str,
     examples = build_examples(one_view, [subject])
     predicted = predict_mm(model, norm, config, examples, mode)
     truth = with_root(examples.pose_3d)
-    shown_2d, shown_label = ((examples.gt_2d, "GT 2D") if mode.startswith("gt")
-                             else (examples.detected_2d, "detected 2D"))
+    first_stream_gets = stream_feed(mode, config.streams)[config.streams[0]]
+    shown_2d = examples.keypoints_2d(first_stream_gets)
+    shown_label = "GT 2D" if first_stream_gets == "gt" else "detected 2D"
     rows = np.linspace(0, len(examples) - 1, frames).astype(int)
     figure = plt.figure(figsize=(9, 3 * frames))
     for row, index in enumerate(rows):
