@@ -63,17 +63,12 @@ def dense_flops_per_example(model: keras.Model) -> int:
                    if isinstance(layer, keras.layers.Dense))
 
 
-def _identity_normalization() -> Normalization:
-    return Normalization(np.zeros(INPUT_DIM, np.float32), np.ones(INPUT_DIM, np.float32),
-                         np.zeros(OUTPUT_DIM, np.float32), np.ones(OUTPUT_DIM, np.float32))
-
-
 def training_meter(streams: tuple[str, ...], batch: int,
                    jit: bool | None) -> Callable[[float], float]:
     """A compiled train step and a function timing its examples/s over about N seconds."""
     settings = TrainSettings(model_dir="unused", architecture=LifterConfig(streams=streams),
                              batch_size=batch, jit_compile=jit)
-    _, trainer = compiled_model(settings, _identity_normalization())
+    _, trainer = compiled_model(settings, Normalization.identity())
     rng = np.random.default_rng(0)
     inputs = {name: rng.normal(size=(batch * 20, INPUT_DIM)).astype(np.float32)
               for name in trainer.input}
@@ -100,7 +95,7 @@ def inference_meters(export_dir: str) -> dict[str, Callable[[float], float]]:
     """Timers of the one-stream lifter exported to EXPORT_DIR: poses/s at batch 1024, ms per
     batch-1 call."""
     model = LifterConfig(streams=("gt",)).build()
-    export_lifter(model, _identity_normalization(), ("gt",), export_dir)
+    export_lifter(model, Normalization.identity(), ("gt",), export_dir)
     serving = tf.saved_model.load(export_dir).signatures["serving_default"]
     big = tf.random.uniform((1024, 16, 2), 0, 1000)
     one = tf.random.uniform((1, 16, 2), 0, 1000)

@@ -92,6 +92,12 @@ class Normalization:
     std_3d: np.ndarray
 
     @classmethod
+    def identity(cls) -> "Normalization":
+        """Statistics that leave values unchanged: for benchmarks and tests of the network."""
+        return cls(np.zeros(INPUT_DIM, np.float32), np.ones(INPUT_DIM, np.float32),
+                   np.zeros(OUTPUT_DIM, np.float32), np.ones(OUTPUT_DIM, np.float32))
+
+    @classmethod
     def fit(cls, examples: LiftingExamples) -> "Normalization":
         inputs = np.concatenate([examples.gt_2d, examples.detected_2d]).reshape(-1, INPUT_DIM)
         targets = examples.pose_3d.reshape(-1, OUTPUT_DIM)

@@ -22,6 +22,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from lifting import batch_norm
 from lifting.data import INPUT_DIM, OUTPUT_DIM, STREAM_INPUTS
 
 STREAM_CHOICES = ("gt", "detected")
@@ -49,7 +50,7 @@ class MaxNormDense(keras.layers.Dense):
 
 def _dense_unit(x, width: int, activation: str, dropout: float, name: str):
     x = MaxNormDense(width, name=f"{name}_dense")(x)
-    x = keras.layers.BatchNormalization(name=f"{name}_bn")(x)
+    x = batch_norm.BatchNormalization(name=f"{name}_bn")(x)
     x = keras.layers.Activation(activation, name=f"{name}_{activation}")(x)
     return keras.layers.Dropout(dropout, name=f"{name}_dropout")(x)
 

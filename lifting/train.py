@@ -19,7 +19,7 @@ from absl import app, flags, logging
 from common.callbacks import LearningRateLogger, ProgressLogger
 from common.distribute import STRATEGIES, make_strategy
 from datasets import h36m
-from lifting import evaluate, warm_start
+from lifting import batch_norm, evaluate, warm_start
 from lifting.config import NORM_FILE, LifterConfig, save_trained
 from lifting.data import Normalization, build_examples, load_corpus, make_dataset
 from lifting.export import EXPORT_DIR, export_lifter
@@ -86,6 +86,7 @@ def compiled_model(settings: TrainSettings,
     MSEs (a single stream has only the first term).
     """
     model = settings.architecture.build()
+    batch_norm.fuse_for_compiler(model, _use_xla(settings))
     trainer = supervised_view(model)
     streams = [name for name in trainer.output if name != POSE_OUTPUT]
     loss_weights = {POSE_OUTPUT: 1.0,

@@ -160,7 +160,7 @@ def test_visual_check_writes_a_png(trained, tmp_path):
 def test_loss_is_the_average_plus_weighted_mean_of_the_stream_losses(weight):
     from lifting.data import Normalization
     from lifting.train import compiled_model
-    norm = Normalization(np.zeros(32), np.ones(32), np.zeros(48), np.ones(48))
+    norm = Normalization.identity()
     settings = TrainSettings(model_dir="unused", architecture=LifterConfig(width=16),
                              stream_loss_weight=weight, jit_compile=False)
     model, trainer = compiled_model(settings, norm)

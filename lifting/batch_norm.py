@@ -1,0 +1,61 @@
+"""Keras's BatchNormalization, trained on TensorFlow's fused kernel.
+
+Keras 3 normalises a training batch with a chain of separate ops (moments, subtract, scale,
+shift) and differentiates each of them; on the lifter's (batch, 1024) activations that chain
+and its gradient cost more than a tenth of a batch-1024 train step. TensorFlow's fused kernel
+(`FusedBatchNormV3` and its gradient) does the same arithmetic in a few passes: the one-stream
+train step at batch 1024 runs about 20% faster with it (bench/lifting_bench.py, BUILD_NOTES).
+
+The layer is a BatchNormalization: the same variables, the same formulas, the same inference
+path. The fused kernel reports the batch variance with Bessel's correction; Keras keeps the
+biased one in its moving average, and so does this layer, so weights trained with either layer
+load into the other and give the same poses. It keeps Keras's class name because a Keras
+weights file addresses each layer by its class name: the name is what lets the lifters trained
+before this layer existed load into it.
+"""
+from __future__ import annotations
+
+import keras
+import tensorflow as tf
+
+
+@keras.saving.register_keras_serializable(package="lifting")
+class BatchNormalization(keras.layers.BatchNormalization):
+    """BatchNormalization over the last axis of (batch, features) inputs, fused in training.
+
+    `fused=False` keeps Keras's op chain, which XLA fuses better than it compiles the fused
+    kernel (the batch-64 XLA train step: about 300 examples/s fused against 1,200 unfused).
+    """
+
+    def __init__(self, fused: bool = True, **kwargs):
+        super().__init__(**kwargs)
+        self.fused = fused
+
+    def call(self, inputs, training=None, mask=None):
+        if not (self.fused and training and self.trainable) or not self._fusable(inputs, mask):
+            return super().call(inputs, training=training, mask=mask)
+        features = inputs.shape[-1]
+        images = tf.reshape(tf.cast(inputs, tf.float32), (-1, 1, 1, features))  # NHWC, H=W=1
+        normalised, mean, corrected_variance = tf.compat.v1.nn.fused_batch_norm(
+            images, self.gamma, self.beta, epsilon=self.epsilon, is_training=True)
+        count = tf.cast(tf.shape(images)[0], tf.float32)
+        variance = corrected_variance * (count - 1.0) / count  # 0 for a batch of one, as Keras
+        self.moving_mean.assign(self.moving_mean * self.momentum + mean * (1.0 - self.momentum))
+        self.moving_variance.assign(
+            self.moving_variance * self.momentum + variance * (1.0 - self.momentum))
+        return tf.cast(tf.reshape(normalised, tf.shape(inputs)), self.compute_dtype)
+
+    def _fusable(self, inputs, mask) -> bool:
+        """Whether the fused kernel computes exactly what Keras would for these settings."""
+        return (mask is None and len(inputs.shape) == 2 and self.axis in (-1, 1)
+                and self.center and self.scale and not self.renorm and not self.synchronized)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "fused": self.fused}
+
+
+def fuse_for_compiler(model: keras.Model, jit_compile: bool) -> None:
+    """Lets MODEL's batch norms use the fused kernel unless its train step is XLA-compiled."""
+    for layer in model.layers:
+        if isinstance(layer, BatchNormalization):
+            layer.fused = not jit_compile
