@@ -2,9 +2,10 @@
 
 Keras 3 normalises a training batch with a chain of separate ops (moments, subtract, scale,
 shift) and differentiates each of them; on the lifter's (batch, 1024) activations that chain
-and its gradient cost more than a tenth of a batch-1024 train step. TensorFlow's fused kernel
-(`FusedBatchNormV3` and its gradient) does the same arithmetic in a few passes: the one-stream
-train step at batch 1024 runs about 20% faster with it (bench/lifting_bench.py, BUILD_NOTES).
+and its gradient took 13% of the op time of a batch-1024 train step (TF profiler).
+TensorFlow's fused kernel (`FusedBatchNormV3` and its gradient) does the same arithmetic in a
+few passes: the one-stream train step at batch 1024 ran 5-20% faster with it in alternating
+runs on this noisy 2-core VM (BUILD_NOTES.md).
 
 The layer is a BatchNormalization: the same variables, the same formulas, the same inference
 path. The fused kernel reports the batch variance with Bessel's correction; Keras keeps the
