@@ -85,8 +85,9 @@ def compiled_model(settings: TrainSettings,
     Loss: MSE of the averaged pose plus stream_loss_weight times the mean of the streams' own
     MSEs (a single stream has only the first term).
     """
+    jit_compile = _use_xla(settings)
     model = settings.architecture.build()
-    batch_norm.fuse_for_compiler(model, _use_xla(settings))
+    batch_norm.fuse_for_compiler(model, jit_compile)
     trainer = supervised_view(model)
     streams = [name for name in trainer.output if name != POSE_OUTPUT]
     loss_weights = {POSE_OUTPUT: 1.0,
@@ -96,7 +97,7 @@ def compiled_model(settings: TrainSettings,
     trainer.compile(optimizer=keras.optimizers.Adam(schedule),
                     loss={name: "mse" for name in trainer.output}, loss_weights=loss_weights,
                     metrics={POSE_OUTPUT: [mpjpe_metric(norm.std_3d)]},
-                    jit_compile=_use_xla(settings))
+                    jit_compile=jit_compile)
     return model, trainer
 
 
