@@ -28,5 +28,10 @@ setup(
         # matplotlib: PNG figures of skeletons and training results.
         "matplotlib==3.11.2",
     ],
-    extras_require={"test": ["pytest==9.0.3"]},
+    extras_require={
+        "test": ["pytest==9.0.3"],
+        # Only `bench.lifting_bench --torch_reference`: the speed reference is a
+        # PyTorch program, timed beside ours in the same process.
+        "bench": ["torch==2.13.0"],
+    },
 )

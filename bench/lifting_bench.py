@@ -11,6 +11,10 @@ matmul measured in the same process.
 The speed of a shared VM drifts by tens of percent within minutes, so every figure is measured
 in `--repeats` interleaved rounds and reported as its median; the two-stream/one-stream ratios
 are medians of ratios taken within a round, which the drift affects least.
+
+`--torch_reference` also times the PyTorch port of Martinez's baseline (the issue's reference,
+`bench/torch_reference.py`) in the same rounds and reports our speed-up over it per figure
+(above 1: ours is faster), again as a median of within-round ratios.
 """
 from __future__ import annotations
 
@@ -25,6 +29,7 @@ import numpy as np
 import tensorflow as tf
 from absl import app, flags, logging
 
+from bench.timing import timed_rate
 from lifting.config import LifterConfig
 from lifting.data import INPUT_DIM, OUTPUT_DIM, Normalization
 from lifting.export import export_lifter
@@ -37,24 +42,15 @@ flags.DEFINE_bool("jit_compile", None, "XLA for the train step (default: as lift
 flags.DEFINE_list("batches", ["64", "1024"], "Training batch sizes to measure.")
 flags.DEFINE_bool("inference", True, "Also measure the exported model's inference.")
 flags.DEFINE_integer("repeats", 3, "Interleaved measuring rounds; medians are reported.")
-
-
-def _timed_rate(step, items_per_call: int, seconds: float) -> float:
-    """Items per second of STEP after two warm-up calls, over about SECONDS."""
-    step()
-    step()
-    calls, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        step()
-        calls += 1
-    return calls * items_per_call / (time.perf_counter() - start)
+flags.DEFINE_bool("torch_reference", False, "Also time the PyTorch Martinez port (needs torch) "
+                  "in the same rounds and report our speed-up over it.")
 
 
 def matmul_gflops(seconds: float, size: int = 4096) -> float:
     a = tf.random.normal((size, size))
     b = tf.random.normal((size, size))
     matmul = tf.function(lambda: tf.linalg.matmul(a, b)[0, 0])
-    return _timed_rate(lambda: matmul().numpy(), 1, seconds) * 2 * size ** 3 / 1e9
+    return timed_rate(lambda: matmul().numpy(), 1, seconds) * 2 * size ** 3 / 1e9
 
 
 def dense_flops_per_example(model: keras.Model) -> int:
@@ -100,9 +96,9 @@ def inference_meters(export_dir: str) -> dict[str, Callable[[float], float]]:
     big = tf.random.uniform((1024, 16, 2), 0, 1000)
     one = tf.random.uniform((1, 16, 2), 0, 1000)
     return {
-        "infer_poses_per_s_batch1024": lambda seconds: _timed_rate(
+        "infer_poses_per_s_batch1024": lambda seconds: timed_rate(
             lambda: serving(keypoints_2d=big)["pose_3d"].numpy(), 1024, seconds),
-        "infer_ms_batch1": lambda seconds: 1000.0 / _timed_rate(
+        "infer_ms_batch1": lambda seconds: 1000.0 / timed_rate(
             lambda: serving(keypoints_2d=one)["pose_3d"].numpy(), 1, seconds)}
 
 
@@ -126,14 +122,18 @@ def main(argv: list[str]) -> None:
         for batch in batches:
             meters[_train_key(len(streams), batch)] = training_meter(streams, batch,
                                                                      FLAGS.jit_compile)
+    if FLAGS.torch_reference:
+        meters.update(_torch_meters(batches, FLAGS.inference))
     with tempfile.TemporaryDirectory() as folder:
         if FLAGS.inference:
             meters.update(inference_meters(os.path.join(folder, "export")))
         readings = interleaved_readings(meters, FLAGS.seconds, FLAGS.repeats)
     result = {key: float(np.median(values)) for key, values in readings.items()}
     for batch in batches:
-        result[f"train_2stream_over_1stream_batch{batch}"] = float(np.median(
-            np.divide(readings[_train_key(2, batch)], readings[_train_key(1, batch)])))
+        result[f"train_2stream_over_1stream_batch{batch}"] = _median_ratio(
+            readings, _train_key(2, batch), _train_key(1, batch))
+    if FLAGS.torch_reference:
+        result.update(_speedups_over_torch(readings, batches, FLAGS.inference))
     peak = result["matmul_4096_gflops"]
     forward = dense_flops_per_example(LifterConfig(streams=("gt",)).build())
     if 1024 in batches:
@@ -150,6 +150,33 @@ def main(argv: list[str]) -> None:
 
 def _train_key(num_streams: int, batch: int) -> str:
     return f"train_{num_streams}stream_batch{batch}_examples_per_s"
+
+
+def _median_ratio(readings: dict[str, list[float]], numerator: str, denominator: str) -> float:
+    """The median over rounds of NUMERATOR / DENOMINATOR, each ratio taken within one round."""
+    return float(np.median(np.divide(readings[numerator], readings[denominator])))
+
+
+def _torch_meters(batches: list[int], inference: bool) -> dict[str, Callable[[float], float]]:
+    from bench import torch_reference  # pylint: disable=import-outside-toplevel
+    meters = {f"torch_{_train_key(1, batch)}": torch_reference.training_meter(batch)
+              for batch in batches}
+    if inference:
+        meters.update(torch_reference.inference_meters())
+    return meters
+
+
+def _speedups_over_torch(readings: dict[str, list[float]], batches: list[int],
+                         inference: bool) -> dict[str, float]:
+    """Our one-stream speed over the PyTorch port's per figure (above 1: ours is faster)."""
+    speedups = {f"speedup_over_torch_train_batch{batch}": _median_ratio(
+        readings, _train_key(1, batch), f"torch_{_train_key(1, batch)}") for batch in batches}
+    if inference:
+        speedups["speedup_over_torch_infer_batch1024"] = _median_ratio(
+            readings, "infer_poses_per_s_batch1024", "torch_infer_poses_per_s_batch1024")
+        speedups["speedup_over_torch_infer_batch1"] = _median_ratio(  # a latency: inverted
+            readings, "torch_infer_ms_batch1", "infer_ms_batch1")
+    return speedups
 
 
 if __name__ == "__main__":

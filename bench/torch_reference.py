@@ -1,0 +1,104 @@
+"""The PyTorch port of Martinez et al.'s baseline, timed beside our lifter in one process.
+
+Issue 3 states its speed targets as the figures of the PyTorch port of the Martinez baseline
+on this machine. This VM's speed drifts by tens of percent within minutes, so figures taken on
+different days say little about which is faster; `python -m bench.lifting_bench
+--torch_reference` times this model in the same interleaved rounds as ours, and the ratios
+taken within a round compare the two under the same conditions.
+
+The network and training step follow that port's published design: Linear(32, 1024),
+BatchNorm1d, ReLU, Dropout(0.5), two residual stages of two such units, Linear(1024, 48); MSE
+loss, Adam and `clip_grad_norm_(max_norm=1)` (Martinez's max-norm, as the port does it).
+Written here from that description; PyTorch is a benchmark-only dependency (`pip install
+torch`), never imported by the library.
+"""
+from __future__ import annotations
+
+import os
+from typing import Callable
+
+import numpy as np
+
+from bench.timing import timed_rate
+from lifting.data import INPUT_DIM, OUTPUT_DIM
+
+
+def _torch():
+    try:
+        import torch  # pylint: disable=import-outside-toplevel
+    except ImportError as error:
+        raise ImportError("--torch_reference needs PyTorch (pip install torch); it is only "
+                          "used to time the reference beside our lifter") from error
+    torch.set_num_threads(os.cpu_count() or 1)
+    return torch
+
+
+def _unit(nn, inputs: int, width: int, dropout: float) -> list:
+    return [nn.Linear(inputs, width), nn.BatchNorm1d(width), nn.ReLU(), nn.Dropout(dropout)]
+
+
+def build_reference(width: int = 1024, stages: int = 2, dropout: float = 0.5):
+    """Martinez's residual MLP as a torch Module mapping (B, 32) to (B, 48)."""
+    torch = _torch()
+    nn = torch.nn
+
+    class Stage(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.units = nn.Sequential(*_unit(nn, width, width, dropout),
+                                       *_unit(nn, width, width, dropout))
+
+        def forward(self, x):
+            return x + self.units(x)
+
+    class Baseline(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.stem = nn.Sequential(*_unit(nn, INPUT_DIM, width, dropout))
+            self.stages = nn.Sequential(*[Stage() for _ in range(stages)])
+            self.head = nn.Linear(width, OUTPUT_DIM)
+
+        def forward(self, x):
+            return self.head(self.stages(self.stem(x)))
+
+    return Baseline()
+
+
+def training_meter(batch: int) -> Callable[[float], float]:
+    """Examples/s of the port's train step (forward, MSE, backward, grad-norm clip, Adam)."""
+    torch = _torch()
+    model = build_reference().train()
+    optimiser = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = torch.nn.MSELoss()
+    rng = np.random.default_rng(0)
+    inputs = torch.from_numpy(rng.normal(size=(20, batch, INPUT_DIM)).astype(np.float32))
+    targets = torch.from_numpy(rng.normal(size=(20, batch, OUTPUT_DIM)).astype(np.float32))
+    state = {"index": 0}
+
+    def step() -> None:
+        index = state["index"] = (state["index"] + 1) % len(inputs)
+        optimiser.zero_grad()
+        loss = loss_fn(model(inputs[index]), targets[index])
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)
+        optimiser.step()
+        loss.item()  # waits for the step, as Keras's fit does
+
+    return lambda seconds: timed_rate(step, batch, seconds)
+
+
+def inference_meters() -> dict[str, Callable[[float], float]]:
+    """Poses/s at batch 1024 and ms per batch-1 call of the port in eval mode."""
+    torch = _torch()
+    model = build_reference().eval()
+    big = torch.randn(1024, INPUT_DIM)
+    one = torch.randn(1, INPUT_DIM)
+
+    def infer(x):
+        with torch.inference_mode():
+            return model(x).numpy()
+
+    return {"torch_infer_poses_per_s_batch1024": lambda seconds: timed_rate(
+                lambda: infer(big), 1024, seconds),
+            "torch_infer_ms_batch1": lambda seconds: 1000.0 / timed_rate(
+                lambda: infer(one), 1, seconds)}

@@ -1,0 +1,33 @@
+"""The lifter benchmark's comparison with the PyTorch reference."""
+import numpy as np
+import pytest
+
+from bench import lifting_bench
+from lifting.config import LifterConfig
+
+
+def test_speedups_are_within_round_ratios_with_latency_inverted():
+    readings = {
+        "train_1stream_batch64_examples_per_s": [1000.0, 500.0, 1200.0],
+        "torch_train_1stream_batch64_examples_per_s": [800.0, 500.0, 600.0],
+        "infer_poses_per_s_batch1024": [9000.0, 9000.0, 9000.0],
+        "torch_infer_poses_per_s_batch1024": [10000.0, 9000.0, 4500.0],
+        "infer_ms_batch1": [2.0, 1.0, 1.0],
+        "torch_infer_ms_batch1": [1.0, 1.5, 3.0],
+    }
+    speedups = lifting_bench._speedups_over_torch(readings, [64], inference=True)
+    assert speedups == pytest.approx({
+        "speedup_over_torch_train_batch64": 1.25,      # median of 1.25, 1.0, 2.0
+        "speedup_over_torch_infer_batch1024": 1.0,     # median of 0.9, 1.0, 2.0
+        "speedup_over_torch_infer_batch1": 1.5,        # torch ms / our ms: 0.5, 1.5, 3.0
+    })
+
+
+def test_the_torch_reference_has_as_many_parameters_as_one_stream_of_ours():
+    torch = pytest.importorskip("torch", reason="PyTorch is a benchmark-only extra (.[bench])")
+    from bench.torch_reference import build_reference
+    reference = build_reference()
+    ours = LifterConfig(streams=("gt",)).build()
+    theirs = sum(p.numel() for p in reference.parameters())
+    assert theirs == sum(int(np.prod(w.shape)) for w in ours.trainable_weights)
+    assert reference(torch.zeros(3, 32)).shape == (3, 48)
