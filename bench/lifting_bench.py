@@ -158,6 +158,7 @@ def _median_ratio(readings: dict[str, list[float]], numerator: str, denominator:
 
 
 def _torch_meters(batches: list[int], inference: bool) -> dict[str, Callable[[float], float]]:
+    """The PyTorch port's meters; imported here so that the bench runs without torch."""
     from bench import torch_reference  # pylint: disable=import-outside-toplevel
     meters = {f"torch_{_train_key(1, batch)}": torch_reference.training_meter(batch)
               for batch in batches}
