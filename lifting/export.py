@@ -7,8 +7,8 @@ Normalisation lives inside the graph, so a serving client never needs the statis
       each stream receives its own input, as during training.
 The graph is that of `serving_copy` (max-norm clips and BatchNorm folded into the kernels),
 which computes the same poses with a fraction of the memory traffic per call; batches of up to
-64 poses run XLA-compiled. The directory is written beside the target and renamed into
-place, so an existing export is replaced whole or not at all.
+64 poses run XLA-compiled, normalisation included. The directory is written beside the target
+and renamed into place, so an existing export is replaced whole or not at all.
 
     python -m lifting.export --model_dir=runs/lifter
 """
@@ -33,10 +33,14 @@ _KEYPOINTS = tf.TensorSpec((None, 16, 2), tf.float32)
 _XLA_MAX_BATCH = 64
 
 
-def _batch_adaptive(model: keras.Model):
-    """MODEL's inference call, XLA-compiled for small batches and plain for large ones."""
-    plain = tf.function(lambda inputs: model(inputs, training=False))
-    compiled = tf.function(lambda inputs: model(inputs, training=False), jit_compile=True)
+def _batch_adaptive(function):
+    """FUNCTION of a {name: (B, ...)} dict, XLA-compiled for small batches, plain for large.
+
+    The whole function is compiled, normalisation included, not only the network: at batch 1
+    the dozen small ops around the network cost up to 0.7 ms of dispatch (BUILD_NOTES.md).
+    """
+    plain = tf.function(function)
+    compiled = tf.function(function, jit_compile=True)
 
     def call(inputs: dict[str, tf.Tensor]) -> tf.Tensor:
         batch = tf.shape(next(iter(inputs.values())))[0]
@@ -49,15 +53,14 @@ def _pose_from_streams(model: keras.Model, norm: Normalization, streams: tuple[s
     """A function {stream: (B, 16, 2) px} -> (B, 17, 3) mm with normalisation baked in."""
     mean_2d, std_2d = tf.constant(norm.mean_2d), tf.constant(norm.std_2d)
     mean_3d, std_3d = tf.constant(norm.mean_3d), tf.constant(norm.std_3d)
-    infer = _batch_adaptive(model)
 
     def lift(pixels_by_stream: dict[str, tf.Tensor]) -> tf.Tensor:
         inputs = {STREAM_INPUTS[s]: (tf.reshape(pixels_by_stream[s], (-1, INPUT_DIM)) - mean_2d)
                   / std_2d for s in streams}
-        pose = tf.reshape(infer(inputs) * std_3d + mean_3d, (-1, 16, 3))
+        pose = tf.reshape(model(inputs, training=False) * std_3d + mean_3d, (-1, 16, 3))
         return tf.concat([tf.zeros_like(pose[:, :1]), pose], axis=1)
 
-    return lift
+    return _batch_adaptive(lift)
 
 
 def export_lifter(model: keras.Model, norm: Normalization, streams: tuple[str, ...],
