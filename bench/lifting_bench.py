@@ -157,26 +157,31 @@ def _median_ratio(readings: dict[str, list[float]], numerator: str, denominator:
     return float(np.median(np.divide(readings[numerator], readings[denominator])))
 
 
+def _torch_key(key: str) -> str:
+    """The PyTorch port's reading of the figure our meter KEY reads."""
+    return f"torch_{key}"
+
+
 def _torch_meters(batches: list[int], inference: bool) -> dict[str, Callable[[float], float]]:
     """The PyTorch port's meters; imported here so that the bench runs without torch."""
     from bench import torch_reference  # pylint: disable=import-outside-toplevel
-    meters = {f"torch_{_train_key(1, batch)}": torch_reference.training_meter(batch)
-              for batch in batches}
+    meters = {_train_key(1, batch): torch_reference.training_meter(batch) for batch in batches}
     if inference:
         meters.update(torch_reference.inference_meters())
-    return meters
+    return {_torch_key(key): meter for key, meter in meters.items()}
 
 
 def _speedups_over_torch(readings: dict[str, list[float]], batches: list[int],
                          inference: bool) -> dict[str, float]:
     """Our one-stream speed over the PyTorch port's per figure (above 1: ours is faster)."""
     speedups = {f"speedup_over_torch_train_batch{batch}": _median_ratio(
-        readings, _train_key(1, batch), f"torch_{_train_key(1, batch)}") for batch in batches}
+        readings, _train_key(1, batch), _torch_key(_train_key(1, batch))) for batch in batches}
     if inference:
+        rate, latency = "infer_poses_per_s_batch1024", "infer_ms_batch1"
         speedups["speedup_over_torch_infer_batch1024"] = _median_ratio(
-            readings, "infer_poses_per_s_batch1024", "torch_infer_poses_per_s_batch1024")
+            readings, rate, _torch_key(rate))
         speedups["speedup_over_torch_infer_batch1"] = _median_ratio(  # a latency: inverted
-            readings, "torch_infer_ms_batch1", "infer_ms_batch1")
+            readings, _torch_key(latency), latency)
     return speedups
 
 

@@ -88,7 +88,8 @@ def training_meter(batch: int) -> Callable[[float], float]:
 
 
 def inference_meters() -> dict[str, Callable[[float], float]]:
-    """Poses/s at batch 1024 and ms per batch-1 call of the port in eval mode."""
+    """Poses/s at batch 1024 and ms per batch-1 call of the port in eval mode, keyed by the
+    names of the lifter bench's own inference figures."""
     torch = _torch()
     model = build_reference().eval()
     big = torch.randn(1024, INPUT_DIM)
@@ -98,7 +99,7 @@ def inference_meters() -> dict[str, Callable[[float], float]]:
         with torch.inference_mode():
             return model(x).numpy()
 
-    return {"torch_infer_poses_per_s_batch1024": lambda seconds: timed_rate(
+    return {"infer_poses_per_s_batch1024": lambda seconds: timed_rate(
                 lambda: infer(big), 1024, seconds),
-            "torch_infer_ms_batch1": lambda seconds: 1000.0 / timed_rate(
+            "infer_ms_batch1": lambda seconds: 1000.0 / timed_rate(
                 lambda: infer(one), 1, seconds)}
