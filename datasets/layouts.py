@@ -9,6 +9,7 @@ to 2D pixels, 3D millimetres and whole sequences alike.
 from __future__ import annotations
 
 import dataclasses
+import re
 from typing import Mapping
 
 import numpy as np
@@ -24,6 +25,24 @@ class JointLayout:
     @property
     def num_joints(self) -> int:
         return len(self.joints)
+
+    def mirror_indices(self) -> tuple[int, ...]:
+        """For each joint, the index of its left/right counterpart (itself on the midline).
+
+        Joints are sided by an "L" or "R" before a capital ("LShoulder") or after a lower-case
+        letter ("MouthL"), as every layout here names them; a sided joint without a
+        counterpart is an error, not a silent no-op.
+        """
+        swap = {"L": "R", "R": "L"}
+
+        def counterpart(joint: str) -> str:
+            if re.fullmatch(r"[LR][A-Z].*", joint):
+                return swap[joint[0]] + joint[1:]
+            if re.fullmatch(r".*[a-z][LR]", joint):
+                return joint[:-1] + swap[joint[-1]]
+            return joint
+
+        return tuple(self.index(counterpart(joint)) for joint in self.joints)
 
     def index(self, joint: str) -> int:
         try:

@@ -19,6 +19,7 @@ from datasets.atomic import write_text
 from datasets.corpus import PoseCorpus
 from datasets.geometry import project_camera_points, root_relative, world_to_camera
 from datasets.layouts import h36m17_to_16
+from lifting.mirror import mirror_keypoints, mirror_pose
 
 NUM_INPUT_JOINTS = 16   # H36M-16
 NUM_OUTPUT_JOINTS = 16  # H36M-17 without the root
@@ -34,6 +35,8 @@ class LiftingExamples:
     Attributes:
       gt_2d, detected_2d: (N, 16, 2) pixels, H36M-16.
       pose_3d: (N, 16, 3) millimetres, camera frame, relative to the Hip (root excluded).
+      principal_x: (N,) the camera's principal point's x, pixels: the axis a mirror image
+        of the frame is taken about.
       action: (N,) action name index into `actions`.
       actions: the action names.
     """
@@ -41,6 +44,7 @@ class LiftingExamples:
     gt_2d: np.ndarray
     detected_2d: np.ndarray
     pose_3d: np.ndarray
+    principal_x: np.ndarray
     action: np.ndarray
     actions: tuple[str, ...]
 
@@ -51,13 +55,21 @@ class LiftingExamples:
         """The (N, 16, 2) keypoints of KIND: "gt" (projected) or "detected"."""
         return {"gt": self.gt_2d, "detected": self.detected_2d}[kind]
 
+    def mirrored(self) -> "LiftingExamples":
+        """The same frames seen in a mirror (`lifting.mirror`): for flip test-time averaging."""
+        return dataclasses.replace(
+            self, gt_2d=mirror_keypoints(self.gt_2d, self.principal_x).numpy(),
+            detected_2d=mirror_keypoints(self.detected_2d, self.principal_x).numpy(),
+            pose_3d=mirror_pose(self.pose_3d).numpy())
+
 
 def build_examples(corpus: PoseCorpus, subjects: Iterable[str], frame_stride: int = 1
                    ) -> LiftingExamples:
     """Projects every take of SUBJECTS through each camera that has detections."""
     subjects = set(subjects)
     actions = corpus.actions
-    parts: dict[str, list[np.ndarray]] = {"gt": [], "det": [], "pose": [], "action": []}
+    parts: dict[str, list[np.ndarray]] = {"gt": [], "det": [], "pose": [], "cx": [],
+                                          "action": []}
     for (take, camera_name), detections in sorted(corpus.detections_2d.items(),
                                                    key=lambda item: item[0]):
         if take.subject not in subjects:
@@ -68,6 +80,7 @@ def build_examples(corpus: PoseCorpus, subjects: Iterable[str], frame_stride: in
         parts["gt"].append(h36m17_to_16(project_camera_points(in_camera, camera)))
         parts["det"].append(detections[::frame_stride])
         parts["pose"].append(root_relative(in_camera)[:, 1:])
+        parts["cx"].append(np.full(len(world), camera.center[0], np.float32))
         parts["action"].append(np.full(len(world), actions.index(take.action), np.int32))
     if not parts["pose"]:
         raise ValueError(f"no (take, camera) with detections for subjects {sorted(subjects)}")
@@ -75,6 +88,7 @@ def build_examples(corpus: PoseCorpus, subjects: Iterable[str], frame_stride: in
         gt_2d=np.concatenate(parts["gt"]).astype(np.float32),
         detected_2d=np.concatenate(parts["det"]).astype(np.float32),
         pose_3d=np.concatenate(parts["pose"]).astype(np.float32),
+        principal_x=np.concatenate(parts["cx"]),
         action=np.concatenate(parts["action"]), actions=actions)
 
 
@@ -134,24 +148,40 @@ def model_inputs(examples: LiftingExamples, norm: Normalization, streams: Iterab
 
 
 def make_dataset(examples: LiftingExamples, norm: Normalization, streams: Iterable[str],
-                 batch_size: int, shuffle: bool, seed: int = 0) -> tf.data.Dataset:
+                 batch_size: int, shuffle: bool, seed: int = 0,
+                 flip: bool = False) -> tf.data.Dataset:
     """Batches of ({input name: (B, 32)}, (B, 48)), shuffled per epoch when asked.
 
-    The arrays live in the graph once; each step gathers one batch by index, which is far
-    cheaper than slicing, shuffling and batching millions of single examples.
+    The raw arrays live in the graph once; each step gathers one batch by index and normalises
+    it, which is far cheaper than slicing, shuffling and batching millions of single examples.
+    FLIP mirrors each example with probability 1/2 (`lifting.mirror`), drawn anew every epoch.
     """
     streams = tuple(streams)
-    inputs = {name: tf.constant(value)
-              for name, value in model_inputs(examples, norm, streams).items()}
-    targets = tf.constant(norm.normalise_3d(examples.pose_3d))
+    keypoints = {STREAM_INPUTS[s]: tf.constant(examples.keypoints_2d(s)) for s in streams}
+    pose = tf.constant(examples.pose_3d)
+    principal_x = tf.constant(examples.principal_x)
+    mean_2d, std_2d = tf.constant(norm.mean_2d), tf.constant(norm.std_2d)
+    mean_3d, std_3d = tf.constant(norm.mean_3d), tf.constant(norm.std_3d)
     indices = tf.data.Dataset.range(len(examples))
     if shuffle:
         indices = indices.shuffle(len(examples), seed=seed, reshuffle_each_iteration=True)
-    batches = indices.batch(batch_size, drop_remainder=shuffle)
+    batches = tf.data.Dataset.zip(
+        indices.batch(batch_size, drop_remainder=shuffle),
+        tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True))
 
-    def gather(index):
-        return {name: tf.gather(value, index) for name, value in inputs.items()}, \
-            tf.gather(targets, index)
+    def gather(index, random_key):
+        batch_pose = tf.gather(pose, index)
+        batch_keypoints = {name: tf.gather(value, index) for name, value in keypoints.items()}
+        if flip:
+            flipped = tf.random.stateless_uniform(tf.shape(index), [seed, random_key]) < 0.5
+            cx = tf.gather(principal_x, index)
+            batch_pose = tf.where(flipped[:, None, None], mirror_pose(batch_pose), batch_pose)
+            batch_keypoints = {
+                name: tf.where(flipped[:, None, None], mirror_keypoints(value, cx), value)
+                for name, value in batch_keypoints.items()}
+        inputs = {name: (tf.reshape(value, (-1, INPUT_DIM)) - mean_2d) / std_2d
+                  for name, value in batch_keypoints.items()}
+        return inputs, (tf.reshape(batch_pose, (-1, OUTPUT_DIM)) - mean_3d) / std_3d
 
     return batches.map(gather, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
 

@@ -25,6 +25,7 @@ from lifting.config import WEIGHTS_FILE, LifterConfig, load_trained
 from lifting.data import (STREAM_INPUTS, LiftingExamples, Normalization, build_examples,
                           load_corpus, model_inputs)
 from lifting.metrics import per_action_report, with_root
+from lifting.mirror import mirror_pose
 
 INPUT_MODES = ("gt", "sh", "gt+sh", "sh_stream_b")
 EVAL_FILE = "eval.json"
@@ -46,8 +47,22 @@ def stream_feed(mode: str, streams: tuple[str, ...]) -> dict[str, str]:
 
 
 def predict_mm(model: keras.Model, norm: Normalization, config: LifterConfig,
-               examples: LiftingExamples, mode: str) -> np.ndarray:
-    """(N, 17, 3) root-relative predictions in millimetres for input MODE."""
+               examples: LiftingExamples, mode: str, flip_test: bool = False) -> np.ndarray:
+    """(N, 17, 3) root-relative predictions in millimetres for input MODE.
+
+    FLIP_TEST averages each prediction with the mirrored prediction of the mirrored frame
+    (`lifting.mirror`); it pays off for lifters trained with `--flip_augment`.
+    """
+    pose = _predict_pose_16(model, norm, config, examples, mode)
+    if flip_test:
+        mirrored = _predict_pose_16(model, norm, config, examples.mirrored(), mode)
+        pose = (pose + mirror_pose(mirrored).numpy()) / 2
+    return with_root(pose)
+
+
+def _predict_pose_16(model: keras.Model, norm: Normalization, config: LifterConfig,
+                     examples: LiftingExamples, mode: str) -> np.ndarray:
+    """(N, 16, 3) root-relative millimetres of the non-root joints for input MODE."""
     feed = stream_feed(mode, config.streams)
     if mode == "sh_stream_b":
         model = keras.Model(model.input[STREAM_INPUTS["detected"]],
@@ -56,7 +71,7 @@ def predict_mm(model: keras.Model, norm: Normalization, config: LifterConfig,
     else:
         inputs = model_inputs(examples, norm, config.streams, feed)
     normalised = model.predict(inputs, batch_size=4096, verbose=0)
-    return with_root((normalised * norm.std_3d + norm.mean_3d).reshape(-1, 16, 3))
+    return (normalised * norm.std_3d + norm.mean_3d).reshape(-1, 16, 3)
 
 
 def training_mode(streams: tuple[str, ...]) -> str:
@@ -67,20 +82,27 @@ def training_mode(streams: tuple[str, ...]) -> str:
 
 
 def evaluate_model(model: keras.Model, norm: Normalization, config: LifterConfig,
-                   corpus: PoseCorpus, mode: str, frame_stride: int = 1) -> dict:
+                   corpus: PoseCorpus, mode: str, frame_stride: int = 1,
+                   flip_test: bool = False) -> dict:
     """The eval.json report of MODEL on the test subjects of CORPUS."""
     examples = build_examples(corpus, h36m.TEST_SUBJECTS, frame_stride)
-    return evaluate_examples(model, norm, config, examples, mode, frame_stride)
+    return evaluate_examples(model, norm, config, examples, mode, frame_stride, flip_test)
 
 
 def evaluate_examples(model: keras.Model, norm: Normalization, config: LifterConfig,
-                      examples: LiftingExamples, mode: str, frame_stride: int) -> dict:
+                      examples: LiftingExamples, mode: str, frame_stride: int,
+                      flip_test: bool = False) -> dict:
     """The eval.json report of MODEL on already built test EXAMPLES."""
-    predicted = predict_mm(model, norm, config, examples, mode)
+    predicted = predict_mm(model, norm, config, examples, mode, flip_test)
     report = per_action_report(predicted, with_root(examples.pose_3d), examples.action,
                                examples.actions)
-    return {**report, "input": mode, "streams": list(config.streams),
+    return {**report, "input": mode, "flip_test": flip_test, "streams": list(config.streams),
             "frame_stride": frame_stride, "examples": len(examples)}
+
+
+def report_key(report: dict) -> str:
+    """Where eval.json files REPORT: its input mode, marked "+flip" under flip testing."""
+    return report["input"] + ("+flip" if report.get("flip_test") else "")
 
 
 def checkpoint_digest(path: str) -> str:
@@ -93,7 +115,7 @@ def checkpoint_digest(path: str) -> str:
 
 
 def record(model_dir: str, report: dict) -> None:
-    """Adds REPORT to MODEL_DIR/eval.json under its input mode.
+    """Adds REPORT to MODEL_DIR/eval.json under `report_key`.
 
     Reports of other modes are kept only if they describe the same weights: a model_dir whose
     training was continued must not show the old checkpoint's figures beside the new ones.
@@ -106,7 +128,7 @@ def record(model_dir: str, report: dict) -> None:
         with open(path, "r", encoding="utf-8") as handle:
             reports = {mode: old for mode, old in json.load(handle).items()
                        if old.get("checkpoint_sha256") == digest}
-    reports[report["input"]] = {**report, "checkpoint": checkpoint, "checkpoint_sha256": digest}
+    reports[report_key(report)] = {**report, "checkpoint": checkpoint, "checkpoint_sha256": digest}
     write_text(path, json.dumps(reports, indent=2))
 
 
@@ -118,9 +140,10 @@ def main(argv: list[str]) -> None:
     model, norm, config = load_trained(FLAGS.model_dir)
     corpus = load_corpus(FLAGS.dataset, FLAGS.data_dir, FLAGS.seed)
     mode = FLAGS.input or training_mode(config.streams)
-    report = evaluate_model(model, norm, config, corpus, mode, FLAGS.frame_stride)
+    report = evaluate_model(model, norm, config, corpus, mode, FLAGS.frame_stride,
+                            FLAGS.flip_test)
     record(FLAGS.model_dir, report)
-    print(json.dumps({"input": mode, **report["average"]}))
+    print(json.dumps({"input": report_key(report), **report["average"]}))
 
 
 if __name__ == "__main__":
@@ -130,6 +153,8 @@ if __name__ == "__main__":
     flags.DEFINE_enum("input", None, list(INPUT_MODES), "What each stream receives "
                       "(default: the keypoints it was trained on: gt, sh or gt+sh).")
     flags.DEFINE_integer("frame_stride", 1, "Evaluate every n-th frame (1 = all).")
+    flags.DEFINE_bool("flip_test", False, "Average each prediction with that of the mirrored "
+                      "frame (for lifters trained with --flip_augment).")
     flags.DEFINE_integer("seed", 0, "Seed of the synthetic data.")
     flags.mark_flag_as_required("model_dir")
     app.run(main)

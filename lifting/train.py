@@ -46,6 +46,7 @@ class TrainSettings:
     lr_decay_rate: float = 0.96
     stream_loss_weight: float = 1.0
     frame_stride: int = 1
+    flip_augment: bool = False
     eval_frame_stride: int = 10
     strategy: str = "default"
     jit_compile: bool | None = None  # None: XLA up to XLA_MAX_BATCH examples per replica
@@ -141,7 +142,7 @@ def train(settings: TrainSettings) -> dict:
     ]
     outputs = list(trainer.output)
     train_data = make_dataset(train_examples, norm, config.streams, global_batch, shuffle=True,
-                              seed=settings.seed)
+                              seed=settings.seed, flip=settings.flip_augment)
     valid_data = make_dataset(valid_examples, norm, config.streams, 4096, shuffle=False)
     trainer.fit(_targets_per_output(train_data, outputs),
                 validation_data=_targets_per_output(valid_data, outputs),
@@ -177,6 +178,8 @@ def define_flags() -> None:
     flags.DEFINE_float("stream_loss_weight", 1.0, "Two streams: weight of the mean of the "
                        "streams' own losses next to the loss of their average (0 = average only).")
     flags.DEFINE_integer("frame_stride", 1, "Use every n-th training frame.")
+    flags.DEFINE_bool("flip_augment", False, "Mirror each training example with probability "
+                      "1/2 (not in either paper; see lifting/mirror.py).")
     flags.DEFINE_integer("eval_frame_stride", 10, "Use every n-th frame for validation.")
     flags.DEFINE_enum("strategy", "default", list(STRATEGIES), "tf.distribute strategy.")
     flags.DEFINE_bool("jit_compile", None, "Compile the train step with XLA (default: only "
@@ -198,7 +201,7 @@ def settings_from_flags() -> TrainSettings:
         architecture=architecture, batch_size=FLAGS.batch_size, epochs=FLAGS.epochs,
         learning_rate=FLAGS.learning_rate, lr_decay_steps=FLAGS.lr_decay_steps,
         lr_decay_rate=FLAGS.lr_decay_rate, stream_loss_weight=FLAGS.stream_loss_weight,
-        frame_stride=FLAGS.frame_stride,
+        frame_stride=FLAGS.frame_stride, flip_augment=FLAGS.flip_augment,
         eval_frame_stride=FLAGS.eval_frame_stride, strategy=FLAGS.strategy,
         jit_compile=FLAGS.jit_compile, init_from=tuple(FLAGS.init_from), seed=FLAGS.seed)
 

@@ -57,3 +57,22 @@ def test_wrong_joint_count_is_rejected():
 def test_bones_follow_the_parent_table():
     assert len(layouts.bones()) == 16
     assert (0, 1) in layouts.bones() and (15, 16) in layouts.bones()
+
+
+@pytest.mark.parametrize("layout", list(layouts.LAYOUTS.values()), ids=lambda l: l.name)
+def test_mirroring_swaps_sides_and_commutes_with_the_mapping_to_h36m16(layout):
+    mirror = np.array(layout.mirror_indices())
+    np.testing.assert_array_equal(mirror[mirror], np.arange(layout.num_joints))
+    named = {"LShoulder": "RShoulder", "RHip": "LHip", "MouthL": "MouthR", "Head": "Head"}
+    for joint, partner in named.items():
+        if joint in layout.joints:
+            assert layout.joints[mirror[layout.index(joint)]] == partner
+    points = np.random.default_rng(0).normal(size=(3, layout.num_joints, 2))
+    h36m_mirror = list(layouts.H36M_16.mirror_indices())
+    np.testing.assert_allclose(layouts.to_h36m16(points[:, mirror], layout),
+                               layouts.to_h36m16(points, layout)[:, h36m_mirror], atol=1e-6)
+
+
+def test_a_sided_joint_without_its_counterpart_is_an_error():
+    with pytest.raises(KeyError, match="RWrist"):
+        layouts.JointLayout("odd", ("Hip", "LWrist")).mirror_indices()
