@@ -173,17 +173,22 @@ def make_dataset(examples: LiftingExamples, norm: Normalization, streams: Iterab
         batch_pose = tf.gather(pose, index)
         batch_keypoints = {name: tf.gather(value, index) for name, value in keypoints.items()}
         if flip:
-            flipped = tf.random.stateless_uniform(tf.shape(index), [seed, random_key]) < 0.5
-            cx = tf.gather(principal_x, index)
-            batch_pose = tf.where(flipped[:, None, None], mirror_pose(batch_pose), batch_pose)
-            batch_keypoints = {
-                name: tf.where(flipped[:, None, None], mirror_keypoints(value, cx), value)
-                for name, value in batch_keypoints.items()}
+            batch_pose, batch_keypoints = _mirror_half(
+                batch_pose, batch_keypoints, tf.gather(principal_x, index), [seed, random_key])
         inputs = {name: (tf.reshape(value, (-1, INPUT_DIM)) - mean_2d) / std_2d
                   for name, value in batch_keypoints.items()}
         return inputs, (tf.reshape(batch_pose, (-1, OUTPUT_DIM)) - mean_3d) / std_3d
 
     return batches.map(gather, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+
+
+def _mirror_half(pose: tf.Tensor, keypoints: dict[str, tf.Tensor], principal_x: tf.Tensor,
+                 seed) -> tuple[tf.Tensor, dict[str, tf.Tensor]]:
+    """Mirrors a random half of a batch: each example's pose with all of its keypoints."""
+    flipped = (tf.random.stateless_uniform(tf.shape(principal_x), seed) < 0.5)[:, None, None]
+    return tf.where(flipped, mirror_pose(pose), pose), {
+        name: tf.where(flipped, mirror_keypoints(value, principal_x), value)
+        for name, value in keypoints.items()}
 
 
 def load_corpus(dataset: str, data_dir: str | None, seed: int = 0) -> PoseCorpus:
