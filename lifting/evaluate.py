@@ -51,7 +51,8 @@ def predict_mm(model: keras.Model, norm: Normalization, config: LifterConfig,
     """(N, 17, 3) root-relative predictions in millimetres for input MODE.
 
     FLIP_TEST averages each prediction with the mirrored prediction of the mirrored frame
-    (`lifting.mirror`); it pays off for lifters trained with `--flip_augment`.
+    (`lifting.mirror`); it is meant for lifters trained with `--flip_augment` and hurts
+    others (on Human3.6M it gains under 0.1 mm even then: BUILD_NOTES.md).
     """
     pose = _predict_pose_16(model, norm, config, examples, mode)
     if flip_test:

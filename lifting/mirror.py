@@ -5,7 +5,10 @@ person into their mirror image: pixel u -> 2 c_x - u, camera-frame X -> -X, and 
 joint takes the place of its right partner. This is exact for the pinhole model; the lens's
 radial distortion is symmetric about the principal point and its tangential part is a few
 tenths of a pixel. Human3.6M's actors are mostly right-handed and each stands where a camera
-sees them, so mirrored copies show the lifter poses it would otherwise never see.
+sees them, so mirrored copies show the lifter poses it would otherwise never see. Measured on
+Human3.6M, that did not make the lifter more accurate, and the SH detections' rightward
+offset makes mirrored detections unlike real ones (BUILD_NOTES.md); the option stays for
+other detectors and data.
 
 The functions take and return tensors (numpy arrays are accepted), so the same code serves
 the tf.data pipeline and the numpy evaluation.
