@@ -1,7 +1,7 @@
 """Training examples for the lifter: (GT 2D, detected 2D) -> root-relative camera-frame 3D.
 
-Everything per-example is computed once in vectorised numpy (projection, camera transform,
-normalisation); the tf.data pipeline then only shuffles indices and gathers whole batches, so
+Everything per-example is computed once in vectorised numpy (projection, camera transform);
+the tf.data pipeline then only shuffles indices, gathers whole batches and normalises them, so
 no Python runs per example and the input pipeline keeps up with the model on any device.
 """
 from __future__ import annotations
@@ -118,11 +118,21 @@ class Normalization:
         return cls(inputs.mean(0), np.maximum(inputs.std(0), 1e-6),
                    targets.mean(0), np.maximum(targets.std(0), 1e-6))
 
-    def normalise_2d(self, keypoints: np.ndarray) -> np.ndarray:
-        return ((keypoints.reshape(-1, INPUT_DIM) - self.mean_2d) / self.std_2d).astype(np.float32)
+    # The methods take numpy arrays or tensors and return float32 tensors, so the tf.data
+    # pipeline, evaluation and the exported serving graph all apply this one formula.
 
-    def normalise_3d(self, pose: np.ndarray) -> np.ndarray:
-        return ((pose.reshape(-1, OUTPUT_DIM) - self.mean_3d) / self.std_3d).astype(np.float32)
+    def normalise_2d(self, keypoints: tf.Tensor) -> tf.Tensor:
+        """(B, 16, 2) pixels -> (B, 32) z-scores."""
+        return _z_scores(keypoints, self.mean_2d, self.std_2d)
+
+    def normalise_3d(self, pose: tf.Tensor) -> tf.Tensor:
+        """(B, 16, 3) millimetres -> (B, 48) z-scores."""
+        return _z_scores(pose, self.mean_3d, self.std_3d)
+
+    def denormalise_3d(self, z_scores: tf.Tensor) -> tf.Tensor:
+        """(B, 48) z-scores -> (B, 16, 3) millimetres: the inverse of `normalise_3d`."""
+        pose = tf.cast(z_scores, tf.float32) * _float32(self.std_3d) + _float32(self.mean_3d)
+        return tf.reshape(pose, (-1, NUM_OUTPUT_JOINTS, 3))
 
     def save(self, path: str | os.PathLike) -> None:
         fields = {k: np.asarray(v, np.float64).tolist()
@@ -136,8 +146,18 @@ class Normalization:
         return cls(**{k: np.asarray(v, np.float32) for k, v in fields.items()})
 
 
+def _float32(values: np.ndarray) -> tf.Tensor:
+    return tf.constant(values, tf.float32)
+
+
+def _z_scores(values: tf.Tensor, mean: np.ndarray, std: np.ndarray) -> tf.Tensor:
+    """VALUES flattened to one row per example, minus MEAN, over STD (both per coordinate)."""
+    rows = tf.reshape(tf.cast(values, tf.float32), (-1, mean.shape[0]))
+    return (rows - _float32(mean)) / _float32(std)
+
+
 def model_inputs(examples: LiftingExamples, norm: Normalization, streams: Iterable[str],
-                 feed: dict[str, str] | None = None) -> dict[str, np.ndarray]:
+                 feed: dict[str, str] | None = None) -> dict[str, tf.Tensor]:
     """Normalised model inputs by input name.
 
     `feed` says which keypoints each stream receives ("gt" or "detected"); by default each
@@ -160,35 +180,34 @@ def make_dataset(examples: LiftingExamples, norm: Normalization, streams: Iterab
     keypoints = {STREAM_INPUTS[s]: tf.constant(examples.keypoints_2d(s)) for s in streams}
     pose = tf.constant(examples.pose_3d)
     principal_x = tf.constant(examples.principal_x)
-    mean_2d, std_2d = tf.constant(norm.mean_2d), tf.constant(norm.std_2d)
-    mean_3d, std_3d = tf.constant(norm.mean_3d), tf.constant(norm.std_3d)
     indices = tf.data.Dataset.range(len(examples))
     if shuffle:
         indices = indices.shuffle(len(examples), seed=seed, reshuffle_each_iteration=True)
-    batches = tf.data.Dataset.zip(
-        indices.batch(batch_size, drop_remainder=shuffle),
-        tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True))
+    batches = indices.batch(batch_size, drop_remainder=shuffle)
 
-    def gather(index, random_key):
-        batch_pose = tf.gather(pose, index)
+    def normalised_batch(index, random_key=None):
         batch_keypoints = {name: tf.gather(value, index) for name, value in keypoints.items()}
-        if flip:
-            batch_pose, batch_keypoints = _mirror_half(
-                batch_pose, batch_keypoints, tf.gather(principal_x, index), [seed, random_key])
-        inputs = {name: (tf.reshape(value, (-1, INPUT_DIM)) - mean_2d) / std_2d
-                  for name, value in batch_keypoints.items()}
-        return inputs, (tf.reshape(batch_pose, (-1, OUTPUT_DIM)) - mean_3d) / std_3d
+        batch_pose = tf.gather(pose, index)
+        if random_key is not None:
+            batch_keypoints, batch_pose = _mirror_half(
+                batch_keypoints, batch_pose, tf.gather(principal_x, index), [seed, random_key])
+        return ({name: norm.normalise_2d(value) for name, value in batch_keypoints.items()},
+                norm.normalise_3d(batch_pose))
 
-    return batches.map(gather, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+    if flip:
+        # One fresh random key per batch and epoch: the mirrored half changes every epoch.
+        keys = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True)
+        batches = tf.data.Dataset.zip(batches, keys)
+    return (batches.map(normalised_batch, num_parallel_calls=tf.data.AUTOTUNE)
+            .prefetch(tf.data.AUTOTUNE))
 
 
-def _mirror_half(pose: tf.Tensor, keypoints: dict[str, tf.Tensor], principal_x: tf.Tensor,
-                 seed) -> tuple[tf.Tensor, dict[str, tf.Tensor]]:
+def _mirror_half(keypoints: dict[str, tf.Tensor], pose: tf.Tensor, principal_x: tf.Tensor,
+                 seed) -> tuple[dict[str, tf.Tensor], tf.Tensor]:
     """Mirrors a random half of a batch: each example's pose with all of its keypoints."""
     flipped = (tf.random.stateless_uniform(tf.shape(principal_x), seed) < 0.5)[:, None, None]
-    return tf.where(flipped, mirror_pose(pose), pose), {
-        name: tf.where(flipped, mirror_keypoints(value, principal_x), value)
-        for name, value in keypoints.items()}
+    return {name: tf.where(flipped, mirror_keypoints(value, principal_x), value)
+            for name, value in keypoints.items()}, tf.where(flipped, mirror_pose(pose), pose)
 
 
 def load_corpus(dataset: str, data_dir: str | None, seed: int = 0) -> PoseCorpus:

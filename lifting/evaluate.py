@@ -72,7 +72,7 @@ def _predict_pose_16(model: keras.Model, norm: Normalization, config: LifterConf
     else:
         inputs = model_inputs(examples, norm, config.streams, feed)
     normalised = model.predict(inputs, batch_size=4096, verbose=0)
-    return (normalised * norm.std_3d + norm.mean_3d).reshape(-1, 16, 3)
+    return norm.denormalise_3d(normalised).numpy()
 
 
 def training_mode(streams: tuple[str, ...]) -> str:

@@ -22,7 +22,7 @@ from absl import app, flags
 
 from datasets.atomic import replace_directory
 from lifting.config import load_trained
-from lifting.data import INPUT_DIM, STREAM_INPUTS, Normalization
+from lifting.data import STREAM_INPUTS, Normalization
 from lifting.model import serving_copy
 
 EXPORT_DIR = "export"
@@ -51,13 +51,9 @@ def _batch_adaptive(function):
 
 def _pose_from_streams(model: keras.Model, norm: Normalization, streams: tuple[str, ...]):
     """A function {stream: (B, 16, 2) px} -> (B, 17, 3) mm with normalisation baked in."""
-    mean_2d, std_2d = tf.constant(norm.mean_2d), tf.constant(norm.std_2d)
-    mean_3d, std_3d = tf.constant(norm.mean_3d), tf.constant(norm.std_3d)
-
     def lift(pixels_by_stream: dict[str, tf.Tensor]) -> tf.Tensor:
-        inputs = {STREAM_INPUTS[s]: (tf.reshape(pixels_by_stream[s], (-1, INPUT_DIM)) - mean_2d)
-                  / std_2d for s in streams}
-        pose = tf.reshape(model(inputs, training=False) * std_3d + mean_3d, (-1, 16, 3))
+        inputs = {STREAM_INPUTS[s]: norm.normalise_2d(pixels_by_stream[s]) for s in streams}
+        pose = norm.denormalise_3d(model(inputs, training=False))
         return tf.concat([tf.zeros_like(pose[:, :1]), pose], axis=1)
 
     return _batch_adaptive(lift)

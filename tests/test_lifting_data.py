@@ -36,7 +36,7 @@ def test_frame_stride_and_unknown_subjects(corpus):
 def test_normalization_round_trip(corpus, tmp_path):
     examples = data.build_examples(corpus, h36m.TRAIN_SUBJECTS)
     norm = data.Normalization.fit(examples)
-    normalised = norm.normalise_3d(examples.pose_3d)
+    normalised = norm.normalise_3d(examples.pose_3d).numpy()
     np.testing.assert_allclose(normalised.mean(0), 0, atol=1e-3)
     np.testing.assert_allclose(normalised.std(0), 1, atol=1e-3)
     norm.save(tmp_path / "norm.json")
@@ -50,14 +50,14 @@ def test_dataset_reshuffles_each_epoch_and_covers_every_example(corpus):
     dataset = data.make_dataset(examples, norm, ("gt", "detected"), 64, shuffle=True, seed=1)
     epochs = [np.concatenate([y.numpy() for _, y in dataset]) for _ in range(2)]
     assert not np.array_equal(epochs[0], epochs[1])
-    expected = norm.normalise_3d(examples.pose_3d)
+    expected = norm.normalise_3d(examples.pose_3d).numpy()
     for targets in epochs:  # each example at most once per epoch, only the remainder dropped
         assert len(np.unique(targets, axis=0)) == len(targets) == len(examples) // 64 * 64
     ordered = data.make_dataset(examples, norm, ("gt",), 100, shuffle=False)
     inputs, targets = next(iter(ordered))
     assert set(inputs) == {"gt_2d"}
     np.testing.assert_allclose(targets.numpy(), expected[:100])
-    np.testing.assert_allclose(inputs["gt_2d"].numpy(), norm.normalise_2d(examples.gt_2d[:100]))
+    np.testing.assert_allclose(inputs["gt_2d"].numpy(), norm.normalise_2d(examples.gt_2d[:100]).numpy())
 
 
 def test_real_h36m_test_split_size(h36m_dir):

@@ -50,8 +50,10 @@ def test_mirroring_twice_gives_the_examples_back(examples):
 def test_flip_augmentation_mirrors_about_half_of_each_epoch_anew(examples):
     norm = data.Normalization.fit(examples)
     mirror_image = examples.mirrored()
-    plain = norm.normalise_3d(examples.pose_3d)
-    mirrored = norm.normalise_3d(mirror_image.pose_3d)
+    plain = norm.normalise_3d(examples.pose_3d).numpy()
+    mirrored = norm.normalise_3d(mirror_image.pose_3d).numpy()
+    plain_inputs = norm.normalise_2d(examples.gt_2d).numpy()
+    mirrored_inputs = norm.normalise_2d(mirror_image.gt_2d).numpy()
     dataset = data.make_dataset(examples, norm, ("gt", "detected"), 64, shuffle=True, seed=3,
                                 flip=True)
     choices = []
@@ -64,9 +66,9 @@ def test_flip_augmentation_mirrors_about_half_of_each_epoch_anew(examples):
                 if flipped:
                     index = np.flatnonzero(np.all(np.isclose(mirrored, target, atol=1e-4),
                                                   axis=1))
-                source = mirror_image if flipped else examples
-                np.testing.assert_allclose(gt_row, norm.normalise_2d(source.gt_2d[index[0]])[0],
-                                           atol=1e-4)  # inputs flipped with their target
+                source = mirrored_inputs if flipped else plain_inputs
+                # the inputs are mirrored together with their target
+                np.testing.assert_allclose(gt_row, source[index[0]], atol=1e-4)
                 epoch[int(index[0])] = flipped
         assert 0.4 < np.mean(list(epoch.values())) < 0.6
         choices.append(epoch)
