@@ -57,7 +57,8 @@ def test_dataset_reshuffles_each_epoch_and_covers_every_example(corpus):
     inputs, targets = next(iter(ordered))
     assert set(inputs) == {"gt_2d"}
     np.testing.assert_allclose(targets.numpy(), expected[:100])
-    np.testing.assert_allclose(inputs["gt_2d"].numpy(), norm.normalise_2d(examples.gt_2d[:100]).numpy())
+    np.testing.assert_allclose(inputs["gt_2d"].numpy(),
+                               norm.normalise_2d(examples.gt_2d[:100]).numpy())
 
 
 def test_real_h36m_test_split_size(h36m_dir):
