@@ -67,3 +67,34 @@ def test_real_h36m_test_split_size(h36m_dir):
     expected = sum(corpus.poses_3d[take].shape[0] for take, _ in corpus.detections_2d)
     assert len(examples) == expected
     assert np.abs(examples.pose_3d).max() < 2000  # root-relative millimetres
+
+
+def _median_gap_px(detected: np.ndarray, projected: np.ndarray, shift: int) -> float:
+    """Median pixel distance between detections at frame t + SHIFT and projections at t."""
+    if shift >= 0:
+        detected, projected = detected[shift:], projected[:len(projected) - shift]
+    else:
+        detected, projected = detected[:shift], projected[-shift:]
+    return float(np.median(np.linalg.norm(detected - projected, axis=-1)))
+
+
+def test_real_detections_are_frame_aligned_with_the_projected_joints(h36m_dir):
+    """A loader that shifted, strided or reordered the detections would still pass the frame
+    count check; this pins that each detection belongs to its own frame. The SH Spine is left
+    out (a different joint, 45 px away: BUILD_NOTES.md). Three S9 takes have ground truth that
+    misses the video by 30-52 px (`KNOWN_OFF`); they stay in every evaluation, as in the papers."""
+    known_off = {("S9", "Greeting"), ("S9", "SittingDown 1"), ("S9", "Waiting 1")}
+    corpus = h36m.load(h36m_dir, subjects=["S9", "S11"])
+    joints = [i for i, name in enumerate(layouts.H36M_16.joints) if name != "Spine"]
+    best_shifts, gaps = [], []
+    for (take, camera_name), detected in sorted(corpus.detections_2d.items()):
+        camera = corpus.camera(take.subject, camera_name)
+        projected = layouts.h36m17_to_16(geometry.project(corpus.poses_3d[take], camera))
+        by_shift = {s: _median_gap_px(detected[:, joints], projected[:, joints], s)
+                    for s in range(-3, 4)}
+        if (take.subject, take.name) not in known_off:
+            best_shifts.append(min(by_shift, key=by_shift.get))
+            gaps.append(by_shift[0])
+    assert len(gaps) == len(corpus.detections_2d) - 3 * 4
+    assert np.mean(np.isin(best_shifts, [0, 1])) == 1.0
+    assert max(gaps) < 15.0
