@@ -82,19 +82,20 @@ def test_real_detections_are_frame_aligned_with_the_projected_joints(h36m_dir):
     """A loader that shifted, strided or reordered the detections would still pass the frame
     count check; this pins that each detection belongs to its own frame. The SH Spine is left
     out (a different joint, 45 px away: BUILD_NOTES.md). Three S9 takes have ground truth that
-    misses the video by 30-52 px (`KNOWN_OFF`); they stay in every evaluation, as in the papers."""
+    misses the video by 29-52 px at every shift; they are left out here, not in evaluation."""
     known_off = {("S9", "Greeting"), ("S9", "SittingDown 1"), ("S9", "Waiting 1")}
     corpus = h36m.load(h36m_dir, subjects=["S9", "S11"])
     joints = [i for i, name in enumerate(layouts.H36M_16.joints) if name != "Spine"]
-    best_shifts, gaps = [], []
+    best_shift, gap_at_zero = {}, {}
     for (take, camera_name), detected in sorted(corpus.detections_2d.items()):
+        if (take.subject, take.name) in known_off:
+            continue
         camera = corpus.camera(take.subject, camera_name)
         projected = layouts.h36m17_to_16(geometry.project(corpus.poses_3d[take], camera))
         by_shift = {s: _median_gap_px(detected[:, joints], projected[:, joints], s)
                     for s in range(-3, 4)}
-        if (take.subject, take.name) not in known_off:
-            best_shifts.append(min(by_shift, key=by_shift.get))
-            gaps.append(by_shift[0])
-    assert len(gaps) == len(corpus.detections_2d) - 3 * 4
-    assert np.mean(np.isin(best_shifts, [0, 1])) == 1.0
-    assert max(gaps) < 15.0
+        key = f"{take.subject}/{take.name}.{camera_name}"
+        best_shift[key], gap_at_zero[key] = min(by_shift, key=by_shift.get), by_shift[0]
+    assert len(best_shift) == len(corpus.detections_2d) - 3 * 4
+    assert {k: s for k, s in best_shift.items() if s not in (0, 1)} == {}
+    assert {k: g for k, g in gap_at_zero.items() if g >= 15.0} == {}
