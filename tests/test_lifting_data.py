@@ -61,8 +61,14 @@ def test_dataset_reshuffles_each_epoch_and_covers_every_example(corpus):
                                norm.normalise_2d(examples.gt_2d[:100]).numpy())
 
 
-def test_real_h36m_test_split_size(h36m_dir):
-    corpus = h36m.load(h36m_dir, subjects=["S9", "S11"])
+@pytest.fixture(scope="module")
+def real_test_corpus(h36m_dir):
+    """The real S9 and S11 takes, loaded once for the tests that need them."""
+    return h36m.load(h36m_dir, subjects=h36m.TEST_SUBJECTS)
+
+
+def test_real_h36m_test_split_size(real_test_corpus):
+    corpus = real_test_corpus
     examples = data.build_examples(corpus, h36m.TEST_SUBJECTS, frame_stride=1)
     expected = sum(corpus.poses_3d[take].shape[0] for take, _ in corpus.detections_2d)
     assert len(examples) == expected
@@ -78,13 +84,13 @@ def _median_gap_px(detected: np.ndarray, projected: np.ndarray, shift: int) -> f
     return float(np.median(np.linalg.norm(detected - projected, axis=-1)))
 
 
-def test_real_detections_are_frame_aligned_with_the_projected_joints(h36m_dir):
+def test_real_detections_are_frame_aligned_with_the_projected_joints(real_test_corpus):
     """A loader that shifted, strided or reordered the detections would still pass the frame
     count check; this pins that each detection belongs to its own frame. The SH Spine is left
     out (a different joint, 45 px away: BUILD_NOTES.md). Three S9 takes have ground truth that
     misses the video by 29-52 px at every shift; they are left out here, not in evaluation."""
     known_off = {("S9", "Greeting"), ("S9", "SittingDown 1"), ("S9", "Waiting 1")}
-    corpus = h36m.load(h36m_dir, subjects=["S9", "S11"])
+    corpus = real_test_corpus
     joints = [i for i, name in enumerate(layouts.H36M_16.joints) if name != "Spine"]
     best_shift, gap_at_zero = {}, {}
     for (take, camera_name), detected in sorted(corpus.detections_2d.items()):
@@ -92,8 +98,8 @@ def test_real_detections_are_frame_aligned_with_the_projected_joints(h36m_dir):
             continue
         camera = corpus.camera(take.subject, camera_name)
         projected = layouts.h36m17_to_16(geometry.project(corpus.poses_3d[take], camera))
-        by_shift = {s: _median_gap_px(detected[:, joints], projected[:, joints], s)
-                    for s in range(-3, 4)}
+        detected, projected = detected[:, joints], projected[:, joints]
+        by_shift = {s: _median_gap_px(detected, projected, s) for s in range(-3, 4)}
         key = f"{take.subject}/{take.name}.{camera_name}"
         best_shift[key], gap_at_zero[key] = min(by_shift, key=by_shift.get), by_shift[0]
     assert len(best_shift) == len(corpus.detections_2d) - 3 * 4
