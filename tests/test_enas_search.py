@@ -31,23 +31,34 @@ def _tags(log_dir):
 
 
 def test_search_killed_mid_epoch_resumes_with_identical_controller(tmp_path):
+    """SIGKILL right after the first checkpoint lands, then rerun the same command.
+
+    A tiny epoch takes about half a second here, so a fixed sleep before the kill races the
+    next checkpoint; the test instead reads which checkpoint survived the kill and checks the
+    resume against that one.
+    """
+    num_epochs = 4
     command = [sys.executable, "-m", "enas.search", f"--output_dir={tmp_path}",
-               "--num_epochs=3", *TINY_FLAGS]
+               f"--num_epochs={num_epochs}", *TINY_FLAGS]
     first = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL)
-    index = tmp_path / "ckpt" / "ckpt-1.index"
+    ckpt_dir = str(tmp_path / "ckpt")
     deadline = time.time() + 400
-    while not index.exists() and time.time() < deadline and first.poll() is None:
-        time.sleep(0.2)
-    time.sleep(0.5)  # inside epoch 2 now
+    while (tf.train.latest_checkpoint(ckpt_dir) is None and time.time() < deadline
+           and first.poll() is None):
+        time.sleep(0.02)
     first.send_signal(signal.SIGKILL)
     first.wait()
-    saved = tf.train.load_checkpoint(str(tmp_path / "ckpt" / "ckpt-1"))
+    survivor = tf.train.latest_checkpoint(ckpt_dir)
+    assert survivor is not None, "the search wrote no checkpoint before the deadline"
+    done = int(survivor.rsplit("-", 1)[1])
+    assert done < num_epochs, "the search finished before it could be killed"
+    saved = tf.train.load_checkpoint(survivor)
     config = SearchConfig(output_dir=str(tmp_path),
                           child=ChildConfig(num_layers=3, out_filters=8), batch_size=32,
                           reinforce=ReinforceConfig(num_aggregate=3), controller_train_steps=2)
     search, manager = open_search(config, load("synthetic_images"))
-    assert manager.latest_checkpoint.endswith("ckpt-1") and int(search.epoch.numpy()) == 1
+    assert manager.latest_checkpoint == survivor and int(search.epoch.numpy()) == done
     for variable in search.controller.trainable_variables:
         key = next(k for k in saved.get_variable_to_shape_map()
                    if k.startswith("search/controller/" + variable.name.split(":")[0]))
@@ -55,8 +66,9 @@ def test_search_killed_mid_epoch_resumes_with_identical_controller(tmp_path):
 
     second = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=900)
     assert second.returncode == 0, second.stderr[-2000:]
-    assert "resumed from" in second.stderr and "epoch 2/3" in second.stderr
-    assert "epoch 1/3" not in second.stderr
+    assert "resumed from" in second.stderr
+    assert f"epoch {done + 1}/{num_epochs}" in second.stderr
+    assert f"epoch {done}/{num_epochs}" not in second.stderr
     best = json.loads(second.stdout.strip().splitlines()[-1])
     arc = arc_lib.read_file(str(tmp_path / "arc.txt"), num_layers=3)
     assert arc_lib.format_flat(arc) == best["arc"]
