@@ -10,8 +10,9 @@ setup(
         "faithful ENAS macro search."
     ),
     python_requires=">=3.11,<3.12",
-    packages=find_packages(include=["datasets*", "lifting*", "spmf*", "enas*", "pose2d*",
-                                    "pipeline*", "bench*"]),
+    # Every package but the tests: a hand-kept include list once left `common` out, and the
+    # binaries then failed to import when run from outside the checkout.
+    packages=find_packages(exclude=["tests", "tests.*"]),
     install_requires=[
         "tensorflow==2.21.0",
         "keras==3.15.1",
