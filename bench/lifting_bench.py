@@ -30,6 +30,7 @@ import tensorflow as tf
 from absl import app, flags, logging
 
 from bench.timing import timed_rate
+from common import input_pipeline
 from lifting.config import LifterConfig
 from lifting.data import INPUT_DIM, OUTPUT_DIM, Normalization
 from lifting.export import export_lifter
@@ -70,8 +71,8 @@ def training_meter(streams: tuple[str, ...], batch: int,
               for name in trainer.input}
     target = rng.normal(size=(batch * 20, OUTPUT_DIM)).astype(np.float32)
     targets = {name: target for name in trainer.output}
-    dataset = tf.data.Dataset.from_tensor_slices((inputs, targets)).batch(batch).repeat()
-    dataset = dataset.prefetch(tf.data.AUTOTUNE)
+    dataset = input_pipeline.finish(
+        tf.data.Dataset.from_tensor_slices((inputs, targets)).batch(batch).repeat())
 
     def timed_fit(steps: int) -> float:
         start = time.perf_counter()

@@ -15,6 +15,8 @@ import dataclasses
 import numpy as np
 import tensorflow as tf
 
+from common import input_pipeline
+
 
 @dataclasses.dataclass(frozen=True)
 class ImageSplits:
@@ -81,4 +83,4 @@ def batches(arrays: tuple[np.ndarray, np.ndarray], batch_size: int, shuffle: boo
         dataset = dataset.shuffle(len(arrays[1]), seed=seed, reshuffle_each_iteration=True)
     if repeat:
         dataset = dataset.repeat()
-    return dataset.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
+    return input_pipeline.finish(dataset.batch(batch_size, drop_remainder=True))

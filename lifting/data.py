@@ -14,6 +14,7 @@ from typing import Iterable
 import numpy as np
 import tensorflow as tf
 
+from common import input_pipeline
 from datasets import h36m, synthetic
 from datasets.atomic import write_text
 from datasets.corpus import PoseCorpus
@@ -198,8 +199,8 @@ def make_dataset(examples: LiftingExamples, norm: Normalization, streams: Iterab
         # One fresh random key per batch and epoch: the mirrored half changes every epoch.
         keys = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True)
         batches = tf.data.Dataset.zip(batches, keys)
-    return (batches.map(normalised_batch, num_parallel_calls=tf.data.AUTOTUNE)
-            .prefetch(tf.data.AUTOTUNE))
+    return input_pipeline.finish(
+        batches.map(normalised_batch, num_parallel_calls=tf.data.AUTOTUNE))
 
 
 def _mirror_half(keypoints: dict[str, tf.Tensor], pose: tf.Tensor, principal_x: tf.Tensor,
