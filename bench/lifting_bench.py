@@ -71,7 +71,7 @@ def training_meter(streams: tuple[str, ...], batch: int,
               for name in trainer.input}
     target = rng.normal(size=(batch * 20, OUTPUT_DIM)).astype(np.float32)
     targets = {name: target for name in trainer.output}
-    dataset = input_pipeline.finish(
+    dataset = input_pipeline.prefetch_without_autotuner(
         tf.data.Dataset.from_tensor_slices((inputs, targets)).batch(batch).repeat())
 
     def timed_fit(steps: int) -> float:

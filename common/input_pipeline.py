@@ -18,7 +18,7 @@ import tensorflow as tf
 PREFETCH_BATCHES = 2
 
 
-def finish(dataset: tf.data.Dataset) -> tf.data.Dataset:
+def prefetch_without_autotuner(dataset: tf.data.Dataset) -> tf.data.Dataset:
     """DATASET prefetched and with the autotuner off.
 
     With the autotuner off, a `num_parallel_calls=tf.data.AUTOTUNE` upstream stays at the

@@ -83,4 +83,5 @@ def batches(arrays: tuple[np.ndarray, np.ndarray], batch_size: int, shuffle: boo
         dataset = dataset.shuffle(len(arrays[1]), seed=seed, reshuffle_each_iteration=True)
     if repeat:
         dataset = dataset.repeat()
-    return input_pipeline.finish(dataset.batch(batch_size, drop_remainder=True))
+    batched = dataset.batch(batch_size, drop_remainder=True)
+    return input_pipeline.prefetch_without_autotuner(batched)

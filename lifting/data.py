@@ -199,7 +199,7 @@ def make_dataset(examples: LiftingExamples, norm: Normalization, streams: Iterab
         # One fresh random key per batch and epoch: the mirrored half changes every epoch.
         keys = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True)
         batches = tf.data.Dataset.zip(batches, keys)
-    return input_pipeline.finish(
+    return input_pipeline.prefetch_without_autotuner(
         batches.map(normalised_batch, num_parallel_calls=tf.data.AUTOTUNE))
 
 

@@ -31,6 +31,6 @@ def test_enas_batches_run_without_the_autotuner():
     assert next(iter(dataset))[0].shape == (4, 4, 4, 3)
 
 
-def test_finish_prefetches_and_keeps_the_elements():
-    dataset = input_pipeline.finish(tf.data.Dataset.range(5))
+def test_prefetching_keeps_the_elements_in_order():
+    dataset = input_pipeline.prefetch_without_autotuner(tf.data.Dataset.range(5))
     assert not _autotuned(dataset) and [int(x) for x in dataset] == [0, 1, 2, 3, 4]
