@@ -1,7 +1,7 @@
 """The tf.data settings every input pipeline of the project shares: no autotuner.
 
-TensorFlow 2.21's tf.data autotuner runs a background thread per iterator that sleeps for a
-period doubling from 10 ms (10, 20, 40 ms ... up to a minute). Destroying an iterator, which
+TensorFlow 2.21's tf.data autotuner runs a background thread that sleeps for a period
+doubling from 10 ms (10, 20, 40 ms ...). Destroying an iterator, which
 Keras does after every epoch, evaluation pass and `fit` call, sometimes waits for that
 thread's next wake-up with the CPU idle. Measured here: a `fit` of 25 steps that took 3.2 s
 of work returned after 5.11 s, that is 10 ms x (2^9 - 1), in 6 of 8 calls; with the
