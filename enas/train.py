@@ -19,6 +19,7 @@ import numpy as np
 import tensorflow as tf
 from absl import app, flags
 
+from common import input_pipeline
 from common.callbacks import LearningRateLogger, ProgressLogger
 from common.distribute import STRATEGIES, make_strategy
 from datasets.atomic import replace_directory, write_text
@@ -95,7 +96,8 @@ def train_fixed(config: FinalConfig, data: ImageSplits) -> dict:
                   schedule, LearningRateLogger(),
                   keras.callbacks.TensorBoard(os.path.join(config.output_dir, "logs")),
                   ProgressLogger(config.num_epochs, len(data.train[1]), global_batch)])
-    logits = model.predict(data.test[0], batch_size=config.batch_size, verbose=0)
+    logits = model.predict(input_pipeline.array_batches(data.test[0], config.batch_size),
+                           verbose=0)
     report = {"test_accuracy": float(np.mean(np.argmax(logits, -1) == data.test[1])),
               "test_examples": int(len(data.test[1])), "params": int(model.count_params()),
               "arc": arc_lib.format_flat(np.array(config.arc))}

@@ -18,6 +18,7 @@ import keras
 import numpy as np
 from absl import app, flags
 
+from common import input_pipeline
 from datasets import h36m
 from datasets.atomic import write_text
 from datasets.corpus import PoseCorpus
@@ -71,7 +72,7 @@ def _predict_pose_16(model: keras.Model, norm: Normalization, config: LifterConf
         inputs = model_inputs(examples, norm, ("detected",), feed)[STREAM_INPUTS["detected"]]
     else:
         inputs = model_inputs(examples, norm, config.streams, feed)
-    normalised = model.predict(inputs, batch_size=4096, verbose=0)
+    normalised = model.predict(input_pipeline.array_batches(inputs, 4096), verbose=0)
     return norm.denormalise_3d(normalised).numpy()
 
 
