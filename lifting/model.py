@@ -36,11 +36,22 @@ class MaxNormDense(keras.layers.Dense):
         super().__init__(units, kernel_initializer="he_normal", **kwargs)
         self.max_norm = max_norm
 
+    def kernel_scale(self) -> tf.Tensor:
+        """The clip's factor: 1 up to norm max_norm, max_norm / ||kernel|| above it.
+
+        Written on the squared norm so that a zero kernel has a zero gradient, not NaN.
+        """
+        squared_norm = tf.reduce_sum(tf.square(self.kernel))
+        return self.max_norm * tf.math.rsqrt(tf.maximum(squared_norm, self.max_norm ** 2))
+
     def effective_kernel(self) -> tf.Tensor:
-        return tf.clip_by_norm(self.kernel, self.max_norm)
+        return self.kernel * self.kernel_scale()
 
     def call(self, inputs):
-        return tf.matmul(inputs, self.effective_kernel()) + self.bias
+        # (x W) s is x (W s), but the scalar meets the (B, units) product instead of the
+        # kernel: no clipped copy of each 4 MB kernel per step, and a cheaper backward pass.
+        # Batch-64 training: 3,615 against 2,966 examples/s (BUILD_NOTES.md).
+        return tf.matmul(inputs, self.kernel) * self.kernel_scale() + self.bias
 
     def get_config(self) -> dict:
         config = super().get_config()

@@ -14,6 +14,7 @@ import json
 import os
 
 import keras
+import tensorflow as tf
 from absl import app, flags, logging
 
 from common.callbacks import LearningRateLogger, ProgressLogger
@@ -27,10 +28,16 @@ from lifting.metrics import mpjpe_metric
 from lifting.model import POSE_OUTPUT, STREAM_CHOICES, supervised_view
 
 
-# XLA fuses the small-batch step (batch 64: 1,283 against 584 examples/s) but its CPU matmuls
-# lose to oneDNN's at large batches (256: 2,304 against 2,488; 1024: 2,204 against 3,911),
-# measured with bench/lifting_bench.py on this 2-core machine.
+# XLA fuses the small-batch step (batch 64: 2,834 against 2,501 examples/s) but its CPU
+# matmuls lose to oneDNN's at large batches (256: 5,594 against 5,913; 1024: 7,599 against
+# 10,077), measured with bench/lifting_bench.py on a 2-core machine (session 11).
 XLA_MAX_BATCH = 128
+# Train steps per call into the graph when the step is XLA-compiled: Keras then loops over
+# batches inside one tf.function instead of returning to Python after each. Batch 64: 3,518
+# examples/s with 1, 3,856-3,878 with 4-10. A step left to TF's executor gains nothing from it
+# (batch 256, one stream: 6,751 against 6,781) and two streams lose their concurrency in the
+# loop (batch 1024: 5,213 against 3,252), so those run one step per call (BUILD_NOTES.md).
+STEPS_PER_EXECUTION = 10
 
 
 @dataclasses.dataclass(frozen=True)
@@ -50,6 +57,7 @@ class TrainSettings:
     eval_frame_stride: int = 10
     strategy: str = "default"
     jit_compile: bool | None = None  # None: XLA up to XLA_MAX_BATCH examples per replica
+    steps_per_execution: int | None = None  # None: STEPS_PER_EXECUTION with XLA, else 1
     init_from: tuple[str, ...] = ()  # trained model_dirs whose streams seed this model's
     seed: int = 0
 
@@ -98,8 +106,27 @@ def compiled_model(settings: TrainSettings,
     trainer.compile(optimizer=keras.optimizers.Adam(schedule),
                     loss={name: "mse" for name in trainer.output}, loss_weights=loss_weights,
                     metrics={POSE_OUTPUT: [mpjpe_metric(norm.std_3d)]},
-                    jit_compile=jit_compile)
+                    jit_compile=jit_compile, steps_per_execution=_steps_per_execution(settings, jit_compile))
     return model, trainer
+
+
+def _steps_per_execution(settings: TrainSettings, jit_compile: bool) -> int:
+    """The setting (by default STEPS_PER_EXECUTION for an XLA step, else 1), or 1 inside a
+    distribution strategy's scope.
+
+    Keras 3 runs several steps per call in a tf.while_loop whose tf.cond holds the optimiser's
+    cross-replica merge_call, which TF cannot execute there ("You must feed a value for
+    placeholder tensor", keras-team/keras#19246; reproduced with Keras 3.15 and
+    MirroredStrategy on two logical CPUs, even for a single Dense layer).
+    """
+    steps = settings.steps_per_execution
+    if steps is None:
+        steps = STEPS_PER_EXECUTION if jit_compile else 1
+    if steps > 1 and tf.distribute.has_strategy():
+        logging.info("steps_per_execution=1 under %s (keras-team/keras#19246)",
+                     type(tf.distribute.get_strategy()).__name__)
+        return 1
+    return steps
 
 
 def _use_xla(settings: TrainSettings) -> bool:
@@ -184,6 +211,9 @@ def define_flags() -> None:
     flags.DEFINE_enum("strategy", "default", list(STRATEGIES), "tf.distribute strategy.")
     flags.DEFINE_bool("jit_compile", None, "Compile the train step with XLA (default: only "
                       f"for batch sizes up to {XLA_MAX_BATCH}, where it is faster).")
+    flags.DEFINE_integer("steps_per_execution", None, "Train steps per call into the graph "
+                         f"(Keras's compile argument; default: {STEPS_PER_EXECUTION} for an "
+                         "XLA-compiled step, else 1).", lower_bound=1)
     flags.DEFINE_list("init_from", [], "Trained model_dirs to start from: each stream copies "
                       "the first with a same-named stream; a single single-stream source seeds "
                       "every stream. Their (shared) normalisation is kept; optimiser and "
@@ -203,7 +233,8 @@ def settings_from_flags() -> TrainSettings:
         lr_decay_rate=FLAGS.lr_decay_rate, stream_loss_weight=FLAGS.stream_loss_weight,
         frame_stride=FLAGS.frame_stride, flip_augment=FLAGS.flip_augment,
         eval_frame_stride=FLAGS.eval_frame_stride, strategy=FLAGS.strategy,
-        jit_compile=FLAGS.jit_compile, init_from=tuple(FLAGS.init_from), seed=FLAGS.seed)
+        jit_compile=FLAGS.jit_compile, steps_per_execution=FLAGS.steps_per_execution,
+        init_from=tuple(FLAGS.init_from), seed=FLAGS.seed)
 
 
 def main(argv: list[str]) -> None:

@@ -1,6 +1,7 @@
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from lifting import metrics
 from lifting.model import MaxNormDense, build_lifter
@@ -38,6 +39,34 @@ def test_every_weight_matrix_is_used_clipped_to_norm_one():
         expected = x @ (layer.kernel.numpy() / stored) + layer.bias.numpy()
         np.testing.assert_allclose(layer(x), expected, rtol=1e-4, atol=1e-5)
     assert any(layer.name.endswith("_relu") for layer in model.layers)
+
+
+@pytest.mark.parametrize("kernel_scale", [3.0, 0.01, 0.0])
+def test_max_norm_dense_computes_the_clipped_kernel_product_and_its_gradients(kernel_scale):
+    # The layer scales the product x W, not W; values and gradients must be those of
+    # x clip_by_norm(W) + b, whether the clip acts (norm 3x above 1), does not (norm 0.01x),
+    # or the kernel is zero (where a plain norm's gradient would be NaN).
+    layer = MaxNormDense(16)
+    layer.build((None, 24))
+    rng = np.random.default_rng(3)
+    kernel = rng.normal(size=(24, 16)).astype(np.float32)
+    layer.kernel.assign(kernel_scale * kernel / np.linalg.norm(kernel))
+    layer.bias.assign(rng.normal(size=16).astype(np.float32))
+    x = tf.constant(rng.normal(size=(5, 24)).astype(np.float32))
+    weights = rng.normal(size=(5, 16)).astype(np.float32)  # a loss that weighs every output
+
+    def reference(inputs):
+        return tf.matmul(inputs, tf.clip_by_norm(layer.kernel, 1.0)) + layer.bias
+
+    results = []
+    for function in (layer, reference):
+        with tf.GradientTape(persistent=True) as tape:
+            tape.watch(x)
+            loss = tf.reduce_sum(function(x) * weights)
+        results.append([function(x), *tape.gradient(loss, [x, layer.kernel, layer.bias])])
+    for ours, expected in zip(*results):
+        assert np.all(np.isfinite(ours))
+        np.testing.assert_allclose(ours, expected, rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("streams", [[], ["gt", "gt"], ["rgb"]])

@@ -12,6 +12,7 @@ import pytest
 import tensorflow as tf
 
 from lifting.config import LifterConfig
+from lifting.data import Normalization
 from lifting.train import TrainSettings, train
 from tests.conftest import REPO
 
@@ -114,6 +115,25 @@ def test_xla_serves_small_batches_only_unless_told():
     assert _use_xla(small) and not _use_xla(large)
     assert _use_xla(TrainSettings(model_dir="unused", batch_size=1024, jit_compile=True))
     assert not _use_xla(TrainSettings(model_dir="unused", batch_size=8, jit_compile=False))
+
+
+def test_several_steps_per_call_only_for_xla_steps_outside_distribution_strategies():
+    # Only the XLA step gains from Keras's multi-step loop; the loop fails under
+    # MirroredStrategy (keras-team/keras#19246), and the mirrored test below trains through
+    # the fallback to one step per call.
+    from lifting.train import STEPS_PER_EXECUTION, XLA_MAX_BATCH, compiled_model
+
+    def steps_per_call(**settings):
+        settings = TrainSettings(model_dir="unused", architecture=LifterConfig(width=32),
+                                 **settings)
+        return compiled_model(settings, Normalization.identity())[1].steps_per_execution
+
+    assert STEPS_PER_EXECUTION > 1
+    assert steps_per_call(batch_size=XLA_MAX_BATCH) == STEPS_PER_EXECUTION
+    assert steps_per_call(batch_size=XLA_MAX_BATCH + 1) == 1
+    assert steps_per_call(batch_size=1024, steps_per_execution=4) == 4
+    with tf.distribute.MirroredStrategy(["/cpu:0"]).scope():
+        assert steps_per_call(batch_size=XLA_MAX_BATCH) == 1
 
 
 def test_mirrored_strategy_on_two_logical_cpus(tmp_path):
