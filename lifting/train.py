@@ -30,7 +30,9 @@ from lifting.model import POSE_OUTPUT, STREAM_CHOICES, supervised_view
 
 # XLA fuses the small-batch step (batch 64: 2,834 against 2,501 examples/s) but its CPU
 # matmuls lose to oneDNN's at large batches (256: 5,594 against 5,913; 1024: 7,599 against
-# 10,077), measured with bench/lifting_bench.py on a 2-core machine (session 11).
+# 10,077), measured with bench/lifting_bench.py on a 2-core machine (session 11). Batch 256
+# after the output-scaled max-norm (session 12): one stream 5,379 against 5,125, two streams
+# 2,804 against 3,146, so the threshold stays.
 XLA_MAX_BATCH = 128
 # Train steps per call into the graph when the step is XLA-compiled: Keras then loops over
 # batches inside one tf.function instead of returning to Python after each. Batch 64: 3,518
@@ -106,7 +108,8 @@ def compiled_model(settings: TrainSettings,
     trainer.compile(optimizer=keras.optimizers.Adam(schedule),
                     loss={name: "mse" for name in trainer.output}, loss_weights=loss_weights,
                     metrics={POSE_OUTPUT: [mpjpe_metric(norm.std_3d)]},
-                    jit_compile=jit_compile, steps_per_execution=_steps_per_execution(settings, jit_compile))
+                    jit_compile=jit_compile,
+                    steps_per_execution=_steps_per_execution(settings, jit_compile))
     return model, trainer
 
 
