@@ -37,8 +37,8 @@ XLA_MAX_BATCH = 128
 # Train steps per call into the graph when the step is XLA-compiled: Keras then loops over
 # batches inside one tf.function instead of returning to Python after each. Batch 64: 3,518
 # examples/s with 1, 3,856-3,878 with 4-10. A step left to TF's executor gains nothing from it
-# (batch 256, one stream: 6,751 against 6,781) and two streams lose their concurrency in the
-# loop (batch 1024: 5,213 against 3,252), so those run one step per call (BUILD_NOTES.md).
+# (batch 256, one stream: 6,751 against 6,781) and the two-stream step slows down in the loop
+# (batch 1024: 5,213 against 3,252), so those run one step per call (BUILD_NOTES.md).
 STEPS_PER_EXECUTION = 10
 
 
