@@ -64,7 +64,11 @@ def copy_stream_weights(sources: Sequence[keras.Model], target: keras.Model,
 
 def load_sources(model_dirs: Sequence[str], architecture: LifterConfig
                  ) -> tuple[list[keras.Model], Normalization]:
-    """The trained lifters of MODEL_DIRS, checked to fit ARCHITECTURE, and their statistics."""
+    """The trained lifters of MODEL_DIRS, checked to fit ARCHITECTURE, and their statistics.
+
+    A source must match the new model's shapes and activation: one model has one activation,
+    and a SELU-trained stream run under ReLU (or the reverse) is silently a different function.
+    """
     models, norms = [], []
     for model_dir in model_dirs:
         model, norm, config = load_trained(model_dir)
@@ -72,6 +76,11 @@ def load_sources(model_dirs: Sequence[str], architecture: LifterConfig
             raise ValueError(f"{model_dir} has width {config.width} and {config.num_blocks} "
                              f"blocks; the new model has {architecture.width} and "
                              f"{architecture.num_blocks}: --init_from needs the same shapes")
+        if config.activation != architecture.activation:
+            raise ValueError(f"{model_dir} was trained with --activation={config.activation}; "
+                             f"the new model has {architecture.activation}, under which its "
+                             "weights compute another function: --init_from needs the same "
+                             "activation")
         if norms and not _same_statistics(norm, norms[0]):
             raise ValueError(f"{model_dir} and {model_dirs[0]} were trained on different "
                              "normalisation statistics; one model has one set, so their "

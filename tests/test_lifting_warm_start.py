@@ -76,11 +76,16 @@ def test_training_from_a_model_dir_starts_from_its_weights_and_statistics(gt_mod
                                source({"gt_2d": x}, training=False), rtol=1e-6)
 
 
-def test_a_source_of_another_width_is_refused_naming_it(gt_model_dir, tmp_path):
+@pytest.mark.parametrize("architecture, complaint", [
+    (LifterConfig(streams=("detected",), width=64), "same shapes"),
+    (LifterConfig(streams=("detected",), width=32, activation="relu"), "same activation"),
+])
+def test_a_source_of_another_width_or_activation_is_refused_naming_it(gt_model_dir, tmp_path,
+                                                                     architecture, complaint):
     settings = TrainSettings(model_dir=str(tmp_path), dataset="synthetic", epochs=0,
-                             architecture=LifterConfig(streams=("detected",), width=64),
-                             init_from=(gt_model_dir,), jit_compile=False)
-    with pytest.raises(ValueError, match=f"{gt_model_dir}.*same shapes"):
+                             architecture=architecture, init_from=(gt_model_dir,),
+                             jit_compile=False)
+    with pytest.raises(ValueError, match=f"{gt_model_dir}.*{complaint}"):
         train(settings)
     assert not os.listdir(tmp_path)  # nothing written that a corrected rerun would trip on
 
