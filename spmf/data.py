@@ -1,0 +1,217 @@
+"""From a labelled skeleton dataset to tf.data batches of Enhanced-SPMF images.
+
+Sequences are normalised once (`spmf.skeleton`) and kept as one flat array of frames with
+per-sequence offsets, so that a whole batch is augmented and resampled with array indexing:
+a random temporal crop resampled to `num_frames`, a rotation about the body's vertical axis,
+a scale and a per-joint jitter, each drawn per sequence. Every batch is a pure function of
+(seed, step): a resumed run sees the batches it would have seen, and `Dataset.range` feeds
+the steps through a parallel map of the batched encoder.
+
+Evaluation uses K views per sequence (view 0 unaugmented, the others augmented with their own
+fixed draws), encoded once and cached; accuracy is per SEQUENCE, the softmax of its views
+averaged (`per_sequence_accuracy`).
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+
+import numpy as np
+import tensorflow as tf
+
+from common import input_pipeline
+from datasets.sequences import SequenceDataset
+from spmf.encode import EncodingOptions, check_sequences, encode_batch
+from spmf.skeleton import SkeletonOptions, body_axes, normalise
+
+
+@dataclasses.dataclass(frozen=True)
+class AugmentOptions:
+    """Random changes applied to each training sequence before it is encoded.
+
+    Attributes:
+      rotation_degrees: rotation about the body's vertical axis, uniform in +-this.
+      scale: size factor uniform in [1 - scale, 1 + scale].
+      crop_min_fraction: a random window of at least this fraction of the frames is kept
+        (1 keeps the whole sequence); it is then resampled to `num_frames`.
+      jitter_mm: standard deviation of Gaussian noise added to every joint coordinate.
+    """
+
+    rotation_degrees: float = 0.0
+    scale: float = 0.0
+    crop_min_fraction: float = 1.0
+    jitter_mm: float = 0.0
+
+    def __post_init__(self):
+        if not 0 <= self.rotation_degrees <= 180:
+            raise ValueError(f"rotation_degrees must be in [0, 180], got {self.rotation_degrees}")
+        if not 0 <= self.scale < 1:
+            raise ValueError(f"scale must be in [0, 1), got {self.scale}")
+        if not 0 < self.crop_min_fraction <= 1:
+            raise ValueError(f"crop_min_fraction must be in (0, 1], got {self.crop_min_fraction}")
+        if self.jitter_mm < 0:
+            raise ValueError(f"jitter_mm must be >= 0, got {self.jitter_mm}")
+
+    @property
+    def active(self) -> bool:
+        return self != AugmentOptions()
+
+
+@dataclasses.dataclass(frozen=True)
+class SpmfDataConfig:
+    """Everything that decides the images of a dataset.
+
+    Attributes:
+      encoding: the encoder's options.
+      skeleton: the normalisation before encoding.
+      augment: the random changes of training sequences (and of evaluation views 1..K-1).
+      num_frames: every sequence is resampled to this length before encoding, so that a batch
+        is one array (MSR Action3D's median is 39 frames).
+      batch_size: training images per batch.
+      eval_views: K, the views per sequence for evaluation.
+      seed: seed of every random draw.
+    """
+
+    encoding: EncodingOptions = EncodingOptions()
+    skeleton: SkeletonOptions = SkeletonOptions()
+    augment: AugmentOptions = AugmentOptions()
+    num_frames: int = 40
+    batch_size: int = 128
+    eval_views: int = 1
+    seed: int = 0
+
+    def __post_init__(self):
+        if self.num_frames < 2 or self.batch_size < 1 or self.eval_views < 1:
+            raise ValueError("num_frames must be >= 2, batch_size and eval_views >= 1")
+
+
+@dataclasses.dataclass(frozen=True)
+class EvaluationImages:
+    """The cached evaluation views: view v of sequence s is row s * K + v."""
+
+    images: np.ndarray
+    labels: np.ndarray
+    sequence_ids: np.ndarray
+
+
+def _rotation_about(axes: np.ndarray, angles: np.ndarray) -> np.ndarray:
+    """(B, 3, 3) rotations by ANGLES (B,) about unit AXES (B, 3) (Rodrigues' formula)."""
+    x, y, z = axes[:, 0], axes[:, 1], axes[:, 2]
+    zero = np.zeros_like(x)
+    cross = np.stack([zero, -z, y, z, zero, -x, -y, x, zero], -1).reshape(-1, 3, 3)
+    sine, cosine = np.sin(angles)[:, None, None], np.cos(angles)[:, None, None]
+    return np.eye(3) + sine * cross + (1 - cosine) * cross @ cross
+
+
+class SkeletonImages:
+    """One dataset's sequences, normalised once, as training batches and evaluation views."""
+
+    def __init__(self, dataset: SequenceDataset, config: SpmfDataConfig):
+        if not dataset.sequences:
+            raise ValueError(f"dataset {dataset.name} holds no sequences")
+        self.config = config
+        self.class_names = dataset.class_names
+        self.layout = dataset.layout
+        self.sources = [sequence.source for sequence in dataset.sequences]
+        normalised = []
+        for sequence in dataset.sequences:
+            joints = check_sequences(sequence.joints[None], [sequence.source])[0]
+            normalised.append(normalise(joints, dataset.layout, config.skeleton, sequence.source))
+        self.labels = np.array([sequence.label for sequence in dataset.sequences], np.int32)
+        self.lengths = np.array([len(joints) for joints in normalised], np.int64)
+        self.offsets = np.concatenate([[0], np.cumsum(self.lengths)[:-1]])
+        self.frames = np.concatenate(normalised)
+        # Rotation augmentation turns each sequence about its body's mean up direction.
+        self.vertical = np.stack([body_axes(joints, dataset.layout, sequence.source)[1]
+                                  for joints, sequence in zip(normalised, dataset.sequences)])
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def sequences(self, indices: np.ndarray, rng: np.random.Generator | None) -> np.ndarray:
+        """(B, num_frames, J, 3): the sequences INDICES, augmented with RNG's draws (or not)."""
+        augment = self.config.augment if rng is not None else AugmentOptions()
+        batch, length = len(indices), self.config.num_frames
+        lengths = self.lengths[indices].astype(np.float64)
+        fraction = np.ones(batch) if rng is None else rng.uniform(augment.crop_min_fraction, 1,
+                                                                  batch)
+        span = (lengths - 1) * fraction
+        start = np.zeros(batch) if rng is None else rng.uniform(0, 1, batch) * (lengths - 1 - span)
+        position = start[:, None] + span[:, None] * np.linspace(0, 1, length)[None]
+        below = np.floor(position).astype(np.int64)
+        above = np.minimum(below + 1, self.lengths[indices][:, None] - 1)
+        weight = (position - below)[..., None, None]
+        base = self.offsets[indices][:, None]
+        joints = (1 - weight) * self.frames[base + below] + weight * self.frames[base + above]
+        if rng is None:
+            return joints.astype(np.float32)
+        angles = np.deg2rad(rng.uniform(-augment.rotation_degrees, augment.rotation_degrees,
+                                        batch))
+        scales = rng.uniform(1 - augment.scale, 1 + augment.scale, batch)
+        rotation = _rotation_about(self.vertical[indices], angles) * scales[:, None, None]
+        joints = np.einsum("bij,btkj->btki", rotation, joints)
+        if augment.jitter_mm:
+            joints += rng.normal(0, augment.jitter_mm, joints.shape)
+        return joints.astype(np.float32)
+
+    def encode(self, indices: np.ndarray, rng: np.random.Generator | None) -> np.ndarray:
+        """(B, H, W, 3) uint8 images of the sequences INDICES."""
+        return encode_batch(self.sequences(indices, rng), self.config.encoding,
+                            [self.sources[i] for i in indices])
+
+    def training_batch(self, step: int) -> tuple[np.ndarray, np.ndarray]:
+        """Batch STEP of the endless training stream: each epoch visits every sequence once
+        in an order drawn from (seed, epoch); a batch never straddles two epochs' orders."""
+        size = min(self.config.batch_size, len(self))
+        per_epoch = len(self) // size
+        epoch, position = divmod(int(step), per_epoch)
+        order = np.random.default_rng([self.config.seed, epoch]).permutation(len(self))
+        indices = order[position * size:(position + 1) * size]
+        rng = np.random.default_rng([self.config.seed, epoch, position, 1])
+        return self.encode(indices, rng), self.labels[indices]
+
+    def training_dataset(self, first_step: int = 0) -> tf.data.Dataset:
+        """Endless (image uint8, label int32) batches from step FIRST_STEP on."""
+        size = min(self.config.batch_size, len(self))
+        height, width = self.config.encoding.image_size
+
+        def load(step):
+            images, labels = tf.numpy_function(self.training_batch, [step],
+                                               (tf.uint8, tf.int32), stateful=False)
+            return (tf.ensure_shape(images, (size, height, width, 3)),
+                    tf.ensure_shape(labels, (size,)))
+
+        steps = tf.data.Dataset.range(first_step, np.iinfo(np.int64).max)
+        batches = steps.map(load, num_parallel_calls=os.cpu_count() or 1, deterministic=True)
+        return input_pipeline.prefetch_without_autotuner(batches)
+
+    def evaluation_images(self) -> EvaluationImages:
+        """Every sequence's K views, encoded once (view 0 unaugmented)."""
+        views = self.config.eval_views
+        ids = np.repeat(np.arange(len(self)), views)
+        images = np.empty((len(ids), *self.config.encoding.image_size, 3), np.uint8)
+        for start in range(0, len(ids), self.config.batch_size):
+            chunk = np.arange(start, min(start + self.config.batch_size, len(ids)))
+            plain = chunk[chunk % views == 0]
+            images[plain] = self.encode(ids[plain], None)
+            varied = chunk[chunk % views != 0]
+            if len(varied):
+                rng = np.random.default_rng([self.config.seed, start, 2])
+                images[varied] = self.encode(ids[varied], rng)
+        return EvaluationImages(images, self.labels[ids], ids.astype(np.int32))
+
+
+def evaluation_dataset(views: EvaluationImages, batch_size: int) -> tf.data.Dataset:
+    """(image, label) batches of the cached views, in order, the last batch partial."""
+    return input_pipeline.array_batches((views.images, views.labels), batch_size)
+
+
+def per_sequence_accuracy(probabilities: np.ndarray, views: EvaluationImages) -> float:
+    """Accuracy of one prediction per sequence: the mean of its views' probabilities."""
+    num_sequences = int(views.sequence_ids.max()) + 1
+    summed = np.zeros((num_sequences, probabilities.shape[1]))
+    np.add.at(summed, views.sequence_ids, probabilities)
+    labels = np.zeros(num_sequences, np.int64)
+    labels[views.sequence_ids] = views.labels
+    return float(np.mean(np.argmax(summed, 1) == labels))
+

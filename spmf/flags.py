@@ -1,0 +1,70 @@
+"""Flags of the encoding, the skeleton normalisation and the augmentation, shared by every
+binary that makes Enhanced-SPMF images (render now, the recognition runner next)."""
+from __future__ import annotations
+
+from absl import flags
+
+from spmf.data import AugmentOptions, SpmfDataConfig
+from spmf.encode import EncodingOptions
+from spmf.skeleton import SkeletonOptions
+
+FLAGS = flags.FLAGS
+_ENCODING, _SKELETON, _AUGMENT = EncodingOptions(), SkeletonOptions(), AugmentOptions()
+
+
+def define_encoding_flags() -> None:
+    """The open choices of the encoder and of the normalisation, defaults from the dataclasses."""
+    flags.DEFINE_enum("spmf_pairs", _ENCODING.pairs, ["ordered", "unordered"],
+                      "Joint pairs: all J x J (ordered) or the J(J-1)/2 with i < j.")
+    flags.DEFINE_enum("spmf_distance_normalisation", _ENCODING.distance_normalisation,
+                      ["sequence_max", "fixed"], "JJD scale: per-sequence maximum or fixed.")
+    flags.DEFINE_float("spmf_distance_scale_mm", _ENCODING.distance_scale_mm,
+                       "The fixed JJD scale in millimetres.")
+    flags.DEFINE_integer("spmf_smoothing_window", _ENCODING.smoothing_window,
+                         "Savitzky-Golay window in frames (odd); 0: no smoothing.")
+    flags.DEFINE_integer("spmf_smoothing_order", _ENCODING.smoothing_order,
+                         "Savitzky-Golay polynomial order.")
+    flags.DEFINE_integer("spmf_image_size", _ENCODING.image_size[0],
+                         "Side of the square output image.")
+    flags.DEFINE_float("spmf_clahe_clip_limit", _ENCODING.clahe_clip_limit,
+                       "CLAHE clip limit on the Lab lightness; 0: no enhancement.")
+    flags.DEFINE_integer("spmf_clahe_tiles", _ENCODING.clahe_tile_grid[0],
+                         "CLAHE tiles per side.")
+    flags.DEFINE_enum("spmf_centre", _SKELETON.centre, ["sequence", "frame", "none"],
+                      "Origin: the pelvis averaged over the sequence, per frame, or the data's.")
+    flags.DEFINE_enum("spmf_orientation", _SKELETON.orientation, ["none", "upright", "facing"],
+                      "Axes: the data's, body-up as +y, or also body-right as +x.")
+    flags.DEFINE_integer("spmf_num_frames", SpmfDataConfig.num_frames,
+                         "Frames every sequence is resampled to before encoding.")
+
+
+def define_augmentation_flags() -> None:
+    """Skeleton augmentation before encoding, each off by default."""
+    flags.DEFINE_float("augment_rotation_degrees", _AUGMENT.rotation_degrees,
+                       "Rotation about the body's vertical axis, uniform in +-this.")
+    flags.DEFINE_float("augment_scale", _AUGMENT.scale, "Scale uniform in [1-s, 1+s].")
+    flags.DEFINE_float("augment_crop_min_fraction", _AUGMENT.crop_min_fraction,
+                       "Temporal crop keeping at least this fraction of the frames.")
+    flags.DEFINE_float("augment_jitter_mm", _AUGMENT.jitter_mm,
+                       "Gaussian noise on every joint coordinate (mm).")
+
+
+def encoding_from_flags() -> EncodingOptions:
+    size, tiles = FLAGS.spmf_image_size, FLAGS.spmf_clahe_tiles
+    return EncodingOptions(
+        pairs=FLAGS.spmf_pairs, distance_normalisation=FLAGS.spmf_distance_normalisation,
+        distance_scale_mm=FLAGS.spmf_distance_scale_mm,
+        smoothing_window=FLAGS.spmf_smoothing_window,
+        smoothing_order=FLAGS.spmf_smoothing_order, image_size=(size, size),
+        clahe_clip_limit=FLAGS.spmf_clahe_clip_limit, clahe_tile_grid=(tiles, tiles))
+
+
+def skeleton_from_flags() -> SkeletonOptions:
+    return SkeletonOptions(centre=FLAGS.spmf_centre, orientation=FLAGS.spmf_orientation)
+
+
+def augmentation_from_flags() -> AugmentOptions:
+    return AugmentOptions(rotation_degrees=FLAGS.augment_rotation_degrees,
+                          scale=FLAGS.augment_scale,
+                          crop_min_fraction=FLAGS.augment_crop_min_fraction,
+                          jitter_mm=FLAGS.augment_jitter_mm)

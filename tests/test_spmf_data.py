@@ -1,0 +1,139 @@
+"""Skeleton normalisation, augmentation and the tf.data pipelines of Enhanced-SPMF images."""
+import numpy as np
+import pytest
+
+from datasets import synthetic
+from datasets.layouts import H36M_17, KINECT_20, SBU_15
+from datasets.sequences import SequenceDataset, SkeletonSequence
+from spmf.data import (AugmentOptions, EvaluationImages, SkeletonImages, SpmfDataConfig,
+                       per_sequence_accuracy)
+from spmf.encode import SequenceError, encode_batch
+from spmf.skeleton import SkeletonOptions, body_axes, fill_missing_people, normalise
+
+
+@pytest.fixture(scope="module")
+def sequences() -> SequenceDataset:
+    return synthetic.generate(seed=3, takes_per_action=1, num_frames=30).sequences
+
+
+def _rotation_about_z(angle: float) -> np.ndarray:
+    return np.array([[np.cos(angle), -np.sin(angle), 0], [np.sin(angle), np.cos(angle), 0],
+                     [0, 0, 1]], np.float32)
+
+
+def test_upright_puts_the_body_up_on_y_and_facing_also_removes_the_heading(sequences):
+    joints = sequences.sequences[0].joints  # Human3.6M world: z is up
+    upright = normalise(joints, H36M_17, SkeletonOptions(orientation="upright"), "s")
+    np.testing.assert_allclose(body_axes(upright, H36M_17, "s")[1], [0, 1, 0], atol=1e-5)
+    facing = SkeletonOptions(orientation="facing")
+    turned = joints @ _rotation_about_z(1.1).T + np.float32([900, -400, 0])
+    np.testing.assert_allclose(normalise(turned, H36M_17, facing, "s"),
+                               normalise(joints, H36M_17, facing, "s"), atol=0.05)
+    np.testing.assert_allclose(body_axes(normalise(joints, H36M_17, facing, "s"), H36M_17, "s"),
+                               np.eye(3), atol=1e-5)
+
+
+def test_centring_per_sequence_keeps_the_trajectory_and_per_frame_removes_it(sequences):
+    joints = sequences.sequences[0].joints.copy()
+    joints += np.linspace(0, 1000, len(joints))[:, None, None].astype(np.float32)
+    plain = SkeletonOptions(orientation="none")
+    whole = normalise(joints, H36M_17, plain, "s")
+    per_frame = normalise(joints, H36M_17, SkeletonOptions(centre="frame", orientation="none"),
+                          "s")
+    np.testing.assert_allclose(whole[:, 0].mean(0), 0, atol=1e-2)
+    assert np.linalg.norm(whole[-1, 0] - whole[0, 0]) > 1000  # the walk is still there
+    np.testing.assert_allclose(per_frame[:, 0], 0, atol=1e-3)
+
+
+def test_a_missing_second_person_is_filled_in_not_invented():
+    rng = np.random.default_rng(0)
+    two = rng.normal(0, 300, (8, 30, 3)).astype(np.float32)
+    gaps = two.copy()
+    gaps[3:5, 15:] = 0  # person 2 absent in two frames: interpolated from frames 2 and 5
+    filled = fill_missing_people(gaps, SBU_15, "s01s02/01/001")
+    np.testing.assert_allclose(filled[3, 15:], two[2, 15:] + (two[5, 15:] - two[2, 15:]) / 3,
+                               rtol=1e-5, atol=1e-3)
+    alone = two.copy()
+    alone[:, 15:] = 0  # never there: a copy of the first person
+    np.testing.assert_array_equal(fill_missing_people(alone, SBU_15, "x")[:, 15:], two[:, :15])
+    nobody = np.zeros_like(two)
+    nobody[:, 15:] = two[:, 15:]
+    with pytest.raises(SequenceError, match="s09s10.*first person"):
+        fill_missing_people(nobody, SBU_15, "s09s10/02/003")
+    with pytest.raises(SequenceError, match="not a whole number"):
+        fill_missing_people(two[:, :20], SBU_15, "x")
+
+
+def _dataset(layout, joints_per_frame, count=6, frames=12, seed=0) -> SequenceDataset:
+    rng = np.random.default_rng(seed)
+    base = rng.normal(0, 300, (1, joints_per_frame, 3))
+    items = tuple(SkeletonSequence(
+        joints=(base + np.cumsum(rng.normal(0, 10, (frames + i, joints_per_frame, 3)), 0)
+                ).astype(np.float32), label=i % 3, subject=1 + i % 2, source=f"seq{i}")
+        for i in range(count))
+    return SequenceDataset("test", layout, ("a", "b", "c"), items)
+
+
+@pytest.mark.parametrize("layout, joints", [(KINECT_20, 20), (SBU_15, 30), (H36M_17, 17)],
+                         ids=["kinect20", "sbu_two_people", "h36m17"])
+def test_any_layout_becomes_batches_of_images(layout, joints):
+    images = SkeletonImages(_dataset(layout, joints), SpmfDataConfig(batch_size=4, num_frames=10))
+    batch, labels = images.training_batch(0)
+    assert batch.shape == (4, 32, 32, 3) and batch.dtype == np.uint8 and labels.shape == (4,)
+
+
+def test_a_sequence_of_the_wrong_joint_count_is_refused_naming_it():
+    with pytest.raises(SequenceError, match="seq0.*kinect20"):
+        SkeletonImages(_dataset(KINECT_20, 17), SpmfDataConfig())
+
+
+def test_training_batches_are_a_function_of_seed_and_step_and_cover_each_epoch(sequences):
+    config = SpmfDataConfig(augment=AugmentOptions(rotation_degrees=40, scale=0.1,
+                                                   crop_min_fraction=0.7, jitter_mm=5),
+                            batch_size=4, num_frames=16, seed=5)
+    images = SkeletonImages(sequences, config)
+    first, again = images.training_batch(3), SkeletonImages(sequences, config).training_batch(3)
+    np.testing.assert_array_equal(first[0], again[0])
+    assert not np.array_equal(first[0], images.training_batch(4)[0])
+    per_epoch = len(images) // 4
+    seen = np.concatenate([images.training_batch(s)[1] for s in range(per_epoch)])
+    assert np.bincount(seen).max() <= np.bincount(images.labels).max()
+    streamed = next(iter(images.training_dataset(first_step=3)))
+    np.testing.assert_array_equal(streamed[0].numpy(), first[0])
+    np.testing.assert_array_equal(streamed[1].numpy(), first[1])
+
+
+def test_augmentation_rotates_about_the_vertical_and_scales_distances(sequences):
+    images = SkeletonImages(sequences, SpmfDataConfig(
+        augment=AugmentOptions(rotation_degrees=90, scale=0.2), num_frames=20))
+    indices = np.arange(4)
+    plain = images.sequences(indices, None)
+    varied = images.sequences(indices, np.random.default_rng(0))
+    bone = lambda x: np.linalg.norm(x[:, :, 10] - x[:, :, 0], axis=-1)  # head to pelvis
+    ratio = bone(varied) / bone(plain)
+    assert np.all(np.abs(ratio - ratio[:, :1]) < 1e-4) and np.all(np.abs(ratio - 1) <= 0.2)
+    heights = lambda x: x[..., 1]  # upright: y is the vertical, which rotation keeps
+    np.testing.assert_allclose(heights(varied) / ratio[:, :1, None], heights(plain), atol=0.05)
+    assert np.abs(varied[..., 0] / ratio[:, :1, None] - plain[..., 0]).max() > 10
+
+
+def test_evaluation_views_start_with_the_plain_image_and_are_cached_per_sequence(sequences):
+    config = SpmfDataConfig(augment=AugmentOptions(rotation_degrees=30), eval_views=3,
+                            num_frames=16, batch_size=5)
+    images = SkeletonImages(sequences, config)
+    views = images.evaluation_images()
+    assert len(views.images) == 3 * len(images)
+    np.testing.assert_array_equal(views.sequence_ids[:6], [0, 0, 0, 1, 1, 1])
+    np.testing.assert_array_equal(views.images[0::3], encode_batch(
+        images.sequences(np.arange(len(images)), None)))
+    assert not np.array_equal(views.images[1], views.images[0])
+
+
+def test_accuracy_is_per_sequence_with_the_views_softmax_averaged():
+    views = EvaluationImages(images=np.zeros((6, 1, 1, 3), np.uint8),
+                             labels=np.array([0, 0, 0, 1, 1, 1]),
+                             sequence_ids=np.array([0, 0, 0, 1, 1, 1]))
+    # Sequence 0: two of three views wrong, but the average is right; sequence 1: wrong.
+    probabilities = np.array([[0.9, 0.1], [0.4, 0.6], [0.45, 0.55],
+                              [0.6, 0.4], [0.7, 0.3], [0.4, 0.6]])
+    assert per_sequence_accuracy(probabilities, views) == 0.5
