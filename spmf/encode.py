@@ -9,9 +9,10 @@ n + 1, so the diagonal pairs (i, i) carry each joint's displacement. Columns in 
 its Lab lightness.
 
 The authors never published their encoder, so every choice the text leaves open is a field of
-`EncodingOptions` (defaults and the reasons for them in BUILD_NOTES.md). Everything up to the
-resize is array arithmetic over (sequences, columns, pairs) at once; the resize is two matrix
-products; only CLAHE, which OpenCV applies one image at a time, loops over the batch.
+`EncodingOptions` (defaults and the reasons for them in BUILD_NOTES.md). Each sequence is
+array arithmetic over all its columns and pairs at once (no loop over joints, pairs or
+frames) and OpenCV calls on whole images; a batch is a loop over its sequences, which was
+measured faster on this machine than one pass over a batch-wide array (BUILD_NOTES.md).
 """
 from __future__ import annotations
 
@@ -115,11 +116,10 @@ def smooth(joints: np.ndarray, window: int, order: int) -> np.ndarray:
 
 
 _SQUARED_FLOOR_MM2 = np.float32(1e-6)
-# Sequences whose features are computed in one array pass. Every function here takes any
-# number; one per pass was measured fastest on this machine (chunks of 1, 4 and 32: about
-# 1,260, 1,030 and 780 sequences/s; BUILD_NOTES.md), the batch only amortising the checks and
-# the CLAHE set-up.
-CHUNK = 1
+# OpenCV's JET palette as a lookup table: cv2.LUT applies it several times faster than
+# cv2.applyColorMap, with the same bytes (pinned by the tests).
+_JET = cv2.applyColorMap(np.arange(256, dtype=np.uint8)[:, None], cv2.COLORMAP_JET
+                         ).reshape(1, 256, 3)
 
 
 def time_order(num_frames: int) -> np.ndarray:
@@ -132,18 +132,15 @@ def time_order(num_frames: int) -> np.ndarray:
 
 
 def pair_vectors(joints: np.ndarray, pairs: str) -> np.ndarray:
-    """(3, P, 2T - 1, B) joint-to-joint vectors, one array per axis, pairs i-major: the pose
-    pairs of frames 0..T-1, then the motion pairs (i in frame n, j in frame n + 1).
-
-    Sequences are the innermost axis so that every operation runs over long contiguous rows.
-    """
-    by_joint = np.ascontiguousarray(joints.transpose(3, 2, 1, 0))  # (3, J, T, B)
-    axes, num_joints, frames, batch = by_joint.shape
-    vectors = np.empty((axes, num_joints, num_joints, 2 * frames - 1, batch), np.float32)
-    np.subtract(by_joint[:, None], by_joint[:, :, None], out=vectors[:, :, :, :frames])
-    np.subtract(by_joint[:, None, :, 1:], by_joint[:, :, None, :-1],
-                out=vectors[:, :, :, frames:])
-    vectors = vectors.reshape(axes, num_joints * num_joints, 2 * frames - 1, batch)
+    """(3, P, 2T - 1) joint-to-joint vectors of a (T, J, 3) sequence, one array per axis,
+    pairs i-major: the pose pairs of frames 0..T-1, then the motion pairs (i in frame n,
+    j in frame n + 1) of frames 0..T-2."""
+    by_joint = np.ascontiguousarray(joints.transpose(2, 1, 0))  # (3, J, T)
+    axes, num_joints, frames = by_joint.shape
+    vectors = np.empty((axes, num_joints, num_joints, 2 * frames - 1), np.float32)
+    np.subtract(by_joint[:, None], by_joint[:, :, None], out=vectors[..., :frames])
+    np.subtract(by_joint[:, None, :, 1:], by_joint[:, :, None, :-1], out=vectors[..., frames:])
+    vectors = vectors.reshape(axes, num_joints * num_joints, 2 * frames - 1)
     if pairs == "unordered":
         first, second = pair_indices(num_joints, pairs)
         vectors = vectors[:, first * num_joints + second]
@@ -151,53 +148,44 @@ def pair_vectors(joints: np.ndarray, pairs: str) -> np.ndarray:
 
 
 def feature_image(joints: np.ndarray, options: EncodingOptions) -> np.ndarray:
-    """(2P, 2T - 1, B, 3) uint8 BGR before resizing: the JJD colours of each column above its
-    JJO colours; columns as `pair_vectors` orders them (see `time_order`).
+    """(2P, 2T - 1, 3) uint8 BGR of one (T, J, 3) sequence before resizing: the JJD colours
+    of each column above its JJO colours; columns as `pair_vectors` orders them.
 
-    Built as an 8-bit image, as an image library would hold it before resizing; the JET
-    colours are OpenCV's colormap, the JJO components are rounded to 0..255.
+    Built as an 8-bit image, as an image library would hold it before resizing: distances
+    are rounded to one of JET's 256 colours, JJO components to 0..255 (OpenCV's rounding,
+    half to even).
     """
     vectors = pair_vectors(joints, options.pairs)
-    _, num_pairs, columns, batch = vectors.shape
     # A tiny floor keeps 1 / distance finite; a zero vector still gives JJO = 0 (colour 128).
-    distance = np.einsum("kpcb,kpcb->pcb", vectors, vectors)
+    distance = np.einsum("kpc,kpc->pc", vectors, vectors)
     distance += _SQUARED_FLOOR_MM2
     np.sqrt(distance, out=distance)
-    if options.distance_normalisation == "sequence_max":
-        scale = distance.reshape(-1, batch).max(axis=0)
-    else:
-        scale = np.float32(options.distance_scale_mm)
-    level = np.minimum(distance * (255 / scale), 255.0)
-    level += 0.5
-    jjd = cv2.applyColorMap(level.astype(np.uint8).reshape(num_pairs, -1), cv2.COLORMAP_JET)
+    scale = (float(distance.max()) if options.distance_normalisation == "sequence_max"
+             else options.distance_scale_mm)
+    level = cv2.convertScaleAbs(distance, alpha=255.0 / scale)  # saturates at 255
+    jjd = cv2.LUT(cv2.merge([level, level, level]), _JET)
     inverse = np.divide(127.5, distance, out=distance)
     component = np.empty_like(inverse)
     channels = []
     for axis in (2, 1, 0):  # BGR order, as OpenCV's colormap: blue = z, green = y, red = x
         np.multiply(vectors[axis], inverse, out=component)
-        channels.append(cv2.convertScaleAbs(component.reshape(num_pairs, -1), beta=127.5))
-    jjo = cv2.merge(channels)
-    return np.concatenate([jjd, jjo]).reshape(2 * num_pairs, columns, batch, 3)
+        channels.append(cv2.convertScaleAbs(component, beta=127.5))
+    return np.concatenate([jjd, cv2.merge(channels)])
 
 
 def resize(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """(2P, 2T - 1, B, 3) uint8 from `feature_image` -> (B, h, w, 3) in time order.
+    """(2P, 2T - 1, 3) uint8 from `feature_image` -> (h, w, 3) with columns in time order.
 
-    OpenCV's area interpolation along each axis: box averaging when shrinking keeps every
+    OpenCV's area interpolation, one axis at a time: box averaging when shrinking keeps every
     pair's colour in the image (a 20-joint sequence has 800 rows for 32, where point sampling
     would keep one in 25); short sequences, with fewer columns than the output, are
-    interpolated. The batch rides along as image columns, then as channels, so each axis is
-    one OpenCV call for the whole batch.
+    interpolated.
     """
-    rows, columns, batch, channels = image.shape
     height, width = size
-    shrunk = cv2.resize(image.reshape(rows, columns * batch, channels),
-                        (columns * batch, height), interpolation=cv2.INTER_AREA)
-    frames = (columns + 1) // 2
-    in_time = shrunk.reshape(height, columns, batch * channels)[:, time_order(frames)]
-    by_column = np.ascontiguousarray(in_time.transpose(1, 0, 2)).reshape(columns, -1)
-    resized = cv2.resize(by_column, (by_column.shape[1], width), interpolation=cv2.INTER_AREA)
-    return resized.reshape(width, height, batch, channels).transpose(2, 1, 0, 3)
+    columns = image.shape[1]
+    shrunk = cv2.resize(image, (columns, height), interpolation=cv2.INTER_AREA)
+    in_time = np.ascontiguousarray(shrunk[:, time_order((columns + 1) // 2)])
+    return cv2.resize(in_time, (width, height), interpolation=cv2.INTER_AREA)
 
 
 def enhance(images: np.ndarray, clip_limit: float, tile_grid: tuple[int, int]) -> np.ndarray:
@@ -227,9 +215,8 @@ def encode_batch(joints: np.ndarray, options: EncodingOptions = EncodingOptions(
     if options.smoothing_window:
         joints = smooth(joints, options.smoothing_window, options.smoothing_order)
     images = np.empty((len(joints), *options.image_size, 3), np.uint8)
-    for start in range(0, len(joints), CHUNK):
-        chunk = slice(start, start + CHUNK)
-        images[chunk] = resize(feature_image(joints[chunk], options), options.image_size)
+    for index, sequence in enumerate(joints):
+        images[index] = resize(feature_image(sequence, options), options.image_size)
     return enhance(images, options.clahe_clip_limit, options.clahe_tile_grid)
 
 
