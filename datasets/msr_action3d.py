@@ -4,8 +4,9 @@ Files are `aAA_sSS_eEE_skeleton3D.txt` (x y z c per joint, metres, Kinect-20) an
 `aAA_sSS_eEE_skeleton.txt` (u v d c per joint: pixels of the mirrored 320x240 depth image,
 depth value, confidence), 20 lines per frame. 3D coordinates are converted to millimetres, the
 unit of the rest of the project. In 20 of the 2D files a raised hand leaves the depth image and
-its v is written as 2^31 - 1: such joints are treated as missing and interpolated over time
-(with a warning naming the file), as detector gaps are. Sequences that cannot be used (all zeros, fewer than 2 frames,
+its v is written as 2^31 - 1, and in 19 sequences (both kinds) whole frames were written as
+zeros where the sensor lost the skeleton: such joints are treated as missing and interpolated
+over time (with a warning naming the file), as detector gaps are. Sequences that cannot be used (all zeros, fewer than 2 frames,
 NaN) are skipped with a warning that names the file; a malformed file raises DataFormatError.
 """
 from __future__ import annotations
@@ -70,7 +71,11 @@ def read_sequence(path: str, kind: Literal["3d", "2d"] = "3d") -> SkeletonSequen
         joints = frames[..., :3] * 1000.0
     else:
         joints = frames[..., :2].copy()
-        _repair_off_image(joints, confidence, path)
+        _repair(joints, confidence, path, np.abs(joints).max(axis=-1) > _OFF_IMAGE,
+                "joint positions outside the image")
+    untracked = (joints == 0).all(axis=-1)
+    if not untracked.all():  # an all-zero file is skipped by the loader, not repaired
+        _repair(joints, confidence, path, untracked, "untracked joint positions (all zero)")
     action = int(match["action"])
     if not 1 <= action <= len(CLASS_NAMES):
         raise DataFormatError(path, f"action number {action} outside 1..{len(CLASS_NAMES)}")
@@ -78,15 +83,14 @@ def read_sequence(path: str, kind: Literal["3d", "2d"] = "3d") -> SkeletonSequen
                             source=path, confidence=confidence)
 
 
-def _repair_off_image(pixels: np.ndarray, confidence: np.ndarray, path: str) -> None:
-    """Interpolates joints whose coordinates are the off-image sentinel, in place."""
-    off_image = np.abs(pixels).max(axis=-1) > _OFF_IMAGE
-    if off_image.any():
-        filled = interpolate_missing(pixels, ~off_image)
-        confidence[off_image] = 0.0
-        logging.getLogger(__name__).warning(
-            "%s: %d joint positions outside the image, %d filled by interpolation",
-            path, int(off_image.sum()), filled)
+def _repair(points: np.ndarray, confidence: np.ndarray, path: str, missing: np.ndarray,
+            what: str) -> None:
+    """Interpolates the MISSING (T, J) joints over time in place, with a warning."""
+    if missing.any():
+        filled = interpolate_missing(points, ~missing)
+        confidence[missing] = 0.0
+        logging.getLogger(__name__).warning("%s: %d %s, %d filled by interpolation", path,
+                                            int(missing.sum()), what, filled)
 
 
 def load(data_dir: str | os.PathLike, kind: Literal["3d", "2d"] = "3d") -> SequenceDataset:

@@ -94,7 +94,7 @@ class EvaluationImages:
     sequence_ids: np.ndarray
 
 
-def _rotation_about(axes: np.ndarray, angles: np.ndarray) -> np.ndarray:
+def rotation_about(axes: np.ndarray, angles: np.ndarray) -> np.ndarray:
     """(B, 3, 3) rotations by ANGLES (B,) about unit AXES (B, 3) (Rodrigues' formula)."""
     x, y, z = axes[:, 0], axes[:, 1], axes[:, 2]
     zero = np.zeros_like(x)
@@ -148,7 +148,7 @@ class SkeletonImages:
         angles = np.deg2rad(rng.uniform(-augment.rotation_degrees, augment.rotation_degrees,
                                         batch))
         scales = rng.uniform(1 - augment.scale, 1 + augment.scale, batch)
-        rotation = _rotation_about(self.vertical[indices], angles) * scales[:, None, None]
+        rotation = rotation_about(self.vertical[indices], angles) * scales[:, None, None]
         joints = np.einsum("bij,btkj->btki", rotation, joints)
         if augment.jitter_mm:
             joints += rng.normal(0, augment.jitter_mm, joints.shape)

@@ -115,7 +115,9 @@ def smooth(joints: np.ndarray, window: int, order: int) -> np.ndarray:
     return signal.savgol_filter(joints, window, order, axis=1).astype(np.float32)
 
 
-_SQUARED_FLOOR_MM2 = np.float32(1e-6)
+# JJO divides by max(distance, this), which only keeps the division finite: a zero vector
+# (a pair of coincident joints, a joint that did not move) gets JJO = 0, the grey 128.
+DIRECTION_FLOOR_MM = np.float32(1e-6)
 # OpenCV's JET palette as a lookup table: cv2.LUT applies it several times faster than
 # cv2.applyColorMap, with the same bytes (pinned by the tests).
 _JET = cv2.applyColorMap(np.arange(256, dtype=np.uint8)[:, None], cv2.COLORMAP_JET
@@ -156,15 +158,13 @@ def feature_image(joints: np.ndarray, options: EncodingOptions) -> np.ndarray:
     half to even).
     """
     vectors = pair_vectors(joints, options.pairs)
-    # A tiny floor keeps 1 / distance finite; a zero vector still gives JJO = 0 (colour 128).
-    distance = np.einsum("kpc,kpc->pc", vectors, vectors)
-    distance += _SQUARED_FLOOR_MM2
-    np.sqrt(distance, out=distance)
+    distance = np.sqrt(np.einsum("kpc,kpc->pc", vectors, vectors))
     scale = (float(distance.max()) if options.distance_normalisation == "sequence_max"
              else options.distance_scale_mm)
     level = cv2.convertScaleAbs(distance, alpha=255.0 / scale)  # saturates at 255
     jjd = cv2.LUT(cv2.merge([level, level, level]), _JET)
-    inverse = np.divide(127.5, distance, out=distance)
+    inverse = np.maximum(distance, DIRECTION_FLOOR_MM)
+    np.divide(127.5, inverse, out=inverse)
     component = np.empty_like(inverse)
     channels = []
     for axis in (2, 1, 0):  # BGR order, as OpenCV's colormap: blue = z, green = y, red = x

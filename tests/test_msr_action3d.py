@@ -109,3 +109,28 @@ def test_off_image_sentinel_is_interpolated(tmp_path, caplog):
     np.testing.assert_allclose(sequence.joints[1, 12], [110.0, 50.0])
     assert sequence.confidence[1, 12] == 0.0
     assert "1 joint positions outside the image" in caplog.text
+
+
+@pytest.mark.parametrize("name, columns", [("a01_s01_e01_skeleton3D.txt", 3),
+                                           ("a01_s01_e01_skeleton.txt", 2)])
+def test_untracked_all_zero_frames_are_interpolated_not_kept_at_the_origin(tmp_path, caplog,
+                                                                          name, columns):
+    frames = np.tile(np.array([0.1, 0.5, 2.6, 1.0]), (4, 20, 1))
+    frames[:, :, 0] += np.arange(4)[:, None] * 0.01
+    frames[2, :, :3] = 0.0  # the sensor lost the skeleton in frame 2
+    _write_sequence(tmp_path, name, frames)
+    kind = "3d" if columns == 3 else "2d"
+    sequence = msr_action3d.load(tmp_path, kind=kind).sequences[0]
+    expected = frames[2, 0, :columns].copy()
+    expected[0] = 0.12
+    expected[1:] = frames[1, 0, 1:columns]
+    scale = 1000.0 if kind == "3d" else 1.0
+    np.testing.assert_allclose(sequence.joints[2, 0], expected * scale, rtol=1e-5)
+    assert (sequence.confidence[2] == 0).all() and (sequence.confidence[1] == 1).all()
+    assert "20 untracked joint positions" in caplog.text and name in caplog.text
+
+
+def test_no_real_sequence_keeps_a_joint_at_the_origin(msr_dir):
+    for kind in ("3d", "2d"):
+        for sequence in msr_action3d.load(msr_dir, kind).sequences:
+            assert not (sequence.joints == 0).all(-1).any(), sequence.source

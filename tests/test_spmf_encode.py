@@ -5,7 +5,7 @@ import cv2
 import numpy as np
 import pytest
 
-from spmf.encode import (EncodingOptions, SequenceError, encode, encode_batch, feature_image,
+from spmf.encode import (DIRECTION_FLOOR_MM, EncodingOptions, SequenceError, encode, encode_batch, feature_image,
                          pair_indices, resize, time_order)
 
 
@@ -35,7 +35,7 @@ def _reference_columns(joints: np.ndarray, options: EncodingOptions) -> np.ndarr
         for p, vector in enumerate(column):
             distance = float(np.linalg.norm(vector))
             image[p, c] = jet[int(np.rint(min(distance / scale, 1.0) * 255))]
-            unit = vector / distance if distance > 0 else np.zeros(3)
+            unit = vector / max(distance, DIRECTION_FLOOR_MM)
             image[len(pairs) + p, c] = [round(127.5 + 127.5 * unit[k]) for k in (2, 1, 0)]
     return image
 
