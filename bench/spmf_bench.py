@@ -29,11 +29,6 @@ from spmf.data import AugmentOptions, SkeletonImages, SpmfDataConfig
 from spmf.encode import encode, encode_batch
 
 FLAGS = flags.FLAGS
-flags.DEFINE_float("seconds", 5.0, "Measuring time per figure.")
-flags.DEFINE_integer("num_frames", 40, "Frames per benchmark sequence.")
-flags.DEFINE_integer("num_joints", 20, "Joints per benchmark sequence.")
-flags.DEFINE_integer("batch_size", 128, "Sequences per batched call and per training batch.")
-flags.DEFINE_string("data_dir", None, "MSR Action3D folder for the pipeline figure.")
 
 # The augmentation a recognition run would use: every kind on.
 TRAINING_AUGMENTATION = AugmentOptions(rotation_degrees=30, scale=0.1, crop_min_fraction=0.8,
@@ -73,6 +68,14 @@ def pipeline_rate(seconds: float, batch: int, data_dir: str | None) -> float:
     return timed_rate(lambda: next(iterator), min(batch, len(images)), seconds)
 
 
+def define_flags() -> None:
+    flags.DEFINE_float("seconds", 5.0, "Measuring time per figure.")
+    flags.DEFINE_integer("num_frames", 40, "Frames per benchmark sequence.")
+    flags.DEFINE_integer("num_joints", 20, "Joints per benchmark sequence.")
+    flags.DEFINE_integer("batch_size", 128, "Sequences per batched call and per training batch.")
+    flags.DEFINE_string("data_dir", None, "MSR Action3D folder for the pipeline figure.")
+
+
 def main(argv: list[str]) -> None:
     del argv
     start = time.perf_counter()
@@ -87,4 +90,5 @@ def main(argv: list[str]) -> None:
 
 
 if __name__ == "__main__":
+    define_flags()
     app.run(main)

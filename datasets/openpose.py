@@ -73,34 +73,42 @@ def _read_people(path: str) -> list[np.ndarray]:
     return arrays
 
 
-def load_folder(folder: str | os.PathLike) -> KeypointTrack:
-    """Reads every `*_keypoints.json` of FOLDER in natural frame order."""
+def read_people(folder: str | os.PathLike) -> tuple[tuple[str, ...], JointLayout, list[np.ndarray]]:
+    """Every `*_keypoints.json` of FOLDER in natural frame order: the files, the layout, and
+    per frame a (people, J, 3) array of x, y, confidence (no person: shape (0, J, 3))."""
     folder = require_dir(folder)
     paths = sorted(glob.glob(os.path.join(glob.escape(folder), "*_keypoints.json")),
                    key=_natural_key)
     if not paths:
         raise DataFormatError(folder, "no *_keypoints.json files")
-    chosen: list[np.ndarray | None] = []
+    per_frame: list[list[np.ndarray]] = []
     layout: JointLayout | None = None
     for path in paths:
         people = _read_people(path)
-        if not people:
-            chosen.append(None)
-            continue
-        frame_layout = _LAYOUT_BY_VALUES[people[0].size]
-        if layout is not None and frame_layout != layout:
-            raise DataFormatError(path, f"layout {frame_layout.name} differs from earlier "
-                                        f"frames ({layout.name})")
-        layout = frame_layout
-        chosen.append(max(people, key=lambda p: float(p[2::3].sum())))
+        if people:
+            frame_layout = _LAYOUT_BY_VALUES[people[0].size]
+            if layout is not None and frame_layout != layout:
+                raise DataFormatError(path, f"layout {frame_layout.name} differs from earlier "
+                                            f"frames ({layout.name})")
+            layout = frame_layout
+        per_frame.append(people)
     if layout is None:
         raise DataFormatError(folder, "no person detected in any frame")
-    values = np.stack([np.full(layout.num_joints * 3, np.nan) if c is None else c
-                       for c in chosen]).reshape(len(paths), layout.num_joints, 3)
+    arrays = [np.stack(people).reshape(len(people), layout.num_joints, 3) if people
+              else np.zeros((0, layout.num_joints, 3)) for people in per_frame]
+    return tuple(paths), layout, arrays
+
+
+def load_folder(folder: str | os.PathLike) -> KeypointTrack:
+    """The most confident person of every frame of FOLDER, as one track."""
+    paths, layout, people = read_people(folder)
+    chosen = [p[int(np.argmax(p[..., 2].sum(-1)))] if len(p) else None for p in people]
+    values = np.stack([np.full((layout.num_joints, 3), np.nan) if c is None else c
+                       for c in chosen])
     keypoints = values[..., :2].copy()
     confidence = np.nan_to_num(values[..., 2])
     empty = tuple(i for i, c in enumerate(chosen) if c is None)
     interpolated = interpolate_missing(keypoints, confidence > 0)
     return KeypointTrack(keypoints=keypoints.astype(np.float32),
                          confidence=confidence.astype(np.float32), layout=layout,
-                         frames=tuple(paths), empty_frames=empty, interpolated=interpolated)
+                         frames=paths, empty_frames=empty, interpolated=interpolated)

@@ -36,7 +36,7 @@ class SkeletonOptions:
     """
 
     centre: Literal["sequence", "frame", "none"] = "sequence"
-    orientation: Literal["none", "upright", "facing"] = "upright"
+    orientation: Literal["none", "upright", "facing"] = "facing"
 
     def __post_init__(self):
         if self.centre not in ("sequence", "frame", "none"):

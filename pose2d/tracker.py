@@ -1,0 +1,140 @@
+"""Following people through a video: the detector finds them, the landmarks keep them.
+
+Each track carries the region where its person is expected. A frame runs the landmark model
+once per track, on that region; the landmarks give the next frame's region, so the detector
+is not needed while every track holds. A track whose pose-presence score falls below the
+threshold is lost. The detector runs on a frame only when fewer people are tracked than
+`max_people` allows: at once when nobody is tracked, otherwise every `redetect_every` frames
+(someone may have walked in). A detection whose region overlaps a live track's is that
+person again and is ignored; one that overlaps a track lost within `remember_frames` takes
+its id back (IoU matching), so ids are stable across short losses. With `max_people=1` the
+most prominent person (the largest region) is chosen when tracking starts and followed.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from pose2d.detector import PersonDetector, box_iou
+from pose2d.landmarks import LandmarkModel, Landmarks
+from pose2d.roi import Region, region_from_points
+
+
+@dataclasses.dataclass(frozen=True)
+class TrackerSettings:
+    """How people are followed.
+
+    Attributes:
+      max_people: the most people tracked at once.
+      presence_threshold: pose-presence score below which a track is lost.
+      redetect_every: frames between detector runs while fewer than max_people are tracked
+        (and at least one is); with nobody tracked the detector runs on every frame.
+      same_person_iou: a detection or track overlapping a live track by more than this is
+        the same person.
+      remember_frames: how long a lost track's id can be given back to a new detection.
+    """
+
+    max_people: int = 1
+    presence_threshold: float = 0.5
+    redetect_every: int = 15
+    same_person_iou: float = 0.4
+    remember_frames: int = 30
+
+    def __post_init__(self):
+        if self.max_people < 1 or self.redetect_every < 1 or self.remember_frames < 0:
+            raise ValueError("max_people and redetect_every must be >= 1, remember_frames >= 0")
+        if not 0 < self.presence_threshold < 1 or not 0 < self.same_person_iou < 1:
+            raise ValueError("presence_threshold and same_person_iou must be in (0, 1)")
+
+
+@dataclasses.dataclass
+class _Track:
+    track_id: int
+    region: Region
+    last_frame: int
+
+
+class PoseTracker:
+    """Feed frames in order with `step`; each returns {track id: Landmarks} for that frame."""
+
+    def __init__(self, detector: PersonDetector, landmarks: LandmarkModel,
+                 settings: TrackerSettings = TrackerSettings()):
+        self.detector, self.landmarks, self.settings = detector, landmarks, settings
+        self.live: list[_Track] = []
+        self.lost: list[_Track] = []
+        self.frame_index = -1
+        self.detector_runs = 0
+        self._next_id = 0
+        self._last_detection = -10 ** 9
+
+    def step(self, frame: np.ndarray) -> dict[int, Landmarks]:
+        """The people in FRAME (H, W, 3) uint8 RGB, by track id."""
+        self.frame_index += 1
+        found = self._follow(frame)
+        if self._should_detect():
+            found.update(self._detect(frame))
+        return found
+
+    def _follow(self, frame: np.ndarray) -> dict[int, Landmarks]:
+        found, still = {}, []
+        for track in self.live:
+            landmarks = self.landmarks.locate(frame, track.region)
+            if landmarks.score < self.settings.presence_threshold:
+                self.lost.append(track)
+                continue
+            if any(box_iou(landmarks.next_region.box(), other.region.box()[None])[0]
+                   > self.settings.same_person_iou for other in still):
+                continue  # two tracks converged on one person: the older keeps it
+            track.region, track.last_frame = landmarks.next_region, self.frame_index
+            found[track.track_id] = landmarks
+            still.append(track)
+        self.live = still
+        self.lost = [t for t in self.lost
+                     if self.frame_index - t.last_frame <= self.settings.remember_frames]
+        return found
+
+    def _should_detect(self) -> bool:
+        if len(self.live) >= self.settings.max_people:
+            return False
+        return (not self.live
+                or self.frame_index - self._last_detection >= self.settings.redetect_every)
+
+    def _detect(self, frame: np.ndarray) -> dict[int, Landmarks]:
+        self.detector_runs += 1
+        self._last_detection = self.frame_index
+        regions = [region_from_points(d.keypoints[0], d.keypoints[1])
+                   for d in self.detector.detect(frame)]
+        if self.lost:  # whoever overlaps a lost track most: that person back, not a neighbour
+            regions.sort(key=lambda region: -max(
+                box_iou(region.box(), t.region.box()[None])[0] for t in self.lost))
+        elif not self.live:
+            regions.sort(key=lambda region: -region.side)  # the most prominent first
+        found = {}
+        for region in regions:
+            if len(self.live) >= self.settings.max_people:
+                break
+            if self._overlaps(region, self.live):
+                continue
+            landmarks = self.landmarks.locate(frame, region)
+            if landmarks.score < self.settings.presence_threshold:
+                continue
+            track = _Track(self._id_for(landmarks.next_region), landmarks.next_region,
+                           self.frame_index)
+            self.live.append(track)
+            found[track.track_id] = landmarks
+        return found
+
+    def _overlaps(self, region: Region, tracks: list[_Track]) -> bool:
+        return any(box_iou(region.box(), t.region.box()[None])[0] > self.settings.same_person_iou
+                   for t in tracks)
+
+    def _id_for(self, region: Region) -> int:
+        """A recently lost track's id when REGION overlaps it most, else a new one."""
+        if self.lost:
+            overlaps = [box_iou(region.box(), t.region.box()[None])[0] for t in self.lost]
+            best = int(np.argmax(overlaps))
+            if overlaps[best] > self.settings.same_person_iou:
+                return self.lost.pop(best).track_id
+        self._next_id += 1
+        return self._next_id - 1
