@@ -27,3 +27,13 @@ def h36m_dir() -> pathlib.Path:
 @pytest.fixture(scope="session")
 def msr_dir() -> pathlib.Path:
     return shared_path("msr_action3d")
+
+
+@pytest.fixture(scope="session")
+def pose_models_dir() -> pathlib.Path:
+    return shared_path("models")
+
+
+@pytest.fixture(scope="session")
+def ntu_video() -> pathlib.Path:
+    return shared_path("videos", "ntu_drink_water.avi")
