@@ -8,6 +8,13 @@ import tempfile
 from typing import Callable, Iterator
 
 
+def _umask_mode() -> int:
+    """The mode a plain `open(path, "w")` would give a new file: 0666 less the umask."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[str]:
     """Yields a temporary path beside PATH; on success it replaces PATH in one rename."""
@@ -20,6 +27,8 @@ def atomic_path(path: str | os.PathLike) -> Iterator[str]:
     os.close(handle)
     try:
         yield temporary
+        if os.path.exists(temporary):  # mkstemp makes it 0600; give it the user's umask
+            os.chmod(temporary, _umask_mode())
         os.replace(temporary, path)
     finally:
         if os.path.exists(temporary):
