@@ -6,7 +6,8 @@ built-in task is `synthetic_images`: oriented, coloured gratings with per-image 
 frequency and noise, a small task with real structure for a convolutional network to learn.
 
 As in the original scripts, inputs are normalised per channel with training-set mean and std,
-and the search holds out 10% of the training split as the controller's validation set.
+and the search holds out 10% of the training split as the controller's validation set; the
+final run trains on all of it.
 """
 from __future__ import annotations
 
@@ -67,11 +68,12 @@ def split(images: np.ndarray, labels: np.ndarray, num_classes: int, test_fractio
                        channel_mean=mean, channel_std=std)
 
 
-def load(dataset: str, seed: int = 0) -> ImageSplits:
-    """The splits of a named dataset."""
+def load(dataset: str, seed: int = 0, valid_fraction: float = 0.1) -> ImageSplits:
+    """The splits of a named dataset; VALID_FRACTION of the training split is held out (the
+    search's controller data; the final run uses 0, the original's `num_valids=0`)."""
     if dataset == "synthetic_images":
         images, labels = synthetic_images(seed=seed)
-        return split(images, labels, num_classes=10, seed=seed)
+        return split(images, labels, num_classes=10, valid_fraction=valid_fraction, seed=seed)
     raise ValueError(f"unknown dataset {dataset!r}; available: synthetic_images")
 
 

@@ -17,7 +17,10 @@ def define_child_training_flags(l2_reg: float, lr_min: float, keep_prob: float) 
     flags.DEFINE_float("child_lr_min", lr_min, "Cosine schedule: minimum learning rate.")
     flags.DEFINE_integer("child_lr_T_0", 10, "Cosine schedule: first period (epochs).")
     flags.DEFINE_integer("child_lr_T_mul", 2, "Cosine schedule: period multiplier.")
-    flags.DEFINE_float("child_grad_bound", 5.0, "Global-norm gradient clip of the child.")
+    flags.DEFINE_float("child_grad_bound", 5.0, "Gradient clip bound of the child.")
+    flags.DEFINE_enum("child_clip_mode", "norm", ["norm", "global"],
+                      "norm: each gradient tensor clipped to the bound (the original's "
+                      "clip_mode, hard-coded in its main.py); global: their joint norm.")
 
 
 def schedule_from_flags() -> CosineSchedule:

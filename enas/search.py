@@ -77,6 +77,7 @@ def config_from_flags() -> SearchConfig:
                                   num_aggregate=FLAGS.controller_num_aggregate),
         batch_size=FLAGS.batch_size, num_epochs=FLAGS.num_epochs, l2_reg=FLAGS.child_l2_reg,
         schedule=schedule_from_flags(), grad_bound=FLAGS.child_grad_bound,
+        clip_mode=FLAGS.child_clip_mode,
         controller_train_steps=FLAGS.controller_train_steps,
         num_arcs_to_score=FLAGS.num_arcs_to_score, strategy=FLAGS.strategy, seed=FLAGS.seed)
 

@@ -11,8 +11,8 @@ best is written to arc.txt, the top 10 to arcs.jsonl.
 
 Under a tf.distribute strategy (`strategy`), the child and its optimiser are mirrored; each
 child step samples ONE arc, every replica runs it on its slice of the minibatch, and the
-replicas' gradients are summed before the global-norm clip, so the step equals the one-device
-step on the whole minibatch. The controller stays on the host: its work is tiny and serial.
+replicas' gradients are summed before the clip, so the step equals the one-device step on the
+whole minibatch. The controller stays on the host: its work is tiny and serial.
 """
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ import numpy as np
 import tensorflow as tf
 from absl import logging
 
+from common import input_pipeline
 from common.distribute import make_strategy
 from datasets.atomic import write_text
 from enas import arc as arc_lib
@@ -47,10 +48,25 @@ class SearchConfig:
     l2_reg: float = 2.5e-4
     schedule: CosineSchedule = CosineSchedule()
     grad_bound: float = 5.0
+    clip_mode: str = "norm"
     controller_train_steps: int = 50
     num_arcs_to_score: int = 100
     strategy: str = "default"
     seed: int = 0
+
+
+CLIP_MODES = ("norm", "global")
+
+
+def clip_gradients(gradients: list[tf.Tensor], bound: float, mode: str) -> list[tf.Tensor]:
+    """The original's clip: "norm" bounds each tensor's norm (`clip_mode="norm"` in its
+    main.py); "global" bounds the norm of all of them together (an option, not the original).
+    FIX: the original computes the clip and then applies the unclipped gradients."""
+    if mode == "norm":
+        return [tf.clip_by_norm(gradient, bound) for gradient in gradients]
+    if mode == "global":
+        return tf.clip_by_global_norm(gradients, bound)[0]
+    raise ValueError(f"clip mode must be one of {', '.join(CLIP_MODES)}, got {mode!r}")
 
 
 def accuracy_of(logits: tf.Tensor, labels: tf.Tensor) -> tf.Tensor:
@@ -80,6 +96,15 @@ class Search(tf.Module):
             self.child_optimizer = keras.optimizers.SGD(config.schedule.lr_max, momentum=0.9,
                                                         nesterov=True)
             self.child_optimizer.build(self.child.trainable_variables)
+            # tf.train.Checkpoint follows tf.Module attributes, and Keras keeps the child's
+            # branches, skip BNs and reductions in nested lists it does not expose to it:
+            # without this map only the stem's moving statistics were saved, and a resumed
+            # search restarted every other BatchNorm from (0, 1).
+            self.child_state = {variable.path.replace("/", "."): variable
+                                for variable in self.child.weights}
+            if len(self.child_state) != len(self.child.weights):
+                raise ValueError("two child variables share a path; the checkpoint would "
+                                 "save only one of them")
         self.controller = Controller(dataclasses.replace(
             config.controller, num_layers=child_config.num_layers), seed=config.seed)
         self.trainer = ControllerTrainer(self.controller, self.minibatch_accuracy,
@@ -99,10 +124,9 @@ class Search(tf.Module):
         per_replica = self.strategy.run(self._replica_share, args=(arc, images, labels))
         totals = self.strategy.reduce(tf.distribute.ReduceOp.SUM, per_replica, axis=None)
         gradients = totals.pop("gradients")
-        # FIX: the original computes this clip and then applies the unclipped gradients.
-        clipped, norm = tf.clip_by_global_norm(gradients, self.config.grad_bound)
+        clipped = clip_gradients(gradients, self.config.grad_bound, self.config.clip_mode)
         self.child_optimizer.apply_gradients(zip(clipped, self.child.trainable_variables))
-        return {**totals, "grad_norm": norm}
+        return {**totals, "grad_norm": tf.linalg.global_norm(gradients)}
 
     def _replica_share(self, arc, images, labels) -> dict:
         """This replica's slice of the minibatch: its gradients and statistics, each divided
@@ -151,11 +175,15 @@ class Search(tf.Module):
 
 
 def _evaluate(search: Search, arrays, batch_size: int, arc=None) -> float:
-    """Mean accuracy over full batches; a fresh arc per batch unless ARC is given."""
-    size = min(batch_size, len(arrays[1]))
-    scores = [search.fresh_arc_accuracy(x, y) if arc is None else search.arc_accuracy(arc, x, y)
-              for x, y in batches(arrays, size, shuffle=False)]
-    return float(np.mean([s.numpy() for s in scores]))
+    """Accuracy over EVERY example (the last batch partial, as the original evaluates); a
+    fresh arc per batch unless ARC is given. Batch accuracies are weighted by batch size."""
+    correct = total = 0.0
+    for x, y in input_pipeline.array_batches(arrays, batch_size):
+        score = (search.fresh_arc_accuracy(x, y) if arc is None
+                 else search.arc_accuracy(arc, x, y))
+        correct += float(score.numpy()) * int(y.shape[0])
+        total += int(y.shape[0])
+    return correct / total
 
 
 def _write_scalars(writer, step: int, values: dict[str, float]) -> None:

@@ -40,6 +40,7 @@ class FinalConfig:
     l2_reg: float = 2e-4
     schedule: CosineSchedule = CosineSchedule(lr_min=0.001)
     grad_bound: float = 5.0
+    clip_mode: str = "norm"
     batch_size: int = 100
     num_epochs: int = 310
     strategy: str = "default"
@@ -79,16 +80,16 @@ def train_fixed(config: FinalConfig, data: ImageSplits) -> dict:
     with strategy.scope():
         model = build_fixed_model(np.array(config.arc), data.num_classes, config.out_filters,
                                   config.keep_prob, data.train[0].shape[1:])
+        clip = ({"clipnorm": config.grad_bound} if config.clip_mode == "norm"
+                else {"global_clipnorm": config.grad_bound})  # Keras's clipnorm is per tensor
         model.compile(optimizer=keras.optimizers.SGD(config.schedule.lr_max, momentum=0.9,
-                                                     nesterov=True,
-                                                     global_clipnorm=config.grad_bound),
+                                                     nesterov=True, **clip),
                       loss=_loss_with_l2(model, config.l2_reg), metrics=["accuracy"])
     global_batch = config.batch_size * strategy.num_replicas_in_sync
     schedule = keras.callbacks.LearningRateScheduler(config.schedule)
     model.fit(batches(data.train, min(global_batch, len(data.train[1])), shuffle=True,
                       seed=config.seed),
-              validation_data=batches(data.test, min(global_batch, len(data.test[1])),
-                                      shuffle=False),
+              validation_data=input_pipeline.array_batches(data.test, global_batch),
               epochs=config.num_epochs, verbose=0, shuffle=False,  # batches() shuffles
               callbacks=[
                   keras.callbacks.BackupAndRestore(os.path.join(config.output_dir, "backup"),
@@ -99,7 +100,8 @@ def train_fixed(config: FinalConfig, data: ImageSplits) -> dict:
     logits = model.predict(input_pipeline.array_batches(data.test[0], config.batch_size),
                            verbose=0)
     report = {"test_accuracy": float(np.mean(np.argmax(logits, -1) == data.test[1])),
-              "test_examples": int(len(data.test[1])), "params": int(model.count_params()),
+              "test_examples": int(len(data.test[1])),
+              "train_examples": int(len(data.train[1])), "params": int(model.count_params()),
               "arc": arc_lib.format_flat(np.array(config.arc))}
     write_text(os.path.join(config.output_dir, "eval.json"), json.dumps(report, indent=2))
     export_classifier(model, data, os.path.join(config.output_dir, "export"))
@@ -119,9 +121,11 @@ def main(argv: list[str]) -> None:
         output_dir=FLAGS.output_dir, arc=tuple(int(v) for v in arc),
         out_filters=FLAGS.child_out_filters, keep_prob=FLAGS.child_keep_prob,
         l2_reg=FLAGS.child_l2_reg, schedule=schedule_from_flags(),
-        grad_bound=FLAGS.child_grad_bound, batch_size=FLAGS.batch_size,
+        grad_bound=FLAGS.child_grad_bound, clip_mode=FLAGS.child_clip_mode,
+        batch_size=FLAGS.batch_size,
         num_epochs=FLAGS.num_epochs, strategy=FLAGS.strategy, seed=FLAGS.seed)
-    print(json.dumps(train_fixed(config, load(FLAGS.dataset, FLAGS.seed))))
+    data = load(FLAGS.dataset, FLAGS.seed, valid_fraction=FLAGS.valid_fraction)
+    print(json.dumps(train_fixed(config, data)))
 
 
 if __name__ == "__main__":
@@ -135,5 +139,8 @@ if __name__ == "__main__":
     flags.DEFINE_integer("num_epochs", 310, "Training epochs.")
     flags.DEFINE_enum("strategy", "default", list(STRATEGIES), "tf.distribute strategy.")
     flags.DEFINE_integer("seed", 0, "Random seed.")
+    flags.DEFINE_float("valid_fraction", 0.0, "Part of the training split held out and not "
+                       "trained on (0: train on all of it, as the original's final script).",
+                       lower_bound=0.0, upper_bound=0.9)
     flags.mark_flag_as_required("output_dir")
     app.run(main)

@@ -33,10 +33,11 @@ SCRIPT = textwrap.dedent("""
     search.controller.rng.reset(arc_before)
     arc = search.controller.sample()["arc"].numpy()
     deltas = {v.path: v.numpy() - b for v, b in zip(variables, before)}
-    # One SGD-Nesterov step moves the weights by (1 + momentum) * lr * clipped gradient; a clip
-    # per replica before summing would allow twice the bound.
-    total = np.sqrt(sum(np.sum(d ** 2) for d in deltas.values()))
-    print("STEP", total / (1.9 * LR), float(stats["grad_norm"]))
+    # One SGD-Nesterov step moves each tensor by (1 + momentum) * lr * its clipped gradient;
+    # the largest tensor step is the bound exactly, where a clip per replica before summing
+    # would allow twice it.
+    largest = max(np.sqrt(np.sum(d ** 2)) for d in deltas.values())
+    print("STEP", largest / (1.9 * LR), float(stats["grad_norm"]))
     for variable in variables:
         copies = [c.numpy() for c in variable.value.values]
         assert all(np.array_equal(copies[0], c) for c in copies[1:]), variable.path

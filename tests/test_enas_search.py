@@ -6,13 +6,15 @@ import subprocess
 import sys
 import time
 
+import keras
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from enas import arc as arc_lib
 from enas.data import load
 from enas.search import FLAGS  # noqa: F401  (the binary must import cleanly)
-from enas.searcher import SearchConfig, open_search
+from enas.searcher import SearchConfig, open_search, run_epoch
 from enas.child import ChildConfig
 from enas.reinforce import ReinforceConfig
 from tests.conftest import REPO
@@ -95,3 +97,55 @@ def test_paper_preset_sets_the_papers_values_and_explicit_flags_win():
     assert values("--preset=paper") == [0.00035, 2.5, 5.0, 0.1, 1e-4, 0.001]
     assert values("--preset=paper", "--controller_lr=0.01") == [0.01, 2.5, 5.0, 0.1, 1e-4,
                                                                  0.001]
+
+
+def _every_variable(search) -> dict[str, np.ndarray]:
+    """All the state a search carries: the child (weights and moving statistics), both
+    optimisers, the controller with its generator, the baseline, the epoch, the data rng."""
+    state = {f"child/{v.path}": v for v in search.child.weights}
+    # An optimiser's variable paths start with its instance name (sgd, sgd_1, ...): drop it.
+    state.update({f"child_optimizer/{v.path.split('/', 1)[-1]}": v
+                  for v in search.child_optimizer.variables})
+    state.update({f"controller_optimizer/{v.path.split('/', 1)[-1]}": v
+                  for v in search.trainer.optimizer.variables})
+    state.update({f"controller/{v.name}": v for v in search.controller.trainable_variables})
+    state.update({"controller/rng": search.controller.rng.state,
+                  "data_rng": search.data_rng.state, "baseline": search.trainer.baseline,
+                  "epoch": search.epoch})
+    return {name: keras.ops.convert_to_numpy(value) for name, value in state.items()}
+
+
+def test_a_restored_search_holds_every_variable_of_the_saved_one(tmp_path):
+    config = SearchConfig(output_dir=str(tmp_path), child=ChildConfig(num_layers=3,
+                                                                      out_filters=8),
+                          batch_size=32, reinforce=ReinforceConfig(num_aggregate=3),
+                          controller_train_steps=2, num_epochs=1, num_arcs_to_score=1)
+    data = load("synthetic_images")
+    search, manager = open_search(config, data)
+    run_epoch(search, tf.summary.create_noop_writer(), 0)
+    search.epoch.assign(1)
+    manager.save(checkpoint_number=1)
+    saved = _every_variable(search)
+    moving = [name for name in saved if "moving_" in name]
+    assert len(moving) > 50 and sum(not np.all(saved[n] == (0 if "mean" in n else 1))
+                                    for n in moving) > 20  # trained statistics, not the init
+    restored, _ = open_search(config, data)
+    again = _every_variable(restored)
+    assert sorted(again) == sorted(saved)
+    for name, value in saved.items():
+        np.testing.assert_array_equal(again[name], value, err_msg=name)
+
+
+def test_evaluation_counts_every_example_the_last_partial_batch_included(tmp_path):
+    from enas import searcher
+    config = SearchConfig(output_dir=str(tmp_path), child=ChildConfig(num_layers=3,
+                                                                      out_filters=8),
+                          batch_size=32)
+    search, _ = open_search(config, load("synthetic_images"))
+    images, labels = search.data.valid
+    arc = search.controller.sample()["arc"]
+    count = 37  # one batch of 32 and one of 5
+    correct = np.argmax(search.child(tf.constant(images[:count]), arc, training=False).numpy(),
+                        -1) == labels[:count]
+    accuracy = searcher._evaluate(search, (images[:count], labels[:count]), 32, arc)
+    assert accuracy == pytest.approx(correct.mean())

@@ -7,7 +7,7 @@ from enas import arc as arc_lib
 from enas.child import ChildConfig, SharedChild
 from enas.controller import Controller, ControllerConfig
 from enas.data import ImageSplits
-from enas.searcher import Search, SearchConfig, l2_of
+from enas.searcher import Search, SearchConfig, clip_gradients, l2_of
 from enas.schedule import CosineSchedule
 from tests.test_enas_controller import numpy_statistics
 
@@ -76,7 +76,23 @@ def test_child_gradients_are_clipped_as_configured():
                                  child=ChildConfig(num_layers=2, out_filters=4)), data)
     before = [v.numpy().copy() for v in search.child.trainable_variables]
     stats = search.child_step(tf.constant(images), tf.constant(labels))
-    moved = np.sqrt(sum(np.sum((v.numpy() - b) ** 2)
-                        for v, b in zip(search.child.trainable_variables, before)))
+    moved = [np.sqrt(np.sum((v.numpy() - b) ** 2))
+             for v, b in zip(search.child.trainable_variables, before)]
     assert float(stats["grad_norm"]) > 1e-2  # the raw gradient is far above the bound
-    assert moved <= (1 + 0.9) * 0.05 * 1e-3 * 1.001  # first Nesterov step of a clipped grad
+    step = (1 + 0.9) * 0.05 * 1e-3  # the first Nesterov step of a gradient of norm 1e-3
+    # Per tensor (the original's clip_mode="norm"): every tensor moves at most one clipped
+    # step, and several move exactly that, so together they exceed a global-norm clip's step.
+    assert max(moved) <= step * 1.001 and sum(m > step * 0.999 for m in moved) >= 2
+    assert np.sqrt(np.sum(np.square(moved))) > step * 1.01
+
+
+def test_the_clip_modes_bound_each_tensor_or_all_together():
+    gradients = [tf.constant([3.0, 4.0]), tf.constant([0.3, 0.4])]
+    per_tensor = clip_gradients(gradients, 1.0, "norm")
+    np.testing.assert_allclose(per_tensor[0].numpy(), [0.6, 0.8], rtol=1e-6)
+    np.testing.assert_allclose(per_tensor[1].numpy(), [0.3, 0.4], rtol=1e-6)  # under the bound
+    joint = clip_gradients(gradients, 1.0, "global")
+    np.testing.assert_allclose(np.sqrt(sum(np.sum(g.numpy() ** 2) for g in joint)), 1.0,
+                               rtol=1e-6)
+    with pytest.raises(ValueError, match="clip mode"):
+        clip_gradients(gradients, 1.0, "value")
