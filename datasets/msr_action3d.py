@@ -6,8 +6,9 @@ depth value, confidence), 20 lines per frame. 3D coordinates are converted to mi
 unit of the rest of the project. In 20 of the 2D files a raised hand leaves the depth image and
 its v is written as 2^31 - 1, and in 19 sequences (both kinds) whole frames were written as
 zeros where the sensor lost the skeleton: such joints are treated as missing and interpolated
-over time (with a warning naming the file), as detector gaps are. Sequences that cannot be used (all zeros, fewer than 2 frames,
-NaN) are skipped with a warning that names the file; a malformed file raises DataFormatError.
+over time (with a warning naming the file), as detector gaps are. Sequences that cannot be
+used (all zeros, fewer than 2 frames, NaN) are skipped with a warning that names the file; a
+malformed file raises DataFormatError.
 """
 from __future__ import annotations
 

@@ -6,6 +6,13 @@ against 22.6 ms for the fused kernel (measured, BUILD_NOTES.md), and the child r
 three of them per layer. Semantics follow the original:
 batch statistics in training, moving averages with decay `momentum` updated from the fused
 kernel's batch mean and (Bessel-corrected) variance, moving statistics at inference.
+
+The moving averages are TF1's `assign_moving_average` with its default `zero_debias=True`,
+as the original's `batch_norm` uses: a biased average from 0 and an update count t per
+layer, read as biased / (1 - momentum^t), so a layer updated a few times already holds its
+data's statistics. `zero_debias=False` is the plain average from (0, 1) of the original's
+`batch_norm_with_mask` (the search's branch-output BNs). In the search, where a branch runs
+only when sampled, the difference decides whether its moving statistics mean anything.
 """
 from __future__ import annotations
 
@@ -17,10 +24,12 @@ import tensorflow as tf
 class FusedBatchNorm(keras.layers.Layer):
     """Per-channel BatchNorm of NHWC tensors with learned scale and offset."""
 
-    def __init__(self, momentum: float = 0.9, epsilon: float = 1e-5, **kwargs):
+    def __init__(self, momentum: float = 0.9, epsilon: float = 1e-5, zero_debias: bool = True,
+                 **kwargs):
         super().__init__(**kwargs)
         self.momentum = momentum
         self.epsilon = epsilon
+        self.zero_debias = zero_debias
 
     def build(self, input_shape) -> None:
         channels = (input_shape[-1],)
@@ -33,6 +42,11 @@ class FusedBatchNorm(keras.layers.Layer):
         self.beta = weight("beta", "zeros", True)
         self.moving_mean = weight("moving_mean", "zeros", False)
         self.moving_variance = weight("moving_variance", "ones", False)
+        if self.zero_debias:
+            self.biased_mean = weight("biased_mean", "zeros", False)
+            self.biased_variance = weight("biased_variance", "zeros", False)
+            self.updates = self.add_weight(shape=(), initializer="zeros", name="updates",
+                                           trainable=False, autocast=False)
 
     def call(self, inputs, training=False):
         if not training:
@@ -43,9 +57,18 @@ class FusedBatchNorm(keras.layers.Layer):
         outputs, mean, variance = tf.compat.v1.nn.fused_batch_norm(
             inputs, self.gamma, self.beta, epsilon=self.epsilon, is_training=True)
         decay = self.momentum
-        self.moving_mean.assign(self.moving_mean * decay + mean * (1.0 - decay))
-        self.moving_variance.assign(self.moving_variance * decay + variance * (1.0 - decay))
+        if not self.zero_debias:
+            self.moving_mean.assign(self.moving_mean * decay + mean * (1.0 - decay))
+            self.moving_variance.assign(self.moving_variance * decay + variance * (1.0 - decay))
+            return outputs
+        self.updates.assign_add(1.0)
+        correction = 1.0 - tf.pow(decay, self.updates)
+        for biased, value, moving in ((self.biased_mean, mean, self.moving_mean),
+                                      (self.biased_variance, variance, self.moving_variance)):
+            biased.assign(biased * decay + value * (1.0 - decay))
+            moving.assign(biased / correction)
         return outputs
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "momentum": self.momentum, "epsilon": self.epsilon}
+        return {**super().get_config(), "momentum": self.momentum, "epsilon": self.epsilon,
+                "zero_debias": self.zero_debias}

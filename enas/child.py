@@ -37,13 +37,27 @@ class ChildConfig:
         return (self.num_layers // 3 - 1, 2 * self.num_layers // 3 - 1)
 
 
-def batch_norm(name: str, epsilon: float = _BN_EPS) -> FusedBatchNorm:
-    return FusedBatchNorm(momentum=_BN_MOMENTUM, epsilon=epsilon, name=name)
+# keras's truncated normal divides its stddev by this (the std of a unit normal cut at +-2).
+_TRUNCATION_STD = 0.87962566103423978
+
+
+def he_normal() -> keras.initializers.Initializer:
+    """TF1's he_normal, as the original's: a normal of stddev sqrt(2 / fan_in) cut at two
+    stddevs, without the correction Keras 3 applies, so its spread is 0.88x Keras's
+    `he_normal`. A new instance per use: Keras repeats an unseeded instance's values."""
+    return keras.initializers.VarianceScaling(2.0 * _TRUNCATION_STD ** 2, "fan_in",
+                                              "truncated_normal")
+
+
+def batch_norm(name: str, epsilon: float = _BN_EPS, zero_debias: bool = True
+               ) -> FusedBatchNorm:
+    return FusedBatchNorm(momentum=_BN_MOMENTUM, epsilon=epsilon, zero_debias=zero_debias,
+                          name=name)
 
 
 def conv(filters: int, size: int, name: str, strides: int = 1) -> keras.layers.Conv2D:
     return keras.layers.Conv2D(filters, size, strides=strides, padding="same", use_bias=False,
-                               kernel_initializer="he_normal", name=name)
+                               kernel_initializer=he_normal(), name=name)
 
 
 class Branch(keras.layers.Layer):
@@ -60,11 +74,12 @@ class Branch(keras.layers.Layer):
         elif op in (1, 3):
             self.out_op = keras.layers.SeparableConv2D(
                 filters, size, padding="same", use_bias=False, name=f"sep{size}",
-                depthwise_initializer="he_normal", pointwise_initializer="he_normal")
+                depthwise_initializer=he_normal(), pointwise_initializer=he_normal())
         else:
             pool = keras.layers.AveragePooling2D if op == 4 else keras.layers.MaxPooling2D
             self.out_op = pool(3, strides=1, padding="same", name="pool")
-        self.out_bn = batch_norm("out_bn", _BRANCH_BN_EPS) if op < 4 else None
+        # The original's batch_norm_with_mask: a plain moving average from (0, 1).
+        self.out_bn = batch_norm("out_bn", _BRANCH_BN_EPS, zero_debias=False) if op < 4 else None
 
     def call(self, x, training=False):
         x = tf.nn.relu(self.inp_bn(self.inp_conv(x), training=training))
@@ -106,7 +121,7 @@ class SharedChild(keras.Model):
                             for i in range(p + 2)] for p in config.pool_layers]
         self.dropout = keras.layers.Dropout(1.0 - config.keep_prob)
         self.classifier = keras.layers.Dense(config.num_classes, use_bias=False,
-                                             kernel_initializer="he_normal", name="fc")
+                                             kernel_initializer=he_normal(), name="fc")
         self._build_every_branch(image_shape)
 
     def _build_every_branch(self, image_shape) -> None:

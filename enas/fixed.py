@@ -13,7 +13,7 @@ import keras
 import numpy as np
 
 from enas import arc as arc_lib
-from enas.child import FactorizedReduction, batch_norm, conv
+from enas.child import FactorizedReduction, batch_norm, conv, he_normal
 
 _SIZES = {0: 3, 1: 3, 2: 5, 3: 5}
 
@@ -29,8 +29,8 @@ def _op(x, op: int, filters: int, name: str):
     size = _SIZES[op]
     if op in (1, 3):
         x = keras.layers.SeparableConv2D(filters, size, padding="same", use_bias=False,
-                                         depthwise_initializer="he_normal",
-                                         pointwise_initializer="he_normal",
+                                         depthwise_initializer=he_normal(),
+                                         pointwise_initializer=he_normal(),
                                          name=f"{name}_sep{size}")(x)
     else:
         x = conv(filters, size, f"{name}_conv{size}")(x)
@@ -61,6 +61,15 @@ def build_fixed_model(arc: np.ndarray, num_classes: int, out_filters: int = 96,
                       for i, layer in enumerate(layers)]
     x = keras.layers.GlobalAveragePooling2D(name="global_pool")(layers[-1])
     x = keras.layers.Dropout(1.0 - keep_prob, name="dropout")(x)
-    logits = keras.layers.Dense(num_classes, use_bias=False, kernel_initializer="he_normal",
+    logits = keras.layers.Dense(num_classes, use_bias=False, kernel_initializer=he_normal(),
                                 name="fc")(x)
     return keras.Model(images, logits, name="enas_fixed")
+
+
+def parameter_count(model: keras.Model) -> int:
+    """Weights and BatchNorm moving statistics, without the moving averages' debiasing
+    bookkeeping (a biased copy and a step count per BN), which are not part of the network."""
+    bookkeeping = ("biased_mean", "biased_variance", "updates")
+    return int(sum(np.prod(w.shape) for w in model.weights
+                   if w.path.rsplit("/", 1)[-1] not in bookkeeping))
+

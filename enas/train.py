@@ -25,7 +25,7 @@ from common.distribute import STRATEGIES, make_strategy
 from datasets.atomic import replace_directory, write_text
 from enas import arc as arc_lib
 from enas.data import ImageSplits, batches, load
-from enas.fixed import build_fixed_model
+from enas.fixed import build_fixed_model, parameter_count
 from enas.flags import define_child_training_flags, schedule_from_flags
 from enas.schedule import CosineSchedule
 from enas.searcher import l2_of
@@ -101,7 +101,7 @@ def train_fixed(config: FinalConfig, data: ImageSplits) -> dict:
                            verbose=0)
     report = {"test_accuracy": float(np.mean(np.argmax(logits, -1) == data.test[1])),
               "test_examples": int(len(data.test[1])),
-              "train_examples": int(len(data.train[1])), "params": int(model.count_params()),
+              "train_examples": int(len(data.train[1])), "params": parameter_count(model),
               "arc": arc_lib.format_flat(np.array(config.arc))}
     write_text(os.path.join(config.output_dir, "eval.json"), json.dumps(report, indent=2))
     export_classifier(model, data, os.path.join(config.output_dir, "export"))

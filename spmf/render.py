@@ -96,8 +96,8 @@ def contact_sheet(images: np.ndarray, captions: list[str], title: str, columns: 
         left = (index % columns) * pitch
         sheet[top:top + _TILE, left:left + _TILE] = cv2.resize(
             image, (_TILE, _TILE), interpolation=cv2.INTER_NEAREST)
-        cv2.putText(sheet, caption[:_CAPTION_CHARS], (left + 2, top + _TILE + 13), cv2.FONT_HERSHEY_PLAIN,
-                    0.8, (0, 0, 0), 1, cv2.LINE_AA)
+        cv2.putText(sheet, caption[:_CAPTION_CHARS], (left + 2, top + _TILE + 13),
+                    cv2.FONT_HERSHEY_PLAIN, 0.8, (0, 0, 0), 1, cv2.LINE_AA)
     return sheet
 
 

@@ -4,9 +4,11 @@ import pytest
 import tensorflow as tf
 
 from enas import arc as arc_lib
+from enas.batch_norm import FusedBatchNorm
 from enas.child import ChildConfig, SharedChild
 from enas.controller import Controller, ControllerConfig
 from enas.data import ImageSplits
+from enas.fixed import build_fixed_model
 from enas.searcher import Search, SearchConfig, clip_gradients, l2_of
 from enas.schedule import CosineSchedule
 from tests.test_enas_controller import numpy_statistics
@@ -23,10 +25,9 @@ def test_batch_norm_constants():
 
 
 def test_fused_batch_norm_follows_the_originals_formulas():
-    from enas.batch_norm import FusedBatchNorm
     rng = np.random.default_rng(4)
     x = (rng.normal(size=(6, 5, 5, 3)) * [1.0, 3.0, 0.5] + [2.0, -1.0, 0.0]).astype(np.float32)
-    layer = FusedBatchNorm(momentum=0.9, epsilon=1e-3)
+    layer = FusedBatchNorm(momentum=0.9, epsilon=1e-3, zero_debias=False)
     layer.build(x.shape)
     layer.gamma.assign([1.0, 2.0, 0.5])
     layer.beta.assign([0.0, 1.0, -1.0])
@@ -42,6 +43,41 @@ def test_fused_batch_norm_follows_the_originals_formulas():
     expected = ((x - layer.moving_mean.numpy()) / np.sqrt(layer.moving_variance.numpy() + 1e-3)
                 * [1.0, 2.0, 0.5] + [0.0, 1.0, -1.0])
     np.testing.assert_allclose(inferred, expected, rtol=1e-4, atol=1e-4)
+
+
+def test_zero_debiased_moving_averages_read_the_data_from_the_first_update():
+    """TF1's assign_moving_average(zero_debias=True): biased EMA from 0 over 1 - decay^t."""
+    rng = np.random.default_rng(5)
+    batches = [(rng.normal(size=(4, 3, 3, 2)) * 2 + 5).astype(np.float32) for _ in range(3)]
+    layer = FusedBatchNorm(momentum=0.9)
+    layer.build(batches[0].shape)
+    biased_mean, biased_variance, n = np.zeros(2), np.zeros(2), 4 * 3 * 3
+    for t, x in enumerate(batches, 1):
+        layer(x, training=True)
+        biased_mean = 0.9 * biased_mean + 0.1 * x.mean((0, 1, 2))
+        biased_variance = 0.9 * biased_variance + 0.1 * x.var((0, 1, 2)) * n / (n - 1)
+        np.testing.assert_allclose(layer.moving_mean.numpy(), biased_mean / (1 - 0.9 ** t),
+                                   rtol=1e-5)
+        np.testing.assert_allclose(layer.moving_variance.numpy(),
+                                   biased_variance / (1 - 0.9 ** t), rtol=1e-5)
+
+
+def test_only_the_branch_output_batch_norms_are_plain_averages():
+    child = SharedChild(ChildConfig(num_layers=3, out_filters=4), image_shape=(8, 8, 3))
+    plain = [layer.name for layer in _batch_norms(child) if not layer.zero_debias]
+    assert plain and all(name == "out_bn" for name in plain)
+    assert sum(1 for _ in _batch_norms(child)) > len(plain) + 10
+    model = build_fixed_model(arc_lib.parse("0 | 3 1 | 4 0 1"), 3, 4, input_shape=(8, 8, 3))
+    assert all(layer.zero_debias for layer in model.layers if isinstance(layer, FusedBatchNorm))
+
+
+def _batch_norms(child):
+    layers = [child.stem_bn, *child.skip_bns]
+    layers += [layer for branches in child.branches for branch in branches
+               for layer in (branch.inp_bn, branch.out_bn) if layer is not None]
+    layers += [reduction.bn for reductions in child.reductions for reduction in reductions]
+    assert all(isinstance(layer, FusedBatchNorm) for layer in layers)
+    return layers
 
 
 def test_temperature_divides_the_logits_before_tanh():
@@ -96,3 +132,14 @@ def test_the_clip_modes_bound_each_tensor_or_all_together():
                                rtol=1e-6)
     with pytest.raises(ValueError, match="clip mode"):
         clip_gradients(gradients, 1.0, "value")
+
+
+def test_kernels_start_from_tf1s_uncorrected_truncated_he_normal():
+    child = SharedChild(ChildConfig(num_layers=2, out_filters=64), image_shape=(8, 8, 3))
+    kernel = child.branches[1][2].out_op.kernel.numpy()  # a 5x5 conv, fan_in 25 * 64
+    fan_in = 5 * 5 * 64
+    # A normal of stddev sqrt(2 / fan_in) cut at two stddevs has 0.88 of that spread.
+    assert kernel.std() == pytest.approx(0.8796 * np.sqrt(2 / fan_in), rel=0.02)
+    assert np.abs(kernel).max() <= 2 * np.sqrt(2 / fan_in) + 1e-6
+    other = child.branches[1][0].out_op.kernel.numpy()
+    assert not np.allclose(other.ravel()[:100], kernel.ravel()[:100])  # not one repeated draw

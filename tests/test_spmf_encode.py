@@ -5,8 +5,8 @@ import cv2
 import numpy as np
 import pytest
 
-from spmf.encode import (DIRECTION_FLOOR_MM, EncodingOptions, SequenceError, encode, encode_batch, feature_image,
-                         pair_indices, resize, time_order)
+from spmf.encode import (DIRECTION_FLOOR_MM, EncodingOptions, SequenceError, encode,
+                         encode_batch, feature_image, pair_indices, resize, time_order)
 
 
 def golden_sequence() -> np.ndarray:
