@@ -31,6 +31,7 @@ class ChildConfig:
     out_filters: int = 36
     num_classes: int = 10
     keep_prob: float = 0.9
+    num_branches: int = NUM_OPS  # 4: the ops without the two pools
 
     @property
     def pool_layers(self) -> tuple[int, int]:
@@ -112,7 +113,8 @@ class SharedChild(keras.Model):
         filters = config.out_filters
         self.stem_conv = conv(filters, 3, "stem_conv")
         self.stem_bn = batch_norm("stem_bn")
-        self.branches = [[Branch(op, filters, name=f"layer{k}_op{op}") for op in range(NUM_OPS)]
+        self.branches = [[Branch(op, filters, name=f"layer{k}_op{op}")
+                          for op in range(config.num_branches)]
                          for k in range(config.num_layers)]
         # skip_bns[k - 1] serves layer k >= 1; reductions[j] follows layer pool_layers[j] and
         # has one reduction per tensor alive then (the stem and layers 0..p).

@@ -15,7 +15,8 @@ from common.distribute import STRATEGIES
 from enas.child import ChildConfig
 from enas.controller import ControllerConfig
 from enas.data import load
-from enas.flags import define_child_training_flags, schedule_from_flags
+from enas.flags import (check_original_script_flags, define_child_training_flags,
+                        define_original_script_flags, schedule_from_flags)
 from enas.reinforce import ReinforceConfig
 from enas.searcher import SearchConfig, run_search
 
@@ -45,6 +46,11 @@ def define_flags() -> None:
     flags.DEFINE_integer("controller_num_aggregate", 20, "Arcs per controller update.")
     flags.DEFINE_integer("controller_train_steps", 50, "Controller updates per epoch.")
     flags.DEFINE_integer("num_arcs_to_score", 100, "Arcs scored at the end to pick the best.")
+    flags.DEFINE_bool("controller_training", True, "Train the controller (without: the child "
+                      "trains on arcs of the untrained controller, a random search).")
+    flags.DEFINE_integer("controller_train_every", 1, "Controller phase after every N-th epoch.",
+                         lower_bound=1)
+    define_original_script_flags()
     flags.DEFINE_enum("strategy", "default", list(STRATEGIES), "tf.distribute strategy of the "
                       "child step (one sampled arc for all replicas).")
     flags.DEFINE_integer("seed", 0, "Random seed.")
@@ -66,7 +72,8 @@ def config_from_flags() -> SearchConfig:
     return SearchConfig(
         output_dir=FLAGS.output_dir,
         child=ChildConfig(num_layers=FLAGS.child_num_layers,
-                          out_filters=FLAGS.child_out_filters, keep_prob=FLAGS.child_keep_prob),
+                          out_filters=FLAGS.child_out_filters, keep_prob=FLAGS.child_keep_prob,
+                          num_branches=int(FLAGS.child_num_branches)),
         controller=ControllerConfig(tanh_constant=FLAGS.controller_tanh_constant,
                                     temperature=FLAGS.controller_temperature,
                                     skip_target=FLAGS.controller_skip_target),
@@ -78,12 +85,16 @@ def config_from_flags() -> SearchConfig:
         batch_size=FLAGS.batch_size, num_epochs=FLAGS.num_epochs, l2_reg=FLAGS.child_l2_reg,
         schedule=schedule_from_flags(), grad_bound=FLAGS.child_grad_bound,
         clip_mode=FLAGS.child_clip_mode,
+        controller_training=FLAGS.controller_training,
+        controller_train_every=FLAGS.controller_train_every,
         controller_train_steps=FLAGS.controller_train_steps,
+        eval_every_epochs=FLAGS.eval_every_epochs,
         num_arcs_to_score=FLAGS.num_arcs_to_score, strategy=FLAGS.strategy, seed=FLAGS.seed)
 
 
 def main(argv: list[str]) -> None:
     del argv
+    check_original_script_flags()
     print(json.dumps(run_search(config_from_flags(), load(FLAGS.dataset, FLAGS.seed))))
 
 

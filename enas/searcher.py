@@ -49,7 +49,10 @@ class SearchConfig:
     schedule: CosineSchedule = CosineSchedule()
     grad_bound: float = 5.0
     clip_mode: str = "norm"
+    controller_training: bool = True
+    controller_train_every: int = 1
     controller_train_steps: int = 50
+    eval_every_epochs: int = 1
     num_arcs_to_score: int = 100
     strategy: str = "default"
     seed: int = 0
@@ -106,7 +109,8 @@ class Search(tf.Module):
                 raise ValueError("two child variables share a path; the checkpoint would "
                                  "save only one of them")
         self.controller = Controller(dataclasses.replace(
-            config.controller, num_layers=child_config.num_layers), seed=config.seed)
+            config.controller, num_layers=child_config.num_layers,
+            num_ops=child_config.num_branches), seed=config.seed)
         self.trainer = ControllerTrainer(self.controller, self.minibatch_accuracy,
                                          config.reinforce)
         self.epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
@@ -201,18 +205,23 @@ def run_epoch(search: Search, writer, epoch: int) -> dict[str, float]:
     child_stats = [search.child_step(x, y) for x, y in batches(
         search.data.train, config.batch_size, shuffle=True, seed=config.seed * 100_003 + epoch)]
     child_seconds = time.perf_counter() - began
-    controller_stats = [search.controller_step() for _ in range(config.controller_train_steps)]
+    # The original trains the controller after epochs that are multiples of train_every.
+    trains_controller = (config.controller_training
+                         and (epoch + 1) % config.controller_train_every == 0)
+    controller_stats = [search.controller_step()
+                        for _ in range(config.controller_train_steps if trains_controller else 0)]
     controller_seconds = time.perf_counter() - began - child_seconds
     logged_arcs = [search.sampled_arc_accuracy() for _ in range(10)]
     summary = {"child/lr": lr, "time/child_epoch_s": child_seconds,
                "time/controller_phase_s": controller_seconds}
     for name in child_stats[0]:
         summary[f"child/{name}"] = float(np.mean([s[name].numpy() for s in child_stats]))
-    for name in controller_stats[0]:
+    for name in controller_stats[0] if controller_stats else ():
         summary[f"controller/{name}"] = float(np.mean([s[name].numpy()
                                                        for s in controller_stats]))
-    summary["child/valid_acc"] = _evaluate(search, search.data.valid, config.batch_size)
-    summary["child/test_acc"] = _evaluate(search, search.data.test, config.batch_size)
+    if (epoch + 1) % config.eval_every_epochs == 0 or epoch + 1 == config.num_epochs:
+        summary["child/valid_acc"] = _evaluate(search, search.data.valid, config.batch_size)
+        summary["child/test_acc"] = _evaluate(search, search.data.test, config.batch_size)
     _write_scalars(writer, epoch + 1, summary)
     with writer.as_default(step=epoch + 1):
         tf.summary.text("sampled_arcs", "\n\n".join(
@@ -260,13 +269,16 @@ def run_search(config: SearchConfig, data: ImageSplits) -> dict:
         search.epoch.assign(epoch + 1)
         manager.save(checkpoint_number=epoch + 1)  # temp files, then an atomic index update
         seconds = time.perf_counter() - began
+        missing = float("nan")  # epochs without evaluation or without a controller phase
         logging.info("epoch %d/%d %.1fs (child %.1fs, controller %.1fs; ETA %.0f min) child acc "
                      "%.3f valid %.3f test %.3f reward %.3f baseline %.3f", epoch + 1,
                      config.num_epochs, seconds, summary["time/child_epoch_s"],
                      summary["time/controller_phase_s"],
                      seconds * (config.num_epochs - epoch - 1) / 60, summary["child/accuracy"],
-                     summary["child/valid_acc"], summary["child/test_acc"],
-                     summary["controller/reward"], summary["controller/baseline"])
+                     summary.get("child/valid_acc", missing),
+                     summary.get("child/test_acc", missing),
+                     summary.get("controller/reward", missing),
+                     summary.get("controller/baseline", missing))
     best = select_best_arcs(search)
     write_text(os.path.join(config.output_dir, "arcs.jsonl"),
                "".join(json.dumps(item) + "\n" for item in best))

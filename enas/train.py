@@ -26,7 +26,9 @@ from datasets.atomic import replace_directory, write_text
 from enas import arc as arc_lib
 from enas.data import ImageSplits, batches, load
 from enas.fixed import build_fixed_model, parameter_count
-from enas.flags import define_child_training_flags, schedule_from_flags
+from enas.flags import (check_original_script_flags, define_child_training_flags,
+                        define_final_run_controller_flags, define_original_script_flags,
+                        schedule_from_flags)
 from enas.schedule import CosineSchedule
 from enas.searcher import l2_of
 
@@ -43,6 +45,7 @@ class FinalConfig:
     clip_mode: str = "norm"
     batch_size: int = 100
     num_epochs: int = 310
+    eval_every_epochs: int = 1
     strategy: str = "default"
     seed: int = 0
 
@@ -90,7 +93,8 @@ def train_fixed(config: FinalConfig, data: ImageSplits) -> dict:
     model.fit(batches(data.train, min(global_batch, len(data.train[1])), shuffle=True,
                       seed=config.seed),
               validation_data=input_pipeline.array_batches(data.test, global_batch),
-              epochs=config.num_epochs, verbose=0, shuffle=False,  # batches() shuffles
+              validation_freq=config.eval_every_epochs, epochs=config.num_epochs, verbose=0,
+              shuffle=False,  # batches() shuffles
               callbacks=[
                   keras.callbacks.BackupAndRestore(os.path.join(config.output_dir, "backup"),
                                                    delete_checkpoint=False),
@@ -111,19 +115,34 @@ def train_fixed(config: FinalConfig, data: ImageSplits) -> dict:
 FLAGS = flags.FLAGS
 
 
+def check_arc_against_flags(arc: np.ndarray) -> None:
+    """--child_num_layers and --child_num_branches, when given, must describe ARC."""
+    layers = arc_lib.layers(arc)
+    if FLAGS["child_num_layers"].present and FLAGS.child_num_layers != len(layers):
+        raise app.UsageError(f"--child_num_layers={FLAGS.child_num_layers} but the arc has "
+                             f"{len(layers)} layers")
+    largest = max(op for op, _ in layers)
+    if largest >= int(FLAGS.child_num_branches):
+        raise app.UsageError(f"--child_num_branches={FLAGS.child_num_branches} but the arc "
+                             f"uses op {largest}")
+
+
 def main(argv: list[str]) -> None:
     del argv
     if bool(FLAGS.child_fixed_arc) == bool(FLAGS.arc_file):
         raise app.UsageError("give exactly one of --child_fixed_arc and --arc_file")
+    check_original_script_flags()
     arc = (arc_lib.parse(FLAGS.child_fixed_arc) if FLAGS.child_fixed_arc
            else arc_lib.read_file(FLAGS.arc_file))
+    check_arc_against_flags(arc)
     config = FinalConfig(
         output_dir=FLAGS.output_dir, arc=tuple(int(v) for v in arc),
         out_filters=FLAGS.child_out_filters, keep_prob=FLAGS.child_keep_prob,
         l2_reg=FLAGS.child_l2_reg, schedule=schedule_from_flags(),
         grad_bound=FLAGS.child_grad_bound, clip_mode=FLAGS.child_clip_mode,
         batch_size=FLAGS.batch_size,
-        num_epochs=FLAGS.num_epochs, strategy=FLAGS.strategy, seed=FLAGS.seed)
+        num_epochs=FLAGS.num_epochs, eval_every_epochs=FLAGS.eval_every_epochs,
+        strategy=FLAGS.strategy, seed=FLAGS.seed)
     data = load(FLAGS.dataset, FLAGS.seed, valid_fraction=FLAGS.valid_fraction)
     print(json.dumps(train_fixed(config, data)))
 
@@ -134,6 +153,10 @@ if __name__ == "__main__":
     flags.DEFINE_string("child_fixed_arc", None, "The arc as the original's flat string.")
     flags.DEFINE_string("arc_file", None, "A file holding the arc (e.g. search's arc.txt).")
     flags.DEFINE_integer("child_out_filters", 96, "Channels before the first pool layer.")
+    flags.DEFINE_integer("child_num_layers", 24, "Layers of the arc; checked against it (the "
+                         "arc decides).")
+    define_original_script_flags()
+    define_final_run_controller_flags()
     define_child_training_flags(l2_reg=2e-4, lr_min=0.001, keep_prob=0.5)
     flags.DEFINE_integer("batch_size", 100, "Per-replica batch size.")
     flags.DEFINE_integer("num_epochs", 310, "Training epochs.")
