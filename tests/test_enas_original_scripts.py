@@ -49,7 +49,10 @@ def test_the_original_scripts_flags_run(tmp_path, module, flags):
     assert result.returncode == 0, result.stderr[-3000:]
     assert not (tmp_path / "stale").exists()
     assert "accepted with no effect" in result.stderr
-    json.loads(result.stdout.strip().splitlines()[-1])
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    if module == "enas.train":  # the final run trains on the whole training split
+        assert report["train_examples"] == len(load("synthetic_images", valid_fraction=0).train[1])
+        assert report["train_examples"] == 480 > len(load("synthetic_images").train[1])
 
 
 @pytest.mark.parametrize("flags, named", [

@@ -72,14 +72,3 @@ def test_fixed_trainer_under_mirrored_strategy(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     assert "ACC" in result.stdout
 
-
-def test_the_binary_trains_on_the_whole_training_split_by_default(tmp_path):
-    arc = " ".join(str(v) for v in ARC)
-    result = subprocess.run(
-        [sys.executable, "-m", "enas.train", f"--output_dir={tmp_path}",
-         f"--child_fixed_arc={arc}", "--child_out_filters=4", "--num_epochs=1",
-         "--batch_size=64"], cwd=REPO, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stderr[-2000:]
-    report = json.loads(result.stdout.strip().splitlines()[-1])
-    assert report["train_examples"] == len(load("synthetic_images", valid_fraction=0).train[1])
-    assert report["train_examples"] == 480 > len(load("synthetic_images").train[1])
