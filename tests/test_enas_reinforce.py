@@ -1,5 +1,6 @@
-"""REINFORCE, term by term, against the same loss written out independently: baseline before
-the loss, the sign, the entropy's stop-gradient, the mean over arcs, inference-mode rewards."""
+"""The search's two losses, term by term: REINFORCE against the same loss written out
+independently (baseline before the loss, the sign, the entropy's stop-gradient, the mean over
+arcs, inference-mode rewards), and the child's L2 over every trainable variable."""
 import keras
 import numpy as np
 import pytest
@@ -77,3 +78,15 @@ def test_the_reward_uses_moving_statistics_and_leaves_them_untouched():
     search.controller_step()
     for variable in search.child.non_trainable_variables:
         np.testing.assert_array_equal(variable.numpy(), moving[variable.path])
+
+
+def test_the_child_loss_adds_l2_over_every_trainable_variable():
+    data = load("synthetic_images")
+    search = Search(SearchConfig(output_dir="", batch_size=16, l2_reg=0.01,
+                                 child=ChildConfig(num_layers=2, out_filters=4)), data)
+    every = sum(float(np.sum(v.numpy() ** 2)) for v in search.child.trainable_variables)
+    kernels = sum(float(np.sum(v.numpy() ** 2)) for v in search.child.trainable_variables
+                  if "kernel" in v.path)
+    assert every - kernels > 1.0  # BN scales (ones) and unused branches count too
+    stats = search.child_step(*(tf.constant(a[:16]) for a in data.train))
+    assert float(stats["loss"] - stats["cross_entropy"]) == pytest.approx(0.01 * every, rel=1e-4)
