@@ -1,16 +1,17 @@
 """The search's two losses, term by term: REINFORCE against the same loss written out
 independently (baseline before the loss, the sign, the entropy's stop-gradient, the mean over
-arcs, inference-mode rewards), and the child's L2 over every trainable variable."""
+arcs, inference-mode rewards), the child's L2 over every trainable variable, the order of an
+epoch's phases and the head's dropout."""
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from enas.child import ChildConfig
+from enas.child import ChildConfig, SharedChild
 from enas.controller import Controller, ControllerConfig
 from enas.data import load
 from enas.reinforce import ControllerTrainer, ReinforceConfig
-from enas.searcher import Search, SearchConfig
+from enas.searcher import Search, SearchConfig, run_epoch
 
 ACCURACIES = (0.3, 0.8)
 
@@ -90,3 +91,27 @@ def test_the_child_loss_adds_l2_over_every_trainable_variable():
     assert every - kernels > 1.0  # BN scales (ones) and unused branches count too
     stats = search.child_step(*(tf.constant(a[:16]) for a in data.train))
     assert float(stats["loss"] - stats["cross_entropy"]) == pytest.approx(0.01 * every, rel=1e-4)
+
+
+def test_an_epoch_trains_the_child_before_the_controller_phase(tmp_path):
+    config = SearchConfig(output_dir=str(tmp_path), batch_size=128, controller_train_steps=2,
+                          reinforce=ReinforceConfig(num_aggregate=1),
+                          child=ChildConfig(num_layers=2, out_filters=4))
+    search = Search(config, load("synthetic_images"))
+    calls = []
+    child_step, controller_step = search.child_step, search.controller_step
+    search.child_step = lambda *a: (calls.append("child"), child_step(*a))[1]
+    search.controller_step = lambda: (calls.append("controller"), controller_step())[1]
+    run_epoch(search, tf.summary.create_noop_writer(), 0)
+    assert calls == ["child"] * 3 + ["controller"] * 2  # 432 images: 3 batches of 128
+
+
+def test_the_heads_dropout_acts_in_training_only():
+    child = SharedChild(ChildConfig(num_layers=2, out_filters=8, keep_prob=0.5),
+                        image_shape=(8, 8, 3))
+    images = tf.random.stateless_normal((4, 8, 8, 3), seed=(1, 2))
+    arc = tf.constant([0, 1, 1])
+    inference = [child(images, arc, training=False).numpy() for _ in range(2)]
+    np.testing.assert_array_equal(inference[0], inference[1])
+    training = [child(images, arc, training=True).numpy() for _ in range(2)]
+    assert not np.allclose(training[0], training[1])
