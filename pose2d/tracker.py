@@ -83,8 +83,7 @@ class PoseTracker:
             if landmarks.score < self.settings.presence_threshold:
                 self.lost.append(track)
                 continue
-            if any(box_iou(landmarks.next_region.box(), other.region.box()[None])[0]
-                   > self.settings.same_person_iou for other in still):
+            if self._overlaps(landmarks.next_region, still):
                 continue  # two tracks converged on one person: the older keeps it
             track.region, track.last_frame = landmarks.next_region, self.frame_index
             found[track.track_id] = landmarks
