@@ -12,11 +12,12 @@ import json
 import os
 import platform
 import sys
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 from datasets.atomic import write_text
 
 CONFIG_FILE = "config.json"
+T = TypeVar("T")
 _PACKAGES = ("tensorflow", "keras", "numpy", "opencv-python-headless", "unified-pose-action")
 
 
@@ -42,3 +43,65 @@ def write_config(folder: str | os.PathLike, settings: Any) -> str:
     path = os.path.join(os.fspath(folder), CONFIG_FILE)
     write_text(path, json.dumps(record(settings), indent=2) + "\n")
     return path
+
+
+class SettingsMismatch(ValueError):
+    """A run folder was made with settings that differ from the ones given now."""
+
+
+def _flat(tree: Any, prefix: str = "") -> dict[str, Any]:
+    """{"a.b": leaf} of nested dicts (the JSON form of nested dataclasses)."""
+    if not isinstance(tree, dict):
+        return {prefix: tree}
+    flat: dict[str, Any] = {}
+    for key, value in tree.items():
+        flat.update(_flat(value, f"{prefix}.{key}" if prefix else key))
+    return flat
+
+
+def open_run(folder: str | os.PathLike, settings: Any, extendable: tuple[str, ...] = (),
+             ignored: tuple[str, ...] = ("output_dir", "model_dir")) -> dict[str, Any]:
+    """Records SETTINGS in FOLDER/config.json, or checks them against the record already there.
+
+    A resumed run must be the same run: any differing field refuses to start, naming each
+    field with its stored and its new value, before anything is written, except the fields
+    in EXTENDABLE (e.g. the epoch count, which only lengthens the run), whose changes are
+    appended to the record's `history`. IGNORED fields (where the folder itself is) may
+    differ freely. Returns the record written.
+    """
+    path = os.path.join(os.fspath(folder), CONFIG_FILE)
+    new = json.loads(json.dumps(record(settings)))  # tuples as lists, as stored
+    if os.path.exists(path):
+        try:
+            with open(path, encoding="utf-8") as stream:
+                old = json.load(stream)
+            stored = _flat(old["settings"])
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise SettingsMismatch(f"{path}: not a readable run record ({error}); move it "
+                                   "away or choose another folder") from error
+        given = _flat(new["settings"])
+        changed = {key: (stored.get(key), given.get(key))
+                   for key in sorted(stored.keys() | given.keys())
+                   if stored.get(key) != given.get(key) and key.split(".")[-1] not in ignored}
+        refused = {key: values for key, values in changed.items() if key not in extendable}
+        if refused:
+            raise SettingsMismatch(
+                f"{path}: this folder holds a run made with other settings; start a new "
+                "folder or give the stored values. Differing: " + "; ".join(
+                    f"{key} stored {old_value!r}, given {new_value!r}"
+                    for key, (old_value, new_value) in refused.items()))
+        new["history"] = old.get("history", []) + (
+            [{"changed": {key: list(values) for key, values in changed.items()},
+              "command": new["command"]}] if changed else [])
+    os.makedirs(os.fspath(folder), exist_ok=True)
+    write_text(path, json.dumps(new, indent=2) + "\n")
+    return new
+
+
+def exit_on_mismatch(binary: str, work: Callable[[], T]) -> T:
+    """WORK's result; a SettingsMismatch ends the binary with its message and status 1
+    instead of a traceback (the message names the folder and every differing field)."""
+    try:
+        return work()
+    except SettingsMismatch as error:
+        sys.exit(f"{binary}: {error}")

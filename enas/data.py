@@ -12,7 +12,9 @@ final run trains on all of it.
 from __future__ import annotations
 
 import dataclasses
+from typing import Callable
 
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -21,7 +23,22 @@ from common import input_pipeline
 
 @dataclasses.dataclass(frozen=True)
 class ImageSplits:
-    """float32 images (N, H, W, C) normalised per channel, int32 labels (N,), per split."""
+    """float32 images (N, H, W, C) normalised per channel, int32 labels (N,), per split.
+
+    Attributes:
+      train, valid, test: (images, labels) of each split.
+      num_classes: size of the label set.
+      channel_mean, channel_std: the training split's per-channel statistics (0..255 pixels),
+        baked into an exported model.
+      class_names: the label names, where the dataset has them.
+      valid_ids, test_ids: the sequence each image shows, for datasets with several images
+        (views) per sequence; accuracy is then also counted per sequence.
+      epoch_train: epoch -> this epoch's (images, labels) for datasets that draw fresh
+        augmented images each epoch (a pure function of the epoch, so that a resumed run sees
+        the images it would have seen); None: `train` every epoch.
+      description: what the images show (dataset, protocol, joint layout), stored in an
+        exported classifier.
+    """
 
     train: tuple[np.ndarray, np.ndarray]
     valid: tuple[np.ndarray, np.ndarray]
@@ -29,6 +46,14 @@ class ImageSplits:
     num_classes: int
     channel_mean: np.ndarray
     channel_std: np.ndarray
+    class_names: tuple[str, ...] = ()
+    valid_ids: np.ndarray | None = None
+    test_ids: np.ndarray | None = None
+    epoch_train: Callable[[int], tuple[np.ndarray, np.ndarray]] | None = None
+    description: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    def train_for_epoch(self, epoch: int) -> tuple[np.ndarray, np.ndarray]:
+        return self.train if self.epoch_train is None else self.epoch_train(epoch)
 
 
 def synthetic_images(num_images: int = 600, num_classes: int = 10, size: int = 32,
@@ -50,6 +75,12 @@ def synthetic_images(num_images: int = 600, num_classes: int = 10, size: int = 3
     return np.clip(images, 0, 255).astype(np.uint8), labels.astype(np.int32)
 
 
+def channel_statistics(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-channel mean and std (+1e-6) of (N, H, W, C) pixels, float32."""
+    pixels = pixels.astype(np.float32)
+    return pixels.mean(axis=(0, 1, 2)), pixels.std(axis=(0, 1, 2)) + 1e-6
+
+
 def split(images: np.ndarray, labels: np.ndarray, num_classes: int, test_fraction: float = 0.2,
           valid_fraction: float = 0.1, seed: int = 0) -> ImageSplits:
     """Train / held-out validation / test, normalised with the training split's statistics."""
@@ -59,8 +90,7 @@ def split(images: np.ndarray, labels: np.ndarray, num_classes: int, test_fractio
     num_valid = int(round(valid_fraction * len(rest)))
     valid, train = rest[:num_valid], rest[num_valid:]
     pixels = images.astype(np.float32)
-    mean = pixels[train].mean(axis=(0, 1, 2))
-    std = pixels[train].std(axis=(0, 1, 2)) + 1e-6
+    mean, std = channel_statistics(pixels[train])
     normalised = (pixels - mean) / std
     return ImageSplits(train=(normalised[train], labels[train]),
                        valid=(normalised[valid], labels[valid]),
@@ -68,13 +98,33 @@ def split(images: np.ndarray, labels: np.ndarray, num_classes: int, test_fractio
                        channel_mean=mean, channel_std=std)
 
 
+@dataclasses.dataclass(frozen=True)
+class BuiltinImages:
+    """The built-in image task, as a run records it.
+
+    Attributes:
+      dataset: its name (synthetic_images).
+      valid_fraction: part of the training split held out as the search's controller data
+        (the final run uses 0, the original's `num_valids=0`).
+      seed: seed of the images and of the split.
+    """
+
+    dataset: str = "synthetic_images"
+    valid_fraction: float = 0.1
+    seed: int = 0
+
+    def load(self) -> ImageSplits:
+        if self.dataset == "synthetic_images":
+            images, labels = synthetic_images(seed=self.seed)
+            splits = split(images, labels, num_classes=10, valid_fraction=self.valid_fraction,
+                           seed=self.seed)
+            return dataclasses.replace(splits, description={"dataset": self.dataset})
+        raise ValueError(f"unknown image dataset {self.dataset!r}; available: synthetic_images")
+
+
 def load(dataset: str, seed: int = 0, valid_fraction: float = 0.1) -> ImageSplits:
-    """The splits of a named dataset; VALID_FRACTION of the training split is held out (the
-    search's controller data; the final run uses 0, the original's `num_valids=0`)."""
-    if dataset == "synthetic_images":
-        images, labels = synthetic_images(seed=seed)
-        return split(images, labels, num_classes=10, valid_fraction=valid_fraction, seed=seed)
-    raise ValueError(f"unknown dataset {dataset!r}; available: synthetic_images")
+    """The splits of built-in image dataset DATASET."""
+    return BuiltinImages(dataset, valid_fraction, seed).load()
 
 
 def batches(arrays: tuple[np.ndarray, np.ndarray], batch_size: int, shuffle: bool,
@@ -87,3 +137,37 @@ def batches(arrays: tuple[np.ndarray, np.ndarray], batch_size: int, shuffle: boo
         dataset = dataset.repeat()
     batched = dataset.batch(batch_size, drop_remainder=True)
     return input_pipeline.prefetch_without_autotuner(batched)
+
+
+class EpochFeed(keras.callbacks.Callback):
+    """`model.fit`'s training data, epoch by epoch: epoch E's images are
+    `data.train_for_epoch(E)` in an order drawn from (seed, E), full batches only.
+
+    Keras tells a callback, not a dataset, which epoch begins; the generator behind `dataset()`
+    reads it when Keras opens the epoch's iterator, so a run resumed by BackupAndRestore at
+    epoch E trains on exactly the batches an uninterrupted run would have seen there.
+    """
+
+    def __init__(self, data: ImageSplits, batch_size: int, seed: int):
+        super().__init__()
+        self.data, self.batch_size, self.seed = data, batch_size, seed
+        self.epoch = 0
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self.epoch = epoch
+
+    def _batches(self):
+        images, labels = self.data.train_for_epoch(self.epoch)
+        order = np.random.default_rng([self.seed, self.epoch]).permutation(len(labels))
+        for start in range(0, len(order) - self.batch_size + 1, self.batch_size):
+            chosen = order[start:start + self.batch_size]
+            yield images[chosen], labels[chosen]
+
+    def dataset(self) -> tf.data.Dataset:
+        shape = self.data.train[0].shape[1:]
+        generated = tf.data.Dataset.from_generator(self._batches, output_signature=(
+            tf.TensorSpec((self.batch_size, *shape), tf.float32),
+            tf.TensorSpec((self.batch_size,), tf.int32)))
+        batches = len(self.data.train_for_epoch(0)[1]) // self.batch_size  # every epoch's
+        counted = generated.apply(tf.data.experimental.assert_cardinality(batches))
+        return input_pipeline.prefetch_without_autotuner(counted)

@@ -7,18 +7,22 @@ arcs.jsonl (the top 10).
 """
 from __future__ import annotations
 
+from common import quiet_tensorflow  # noqa: F401  (before anything imports TensorFlow)
+
 import json
 
 from absl import app, flags
 
 from common.distribute import STRATEGIES
+from common.run_record import exit_on_mismatch
 from enas.child import ChildConfig
 from enas.controller import ControllerConfig
-from enas.data import load
 from enas.flags import (check_original_script_flags, define_child_training_flags,
                         define_original_script_flags, schedule_from_flags)
 from enas.reinforce import ReinforceConfig
 from enas.searcher import SearchConfig, run_search
+from spmf.flags import data_from_flags, define_dataset_flags
+from spmf.recognition_data import image_splits
 
 FLAGS = flags.FLAGS
 
@@ -30,7 +34,7 @@ PAPER_PRESET = {"controller_lr": 0.00035, "controller_tanh_constant": 2.5,
 
 def define_flags() -> None:
     flags.DEFINE_string("output_dir", None, "Where checkpoints, logs and arc.txt go.")
-    flags.DEFINE_string("dataset", "synthetic_images", "Image dataset to search on.")
+    define_dataset_flags(valid_fraction=0.1)
     flags.DEFINE_integer("batch_size", 128, "Child minibatch size.")
     flags.DEFINE_integer("num_epochs", 310, "Search epochs.")
     flags.DEFINE_integer("child_num_layers", 12, "Layers of the child.")
@@ -67,7 +71,7 @@ def _apply_preset() -> None:
                 FLAGS[name].value = value
 
 
-def config_from_flags() -> SearchConfig:
+def settings_from_flags() -> SearchConfig:
     _apply_preset()
     return SearchConfig(
         output_dir=FLAGS.output_dir,
@@ -89,13 +93,16 @@ def config_from_flags() -> SearchConfig:
         controller_train_every=FLAGS.controller_train_every,
         controller_train_steps=FLAGS.controller_train_steps,
         eval_every_epochs=FLAGS.eval_every_epochs,
-        num_arcs_to_score=FLAGS.num_arcs_to_score, strategy=FLAGS.strategy, seed=FLAGS.seed)
+        num_arcs_to_score=FLAGS.num_arcs_to_score, strategy=FLAGS.strategy, seed=FLAGS.seed,
+        data=data_from_flags(FLAGS.seed))
 
 
 def main(argv: list[str]) -> None:
     del argv
     check_original_script_flags()
-    print(json.dumps(run_search(config_from_flags(), load(FLAGS.dataset, FLAGS.seed))))
+    config = settings_from_flags()
+    print(json.dumps(exit_on_mismatch("enas.search",
+                                      lambda: run_search(config, image_splits(config.data)))))
 
 
 if __name__ == "__main__":

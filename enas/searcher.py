@@ -20,6 +20,7 @@ import dataclasses
 import json
 import os
 import time
+from typing import Any
 
 import keras
 import numpy as np
@@ -28,6 +29,7 @@ from absl import logging
 
 from common import input_pipeline
 from common.distribute import make_strategy
+from common.run_record import open_run
 from datasets.atomic import write_text
 from enas import arc as arc_lib
 from enas.child import ChildConfig, SharedChild
@@ -39,6 +41,24 @@ from enas.schedule import CosineSchedule
 
 @dataclasses.dataclass(frozen=True)
 class SearchConfig:
+    """One search, as config.json records it (flag names in ENAS_SPEC.md s. 5).
+
+    Attributes:
+      output_dir: checkpoints, logs, arc.txt, arcs.jsonl and config.json.
+      child, controller, reinforce: the shared child, the LSTM controller, its REINFORCE.
+      batch_size: child minibatch (split over the replicas of `strategy`).
+      num_epochs: search epochs; the only setting a resumed search may change (raise).
+      l2_reg, schedule, grad_bound, clip_mode: the child's SGD.
+      controller_training: False trains the child on arcs of the untrained controller.
+      controller_train_every, controller_train_steps: the controller phase's rhythm.
+      eval_every_epochs: validation and test accuracy every N epochs.
+      num_arcs_to_score: arcs scored on the whole validation set at the end.
+      strategy: tf.distribute strategy of the child step.
+      seed: every random draw of the search.
+      data: the data settings (enas.data.BuiltinImages or spmf's RecognitionData), recorded
+        so that a resumed search cannot silently continue on other data.
+    """
+
     output_dir: str
     child: ChildConfig = ChildConfig()
     controller: ControllerConfig = ControllerConfig()
@@ -56,6 +76,7 @@ class SearchConfig:
     num_arcs_to_score: int = 100
     strategy: str = "default"
     seed: int = 0
+    data: Any = None
 
 
 CLIP_MODES = ("norm", "global")
@@ -203,7 +224,7 @@ def run_epoch(search: Search, writer, epoch: int) -> dict[str, float]:
     search.child_optimizer.learning_rate = lr
     began = time.perf_counter()
     child_stats = [search.child_step(x, y) for x, y in batches(
-        search.data.train, config.batch_size, shuffle=True, seed=config.seed * 100_003 + epoch)]
+        search.data.train_for_epoch(epoch), config.batch_size, shuffle=True, seed=config.seed * 100_003 + epoch)]
     child_seconds = time.perf_counter() - began
     # The original trains the controller after epochs that are multiples of train_every.
     trains_controller = (config.controller_training
@@ -221,7 +242,8 @@ def run_epoch(search: Search, writer, epoch: int) -> dict[str, float]:
                                                        for s in controller_stats]))
     if (epoch + 1) % config.eval_every_epochs == 0 or epoch + 1 == config.num_epochs:
         summary["child/valid_acc"] = _evaluate(search, search.data.valid, config.batch_size)
-        summary["child/test_acc"] = _evaluate(search, search.data.test, config.batch_size)
+        if len(search.data.test[1]):  # a recognition search is given no test data at all
+            summary["child/test_acc"] = _evaluate(search, search.data.test, config.batch_size)
     _write_scalars(writer, epoch + 1, summary)
     with writer.as_default(step=epoch + 1):
         tf.summary.text("sampled_arcs", "\n\n".join(
@@ -244,8 +266,9 @@ def select_best_arcs(search: Search) -> list[dict]:
 
 def open_search(config: SearchConfig, data: ImageSplits
                 ) -> tuple[Search, tf.train.CheckpointManager]:
-    """A new search, or the one in config.output_dir restored from its last checkpoint."""
-    os.makedirs(config.output_dir, exist_ok=True)
+    """A new search, or the one in config.output_dir restored from its last checkpoint
+    (refused when the folder's config.json records other settings)."""
+    open_run(config.output_dir, config, extendable=("num_epochs",))
     keras.utils.set_random_seed(config.seed)
     search = Search(config, data)
     checkpoint = tf.train.Checkpoint(search=search)

@@ -20,6 +20,7 @@ import numpy as np
 import tensorflow as tf
 
 from common import input_pipeline
+from common.per_sequence import per_sequence
 from datasets.sequences import SequenceDataset
 from spmf.encode import EncodingOptions, check_sequences, encode_batch
 from spmf.skeleton import SkeletonOptions, body_axes, normalise
@@ -208,10 +209,5 @@ def evaluation_dataset(views: EvaluationImages, batch_size: int) -> tf.data.Data
 
 def per_sequence_accuracy(probabilities: np.ndarray, views: EvaluationImages) -> float:
     """Accuracy of one prediction per sequence: the mean of its views' probabilities."""
-    num_sequences = int(views.sequence_ids.max()) + 1
-    summed = np.zeros((num_sequences, probabilities.shape[1]))
-    np.add.at(summed, views.sequence_ids, probabilities)
-    labels = np.zeros(num_sequences, np.int64)
-    labels[views.sequence_ids] = views.labels
-    return float(np.mean(np.argmax(summed, 1) == labels))
-
+    means, labels = per_sequence(probabilities, views.labels, views.sequence_ids)
+    return float(np.mean(np.argmax(means, 1) == labels))

@@ -12,7 +12,7 @@ import pytest
 import tensorflow as tf
 
 from enas import arc as arc_lib
-from enas.data import load
+from enas.data import BuiltinImages, load
 from enas.search import FLAGS  # noqa: F401  (the binary must import cleanly)
 from enas.searcher import SearchConfig, open_search, run_epoch
 from enas.child import ChildConfig
@@ -56,9 +56,10 @@ def test_search_killed_mid_epoch_resumes_with_identical_controller(tmp_path):
     done = int(survivor.rsplit("-", 1)[1])
     assert done < num_epochs, "the search finished before it could be killed"
     saved = tf.train.load_checkpoint(survivor)
-    config = SearchConfig(output_dir=str(tmp_path),
+    config = SearchConfig(output_dir=str(tmp_path), num_epochs=num_epochs,
                           child=ChildConfig(num_layers=3, out_filters=8), batch_size=32,
-                          reinforce=ReinforceConfig(num_aggregate=3), controller_train_steps=2)
+                          reinforce=ReinforceConfig(num_aggregate=3), controller_train_steps=2,
+                          num_arcs_to_score=3, data=BuiltinImages())  # the command's settings
     search, manager = open_search(config, load("synthetic_images"))
     assert manager.latest_checkpoint == survivor and int(search.epoch.numpy()) == done
     for variable in search.controller.trainable_variables:
@@ -84,7 +85,7 @@ def test_search_killed_mid_epoch_resumes_with_identical_controller(tmp_path):
 
 def test_paper_preset_sets_the_papers_values_and_explicit_flags_win():
     script = ("import sys; from enas import search; search.define_flags(); "
-              "search.FLAGS(sys.argv); c = search.config_from_flags(); "
+              "search.FLAGS(sys.argv); c = search.settings_from_flags(); "
               "print(c.reinforce.learning_rate, c.controller.tanh_constant, "
               "c.controller.temperature, c.reinforce.entropy_weight, c.l2_reg, "
               "c.schedule.lr_min)")

@@ -1,0 +1,144 @@
+"""A skeleton dataset and its protocol as the image splits the ENAS search and trainer read.
+
+This is where the encoding meets the search: `enas` knows images and labels, `spmf` knows
+sequences. A protocol names the training and test sequences (cross-subject for MSR Action3D,
+the five folds for SBU); the controller's validation sequences are then drawn from the
+TRAINING side only, per class, whole sequences at a time, so that no view of a validation or
+test sequence is ever trained on and the test side never reaches the search.
+
+Training images are drawn afresh each epoch (`train_copies` augmented views of every
+training sequence, a pure function of (seed, epoch)); validation and test hold K views per
+sequence, encoded once, with the sequence of each image kept for per-sequence accuracy.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from datasets import msr_action3d, sbu
+from datasets.catalog import SEQUENCE_DATASETS, load_sequences
+from datasets.sequences import SequenceDataset
+from enas.data import BuiltinImages, ImageSplits, channel_statistics
+from spmf.data import SkeletonImages, SpmfDataConfig
+
+PROTOCOLS = {
+    "msr_action3d": ("AS1", "AS2", "AS3", "all20"),
+    "sbu": tuple(f"fold{fold}" for fold in range(1, len(sbu.FOLDS) + 1)),
+    "synthetic": ("cross_subject",),
+}
+# The synthetic set is generated for the Human3.6M subject names; its protocol mirrors the
+# lifter's (S1, S5-S8 train; S9, S11 test).
+SYNTHETIC_TEST_SUBJECTS = (9, 11)
+
+
+@dataclasses.dataclass(frozen=True)
+class RecognitionData:
+    """Which sequences, split how, encoded how.
+
+    Attributes:
+      dataset: one of datasets.catalog.SEQUENCE_DATASETS.
+      protocol: one of PROTOCOLS[dataset].
+      data_dir: the dataset's folder (unused for synthetic).
+      valid_fraction: part of each class's training sequences held out as the controller's
+        validation set (0: none, the final run's `num_valids=0`).
+      train_copies: augmented views of every training sequence per epoch, so that an epoch
+        holds enough full batches of a small dataset (MSR AS1 has about 110 training
+        sequences) and each sequence is seen under several augmentations.
+      images: the encoding, normalisation, augmentation and K evaluation views.
+    """
+
+    dataset: str = "synthetic"
+    protocol: str = "cross_subject"
+    data_dir: str = ""
+    valid_fraction: float = 0.0
+    train_copies: int = 8
+    images: SpmfDataConfig = SpmfDataConfig()
+
+    def __post_init__(self):
+        if self.dataset not in PROTOCOLS:
+            raise ValueError(f"unknown skeleton dataset {self.dataset!r}; available: "
+                             f"{', '.join(SEQUENCE_DATASETS)}")
+        if self.protocol not in PROTOCOLS[self.dataset]:
+            raise ValueError(f"protocol {self.protocol!r} is not one of {self.dataset}'s: "
+                             f"{', '.join(PROTOCOLS[self.dataset])}")
+        if not 0 <= self.valid_fraction < 1 or self.train_copies < 1:
+            raise ValueError("valid_fraction must be in [0, 1) and train_copies >= 1")
+
+
+def protocol_split(dataset: SequenceDataset, name: str, protocol: str
+                   ) -> tuple[SequenceDataset, SequenceDataset]:
+    """(train, test) sequences of PROTOCOL; labels renumbered to the protocol's classes."""
+    if name == "msr_action3d":
+        chosen = msr_action3d.subset(dataset, "all" if protocol == "all20" else protocol)
+        return msr_action3d.cross_subject(chosen)
+    if name == "sbu":
+        return sbu.fold_split(dataset, int(protocol.removeprefix("fold")))
+    return (dataset.select(lambda s: s.subject not in SYNTHETIC_TEST_SUBJECTS),
+            dataset.select(lambda s: s.subject in SYNTHETIC_TEST_SUBJECTS))
+
+
+def hold_out(train: SequenceDataset, fraction: float, seed: int
+             ) -> tuple[SequenceDataset, SequenceDataset]:
+    """(kept, held out): FRACTION of each class's sequences, at least one of any class that
+    has two or more, drawn with SEED."""
+    rng = np.random.default_rng([seed, 7])
+    labels = np.array([s.label for s in train.sequences])
+    held = np.zeros(len(labels), bool)
+    for label in np.unique(labels):
+        members = rng.permutation(np.flatnonzero(labels == label))
+        count = int(round(fraction * len(members)))
+        if fraction > 0 and len(members) > 1:
+            count = min(max(count, 1), len(members) - 1)
+        held[members[:count]] = True
+    sequences = np.array(train.sequences, dtype=object)
+    return (dataclasses.replace(train, sequences=tuple(sequences[~held])),
+            dataclasses.replace(train, sequences=tuple(sequences[held])))
+
+
+def _views(dataset: SequenceDataset, config: SpmfDataConfig, shape: tuple[int, ...]
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(pixels, labels, sequence ids) of every sequence's K evaluation views."""
+    if not dataset.sequences:
+        return (np.zeros((0, *shape), np.uint8), np.zeros(0, np.int32), np.zeros(0, np.int32))
+    views = SkeletonImages(dataset, config).evaluation_images()
+    return views.images, views.labels, views.sequence_ids
+
+
+def load_splits(config: RecognitionData) -> ImageSplits:
+    """The protocol's images, normalised with the training sequences' unaugmented images."""
+    dataset = load_sequences(config.dataset, config.data_dir or None, config.images.seed)
+    train, test = protocol_split(dataset, config.dataset, config.protocol)
+    train, valid = hold_out(train, config.valid_fraction, config.images.seed)
+    if not train.sequences or not test.sequences:
+        raise ValueError(f"{config.dataset} {config.protocol}: {len(train.sequences)} training "
+                         f"and {len(test.sequences)} test sequences; both must be non-empty")
+    training = SkeletonImages(train, config.images)
+    plain = training.encode(np.arange(len(training)), None)
+    mean, std = channel_statistics(plain)
+    shape = plain.shape[1:]
+
+    def normalised(pixels: np.ndarray) -> np.ndarray:
+        return (pixels.astype(np.float32) - mean) / std
+
+    def epoch_train(epoch: int) -> tuple[np.ndarray, np.ndarray]:
+        indices = np.tile(np.arange(len(training)), config.train_copies)
+        rng = np.random.default_rng([config.images.seed, epoch, 3])
+        return normalised(training.encode(indices, rng)), training.labels[indices]
+
+    valid_pixels, valid_labels, valid_ids = _views(valid, config.images, shape)
+    test_pixels, test_labels, test_ids = _views(test, config.images, shape)
+    return ImageSplits(train=(normalised(plain), training.labels),
+                       valid=(normalised(valid_pixels), valid_labels),
+                       test=(normalised(test_pixels), test_labels),
+                       num_classes=len(train.class_names), channel_mean=mean,
+                       channel_std=std, class_names=tuple(train.class_names),
+                       valid_ids=valid_ids, test_ids=test_ids, epoch_train=epoch_train,
+                       description={"dataset": config.dataset, "protocol": config.protocol,
+                                    "layout": train.layout.name, "units": train.units,
+                                    "images": "Enhanced-SPMF (spmf.encode), 0..255 pixels"})
+
+
+def image_splits(source: BuiltinImages | RecognitionData) -> ImageSplits:
+    """The splits of either kind of data an ENAS binary can be given."""
+    return load_splits(source) if isinstance(source, RecognitionData) else source.load()

@@ -1,0 +1,58 @@
+"""Run records: a resumed run with other settings is refused, naming every differing field;
+an extended epoch count is allowed and kept in the record's history."""
+import dataclasses
+import json
+
+import pytest
+
+from common.run_record import SettingsMismatch, open_run
+
+
+@dataclasses.dataclass(frozen=True)
+class Inner:
+    learning_rate: float = 0.1
+    layers: tuple[int, ...] = (1, 2)
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    output_dir: str = "a"
+    num_epochs: int = 10
+    seed: int = 0
+    inner: Inner = Inner()
+
+
+def test_a_new_folder_gets_the_full_nested_record(tmp_path):
+    open_run(tmp_path, Settings())
+    stored = json.loads((tmp_path / "config.json").read_text())
+    assert stored["settings"]["inner"] == {"learning_rate": 0.1, "layers": [1, 2]}
+    assert {"python", "tensorflow", "keras"} <= set(stored["versions"])
+    assert isinstance(stored["command"], list)
+
+
+def test_changed_settings_are_refused_naming_each_field_and_nothing_is_written(tmp_path):
+    open_run(tmp_path, Settings())
+    before = (tmp_path / "config.json").read_text()
+    changed = Settings(seed=3, inner=Inner(learning_rate=0.2))
+    with pytest.raises(SettingsMismatch) as error:
+        open_run(tmp_path, changed, extendable=("num_epochs",))
+    message = str(error.value)
+    assert "inner.learning_rate stored 0.1, given 0.2" in message
+    assert "seed stored 0, given 3" in message
+    assert (tmp_path / "config.json").read_text() == before
+
+
+def test_extending_the_run_is_allowed_and_recorded(tmp_path):
+    open_run(tmp_path, Settings())
+    open_run(tmp_path, Settings(num_epochs=20, output_dir="moved"), extendable=("num_epochs",))
+    stored = json.loads((tmp_path / "config.json").read_text())
+    assert stored["settings"]["num_epochs"] == 20
+    assert stored["history"][0]["changed"] == {"num_epochs": [10, 20]}
+    open_run(tmp_path, Settings(num_epochs=20), extendable=("num_epochs",))  # no new entry
+    assert len(json.loads((tmp_path / "config.json").read_text())["history"]) == 1
+
+
+def test_an_unreadable_record_is_refused_with_its_path(tmp_path):
+    (tmp_path / "config.json").write_text("{not json")
+    with pytest.raises(SettingsMismatch, match="config.json: not a readable run record"):
+        open_run(tmp_path, Settings())

@@ -1,0 +1,98 @@
+"""Skeleton datasets as the ENAS binaries' image splits: protocols, held-out validation from
+the training side only, fresh augmented images per epoch, per-sequence scoring."""
+import numpy as np
+import pytest
+
+from common.per_sequence import per_sequence
+from datasets import sbu
+from datasets.catalog import load_sequences
+from enas.data import EpochFeed
+from spmf.data import AugmentOptions, SpmfDataConfig
+from spmf.recognition_data import RecognitionData, hold_out, load_splits, protocol_split
+
+AUGMENTED = SpmfDataConfig(augment=AugmentOptions(rotation_degrees=15, jitter_mm=5),
+                           eval_views=3)
+
+
+def test_msr_cross_subject_with_validation_from_training_subjects_only(msr_dir):
+    dataset = load_sequences("msr_action3d", str(msr_dir))
+    train, test = protocol_split(dataset, "msr_action3d", "AS1")
+    kept, valid = hold_out(train, 0.15, seed=0)
+    assert {s.subject for s in test.sequences} <= {2, 4, 6, 8, 10}
+    assert {s.subject for s in kept.sequences} | {s.subject for s in valid.sequences} <= {
+        1, 3, 5, 7, 9}
+    assert not {s.source for s in kept.sequences} & {s.source for s in valid.sequences}
+    assert len(kept.sequences) + len(valid.sequences) == len(train.sequences)
+    # every class keeps most of its sequences and gives at least one to validation
+    assert sorted({s.label for s in valid.sequences}) == list(range(8))
+    assert len(train.class_names) == 8 and train.class_names[0] == "horizontal arm wave"
+
+
+def _write_sbu(root, group, label, sequence, frames, first_frame):
+    folder = root / group / f"{label:02d}" / f"{sequence:03d}"
+    folder.mkdir(parents=True)
+    lines = [",".join([str(first_frame + i)] + [f"{v:.6f}" for v in frame.ravel()])
+             for i, frame in enumerate(frames)]
+    (folder / sbu.FILE_NAME).write_text("\n".join(lines) + "\n")
+    (folder / ".DS_Store").write_bytes(b"\x00\x01binary")
+
+
+@pytest.fixture
+def sbu_tree(tmp_path):
+    """Two sequences per class in five sets (one test set of fold 1), frame numbers that do
+    not start at 1, and the stray files a copied folder carries."""
+    rng = np.random.default_rng(0)
+    base = rng.uniform(0.3, 0.7, (30, 3)) * np.array([1, 1, 0.5])
+    for group in ("s01s02", "s02s03", "s01s03", "s02s07", "s07s01"):
+        for label in range(1, 9):
+            for sequence in (1, 2):
+                drift = np.cumsum(rng.normal(0, 0.004, (12, 30, 3)), axis=0)
+                _write_sbu(tmp_path, group, label, sequence, base + drift,
+                           first_frame=int(rng.integers(2, 90)))
+    (tmp_path / ".DS_Store").write_bytes(b"\x00")
+    (tmp_path / "s01s02" / "._s01s02").write_text("resource fork")
+    return tmp_path
+
+
+def test_sbu_folds_from_a_user_folder_with_stray_files(sbu_tree):
+    config = RecognitionData(dataset="sbu", protocol="fold1", data_dir=str(sbu_tree),
+                             valid_fraction=0.25, train_copies=2, images=AUGMENTED)
+    splits = load_splits(config)
+    assert splits.num_classes == 8 and splits.class_names[0] == "approaching"
+    assert len(np.unique(splits.test_ids)) == 16  # s01s02 is fold 1's only set here
+    assert len(splits.test[1]) == 16 * 3
+    assert splits.description["layout"] == "sbu15"
+    assert splits.train[0].shape[0] + len(np.unique(splits.valid_ids)) == 4 * 16
+    with pytest.raises(ValueError, match="fold9"):
+        RecognitionData(dataset="sbu", protocol="fold9")
+
+
+def test_each_epoch_draws_its_own_images_as_a_pure_function_of_the_epoch():
+    config = RecognitionData(valid_fraction=0.2, train_copies=2, images=AUGMENTED)
+    first, again = load_splits(config), load_splits(config)
+    images, labels = first.train_for_epoch(4)
+    np.testing.assert_array_equal(images, again.train_for_epoch(4)[0])
+    assert not np.array_equal(images, first.train_for_epoch(5)[0])
+    assert len(labels) == 2 * len(first.train[1])
+    # validation and test images are views of sequences the training side does not hold
+    assert len(np.unique(first.valid_ids)) * 3 == len(first.valid[1])
+
+
+def test_a_feed_opened_at_epoch_e_gives_the_batches_an_uninterrupted_run_sees_there():
+    splits = load_splits(RecognitionData(train_copies=2, images=AUGMENTED))
+    uninterrupted, resumed = EpochFeed(splits, 16, seed=3), EpochFeed(splits, 16, seed=3)
+    for epoch in range(3):
+        uninterrupted.on_epoch_begin(epoch)
+        seen = [labels for _, labels in uninterrupted.dataset().as_numpy_iterator()]
+    resumed.on_epoch_begin(2)
+    again = [labels for _, labels in resumed.dataset().as_numpy_iterator()]
+    assert len(seen) == len(splits.train[1]) * 2 // 16
+    for a, b in zip(seen, again):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_sequence_is_predicted_by_the_mean_of_its_views():
+    probabilities = np.array([[0.9, 0.1], [0.2, 0.8], [0.3, 0.7], [0.6, 0.4]])
+    means, labels = per_sequence(probabilities, np.array([0, 0, 1, 1]), np.array([0, 0, 1, 1]))
+    np.testing.assert_allclose(means, [[0.55, 0.45], [0.45, 0.55]])
+    np.testing.assert_array_equal(labels, [0, 1])
