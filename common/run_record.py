@@ -59,13 +59,17 @@ def _flat(tree: Any, prefix: str = "") -> dict[str, Any]:
     return flat
 
 
+def _grows(stored: Any, given: Any) -> bool:
+    return isinstance(stored, (int, float)) and isinstance(given, (int, float)) and given > stored
+
+
 def open_run(folder: str | os.PathLike, settings: Any, extendable: tuple[str, ...] = (),
              ignored: tuple[str, ...] = ("output_dir", "model_dir")) -> dict[str, Any]:
     """Records SETTINGS in FOLDER/config.json, or checks them against the record already there.
 
     A resumed run must be the same run: any differing field refuses to start, naming each
-    field with its stored and its new value, before anything is written, except the fields
-    in EXTENDABLE (e.g. the epoch count, which only lengthens the run), whose changes are
+    field with its stored and its new value, before anything is written, except a raise of a
+    field in EXTENDABLE (e.g. the epoch count: the run is only lengthened), which is
     appended to the record's `history`. IGNORED fields (where the folder itself is) may
     differ freely. Returns the record written.
     """
@@ -83,7 +87,8 @@ def open_run(folder: str | os.PathLike, settings: Any, extendable: tuple[str, ..
         changed = {key: (stored.get(key), given.get(key))
                    for key in sorted(stored.keys() | given.keys())
                    if stored.get(key) != given.get(key) and key.split(".")[-1] not in ignored}
-        refused = {key: values for key, values in changed.items() if key not in extendable}
+        refused = {key: values for key, values in changed.items()
+                   if key not in extendable or not _grows(*values)}
         if refused:
             raise SettingsMismatch(
                 f"{path}: this folder holds a run made with other settings; start a new "

@@ -172,6 +172,7 @@ def train_fixed(config: FinalConfig, data: ImageSplits) -> dict:
     model.fit(feed.dataset(),
               validation_data=input_pipeline.array_batches(data.test, global_batch),
               validation_freq=config.eval_every_epochs, epochs=config.num_epochs, verbose=0,
+              shuffle=False,  # the feed orders each epoch itself
               callbacks=[
                   feed,
                   keras.callbacks.BackupAndRestore(os.path.join(config.output_dir, "backup"),

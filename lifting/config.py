@@ -2,7 +2,8 @@
 
 A model directory is self-describing, so evaluation, export and the pipeline rebuild the exact
 network from code + `config.json` instead of unpickling anything:
-  config.json  architecture (streams, activation, width, blocks, dropout) and data settings
+  config.json  the run record of lifting.train (common.run_record): every training setting,
+               the architecture (streams, activation, width, blocks, dropout) among them
   norm.json    z-score statistics of the training set
   model.weights.h5  final weights
 """
@@ -14,7 +15,7 @@ import os
 
 import keras
 
-from datasets.atomic import atomic_path, write_text
+from datasets.atomic import atomic_path
 from lifting.data import Normalization
 from lifting.model import build_lifter
 
@@ -35,19 +36,21 @@ class LifterConfig:
         return build_lifter(self.streams, self.activation, self.width, self.num_blocks,
                             self.dropout)
 
-    def save(self, model_dir: str) -> None:
-        write_text(os.path.join(model_dir, CONFIG_FILE),
-                   json.dumps(dataclasses.asdict(self), indent=2))
-
     @classmethod
     def load(cls, model_dir: str) -> "LifterConfig":
+        """The architecture in MODEL_DIR's run record (or, in a model_dir written before run
+        records existed, the bare architecture that config.json then held)."""
         path = os.path.join(model_dir, CONFIG_FILE)
         if not os.path.isfile(path):
             raise FileNotFoundError(f"{path}: no lifter config (is {model_dir} a model_dir "
                                     "written by lifting.train?)")
         with open(path, "r", encoding="utf-8") as handle:
-            fields = json.load(handle)
-        return cls(**{**fields, "streams": tuple(fields["streams"])})
+            stored = json.load(handle)
+        fields = stored["settings"]["architecture"] if "settings" in stored else stored
+        try:
+            return cls(**{**fields, "streams": tuple(fields["streams"])})
+        except (TypeError, KeyError) as error:
+            raise ValueError(f"{path}: not a lifter's architecture ({error})") from error
 
 
 def save_trained(model: keras.Model, model_dir: str) -> None:

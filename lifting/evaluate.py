@@ -10,6 +10,9 @@
 """
 from __future__ import annotations
 
+from common import quiet_tensorflow  # noqa: F401  (before anything imports TensorFlow)
+
+import dataclasses
 import hashlib
 import json
 import os
@@ -18,7 +21,7 @@ import keras
 import numpy as np
 from absl import app, flags
 
-from common import input_pipeline
+from common import input_pipeline, run_record
 from datasets import h36m
 from datasets.atomic import write_text
 from datasets.corpus import PoseCorpus
@@ -134,21 +137,32 @@ def record(model_dir: str, report: dict) -> None:
     write_text(path, json.dumps(reports, indent=2))
 
 
+@dataclasses.dataclass(frozen=True)
+class EvaluateSettings:
+    """One evaluation, recorded beside its figures in the model_dir's eval.json.
+
+    Attributes:
+      model_dir: a model directory written by lifting.train.
+      dataset, data_dir: h36m (from DATA_DIR) or synthetic; S9 and S11 are evaluated.
+      input: what each stream receives (gt, sh, gt+sh; None: what it was trained on).
+      frame_stride: evaluate every n-th frame.
+      flip_test: average with the prediction of the mirrored frame.
+      seed: seed of the synthetic data.
+    """
+
+    model_dir: str
+    dataset: str = "h36m"
+    data_dir: str | None = None
+    input: str | None = None
+    frame_stride: int = 1
+    flip_test: bool = False
+    seed: int = 0
+
+
 FLAGS = flags.FLAGS
 
 
-def main(argv: list[str]) -> None:
-    del argv
-    model, norm, config = load_trained(FLAGS.model_dir)
-    corpus = load_corpus(FLAGS.dataset, FLAGS.data_dir, FLAGS.seed)
-    mode = FLAGS.input or training_mode(config.streams)
-    report = evaluate_model(model, norm, config, corpus, mode, FLAGS.frame_stride,
-                            FLAGS.flip_test)
-    record(FLAGS.model_dir, report)
-    print(json.dumps({"input": report_key(report), **report["average"]}))
-
-
-if __name__ == "__main__":
+def define_flags() -> None:
     flags.DEFINE_string("model_dir", None, "A model directory written by lifting.train.")
     flags.DEFINE_enum("dataset", "h36m", ["h36m", "synthetic"], "Evaluation data.")
     flags.DEFINE_string("data_dir", None, "Human3.6M folder.")
@@ -159,4 +173,33 @@ if __name__ == "__main__":
                       "frame (for lifters trained with --flip_augment).")
     flags.DEFINE_integer("seed", 0, "Seed of the synthetic data.")
     flags.mark_flag_as_required("model_dir")
+
+
+def settings_from_flags() -> EvaluateSettings:
+    return EvaluateSettings(model_dir=FLAGS.model_dir, dataset=FLAGS.dataset,
+                            data_dir=FLAGS.data_dir, input=FLAGS.input,
+                            frame_stride=FLAGS.frame_stride, flip_test=FLAGS.flip_test,
+                            seed=FLAGS.seed)
+
+
+def run(settings: EvaluateSettings) -> dict:
+    """Evaluates, records the report (with SETTINGS, the command and versions) in eval.json."""
+    model, norm, config = load_trained(settings.model_dir)
+    corpus = load_corpus(settings.dataset, settings.data_dir, settings.seed)
+    mode = settings.input or training_mode(config.streams)
+    report = evaluate_model(model, norm, config, corpus, mode, settings.frame_stride,
+                            settings.flip_test)
+    report["run"] = run_record.record(settings)
+    record(settings.model_dir, report)
+    return report
+
+
+def main(argv: list[str]) -> None:
+    del argv
+    report = run(settings_from_flags())
+    print(json.dumps({"input": report_key(report), **report["average"]}))
+
+
+if __name__ == "__main__":
+    define_flags()
     app.run(main)

@@ -9,6 +9,8 @@ Training subjects S1 S5 S6 S7 S8; validation (the MPJPE in the logs) on S9 S11.
 """
 from __future__ import annotations
 
+from common import quiet_tensorflow  # noqa: F401  (before anything imports TensorFlow)
+
 import dataclasses
 import json
 import os
@@ -19,6 +21,7 @@ from absl import app, flags, logging
 
 from common.callbacks import LearningRateLogger, ProgressLogger
 from common.distribute import STRATEGIES, make_strategy
+from common.run_record import exit_on_mismatch, open_run
 from datasets import h36m
 from lifting import batch_norm, evaluate, warm_start
 from lifting.config import NORM_FILE, LifterConfig, save_trained
@@ -28,22 +31,39 @@ from lifting.metrics import mpjpe_metric
 from lifting.model import POSE_OUTPUT, STREAM_CHOICES, supervised_view
 
 
-# XLA fuses the small-batch step (batch 64: 2,834 against 2,501 examples/s) but its CPU
-# matmuls lose to oneDNN's at large batches (256: 5,594 against 5,913; 1024: 7,599 against
-# 10,077), measured with bench/lifting_bench.py on a 2-core machine (session 11). Batch 256
-# after the output-scaled max-norm (session 12): one stream 5,379 against 5,125, two streams
-# 2,804 against 3,146, so the threshold stays.
+# XLA fuses the small-batch step but its CPU matmuls lose to oneDNN's at large batches, so a
+# step is XLA-compiled up to this many examples per replica (the measurements behind the
+# threshold are in BUILD_NOTES.md, "lifter speed").
 XLA_MAX_BATCH = 128
 # Train steps per call into the graph when the step is XLA-compiled: Keras then loops over
-# batches inside one tf.function instead of returning to Python after each. Batch 64: 3,518
-# examples/s with 1, 3,856-3,878 with 4-10. A step left to TF's executor gains nothing from it
-# (batch 256, one stream: 6,751 against 6,781) and the two-stream step slows down in the loop
-# (batch 1024: 5,213 against 3,252), so those run one step per call (BUILD_NOTES.md).
+# batches inside one tf.function instead of returning to Python after each, which pays at
+# small batches only; a step left to TF's executor gains nothing and the two-stream step
+# slows down in the loop, so those run one step per call (BUILD_NOTES.md).
 STEPS_PER_EXECUTION = 10
 
 
 @dataclasses.dataclass(frozen=True)
 class TrainSettings:
+    """One lifter training, as the model_dir's config.json records it.
+
+    Attributes:
+      model_dir: backup, logs, weights, norm.json, export/, eval.json and config.json.
+      dataset, data_dir: h36m (from DATA_DIR) or synthetic.
+      architecture: streams, activation, width, blocks, dropout.
+      batch_size: per-replica batch.
+      epochs: the only setting a resumed run may change (raise).
+      learning_rate, lr_decay_steps, lr_decay_rate: Adam with staircase exponential decay.
+      stream_loss_weight: weight of the mean of the streams' own losses beside the average's.
+      frame_stride: train on every n-th frame.
+      flip_augment: mirror half of the training poses (left/right swapped).
+      eval_frame_stride: validation on every n-th frame of S9 and S11.
+      strategy: tf.distribute strategy.
+      jit_compile: XLA for the step; None: up to XLA_MAX_BATCH examples per replica.
+      steps_per_execution: None: STEPS_PER_EXECUTION with XLA, else 1.
+      init_from: trained model_dirs whose streams seed this model's (warm start).
+      seed: every random draw.
+    """
+
     model_dir: str
     dataset: str = "synthetic"
     data_dir: str | None = None
@@ -58,23 +78,10 @@ class TrainSettings:
     flip_augment: bool = False
     eval_frame_stride: int = 10
     strategy: str = "default"
-    jit_compile: bool | None = None  # None: XLA up to XLA_MAX_BATCH examples per replica
-    steps_per_execution: int | None = None  # None: STEPS_PER_EXECUTION with XLA, else 1
-    init_from: tuple[str, ...] = ()  # trained model_dirs whose streams seed this model's
+    jit_compile: bool | None = None
+    steps_per_execution: int | None = None
+    init_from: tuple[str, ...] = ()
     seed: int = 0
-
-
-def _consistent_config(settings: TrainSettings) -> LifterConfig:
-    """Saves the architecture on the first run; on a resume insists it has not changed."""
-    path = os.path.join(settings.model_dir, "config.json")
-    if os.path.exists(path):
-        saved = LifterConfig.load(settings.model_dir)
-        if saved != settings.architecture:
-            raise ValueError(f"{path} describes {saved}, but the flags ask for "
-                             f"{settings.architecture}: use a new --model_dir")
-    else:
-        settings.architecture.save(settings.model_dir)
-    return settings.architecture
 
 
 def _normalization(settings: TrainSettings, train_examples,
@@ -144,12 +151,14 @@ def _targets_per_output(dataset, output_names):
 
 
 def train(settings: TrainSettings) -> dict:
-    """Runs (or resumes) training, then saves weights, the export and eval.json."""
-    os.makedirs(settings.model_dir, exist_ok=True)
-    keras.utils.set_random_seed(settings.seed)
+    """Runs (or resumes) training, then saves weights, the export and eval.json. A model_dir
+    whose config.json records other settings is refused before anything is written (a
+    raised --epochs extends the run)."""
     sources, inherited = (warm_start.load_sources(settings.init_from, settings.architecture)
                           if settings.init_from else ([], None))
-    config = _consistent_config(settings)
+    open_run(settings.model_dir, settings, extendable=("epochs",))
+    keras.utils.set_random_seed(settings.seed)
+    config = settings.architecture
     corpus = load_corpus(settings.dataset, settings.data_dir, settings.seed)
     train_examples = build_examples(corpus, h36m.TRAIN_SUBJECTS, settings.frame_stride)
     valid_examples = build_examples(corpus, h36m.TEST_SUBJECTS, settings.eval_frame_stride)
@@ -242,7 +251,8 @@ def settings_from_flags() -> TrainSettings:
 
 def main(argv: list[str]) -> None:
     del argv
-    report = train(settings_from_flags())
+    settings = settings_from_flags()
+    report = exit_on_mismatch("lifting.train", lambda: train(settings))
     print(json.dumps({"average": report["average"], "input": report["input"]}))
 
 

@@ -230,7 +230,8 @@ def write_report(settings: ExperimentSettings, results: list[dict]) -> None:
 
 
 def run_experiment(settings: ExperimentSettings) -> list[dict]:
-    open_run(settings.output_dir, settings)
+    open_run(settings.output_dir, settings,
+             extendable=("search.num_epochs", "final.num_epochs"))
     results = [run_one(settings, protocol, seed)
                for protocol in settings.protocols for seed in settings.seeds]
     write_text(os.path.join(settings.output_dir, "results.json"), json.dumps(results, indent=2))

@@ -13,6 +13,7 @@ import tensorflow as tf
 
 from lifting.config import LifterConfig
 from lifting.data import Normalization
+from common.run_record import SettingsMismatch
 from lifting.train import TrainSettings, train
 from tests.conftest import REPO
 
@@ -57,7 +58,7 @@ def test_tensorboard_has_loss_learning_rate_and_validation_mpjpe(trained):
 
 def test_changing_the_architecture_of_a_model_dir_is_refused(trained):
     model_dir, _ = trained
-    with pytest.raises(ValueError, match="use a new --model_dir"):
+    with pytest.raises(SettingsMismatch, match="architecture.width stored 32, given 64"):
         train(TrainSettings(model_dir=model_dir, epochs=2,
                             **{**TINY, "architecture": LifterConfig(width=64)}))
 
@@ -85,6 +86,20 @@ def test_killed_training_resumes_with_the_same_step_and_learning_rate(tmp_path):
     for epoch, rate in rates.items():
         expected = 1e-3 * 0.5 ** ((epoch + 1) * steps_per_epoch // 50)
         assert rate == pytest.approx(expected, rel=1e-5), (epoch, rates)
+    # the same folder with another learning rate is refused before anything is written;
+    # with more epochs the run is extended
+    record = (tmp_path / "config.json").read_text()
+    changed = subprocess.run([*command, "--learning_rate=0.01"], cwd=REPO, capture_output=True,
+                             text=True, timeout=600)
+    assert changed.returncode != 0
+    assert "learning_rate stored 0.001, given 0.01" in changed.stderr
+    assert (tmp_path / "config.json").read_text() == record
+    longer = subprocess.run([a.replace("--epochs=3", "--epochs=4") for a in command], cwd=REPO,
+                            capture_output=True, text=True, timeout=600)
+    assert longer.returncode == 0, longer.stderr[-2000:]
+    assert "epoch 4/4" in longer.stderr and "epoch 3/4 " not in longer.stderr
+    history = json.loads((tmp_path / "config.json").read_text())["history"]
+    assert history[-1]["changed"] == {"epochs": [3, 4]}
 
 
 def test_export_matches_the_keras_model(trained):

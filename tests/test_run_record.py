@@ -50,6 +50,8 @@ def test_extending_the_run_is_allowed_and_recorded(tmp_path):
     assert stored["history"][0]["changed"] == {"num_epochs": [10, 20]}
     open_run(tmp_path, Settings(num_epochs=20), extendable=("num_epochs",))  # no new entry
     assert len(json.loads((tmp_path / "config.json").read_text())["history"]) == 1
+    with pytest.raises(SettingsMismatch, match="num_epochs stored 20, given 15"):
+        open_run(tmp_path, Settings(num_epochs=15), extendable=("num_epochs",))
 
 
 def test_an_unreadable_record_is_refused_with_its_path(tmp_path):
