@@ -123,12 +123,16 @@ class Search(tf.Module):
             # tf.train.Checkpoint follows tf.Module attributes, and Keras keeps the child's
             # branches, skip BNs and reductions in nested lists it does not expose to it:
             # without this map only the stem's moving statistics were saved, and a resumed
-            # search restarted every other BatchNorm from (0, 1).
+            # search restarted every other BatchNorm from (0, 1). `variables`, not `weights`:
+            # the head dropout's seed-generator state is not a weight, and without it a
+            # resumed search drew other dropout masks than an uninterrupted one.
+            # (Keras numbers seed generators process-wide, so that one gets a fixed key.)
             self.child_state = {variable.path.replace("/", "."): variable
                                 for variable in self.child.weights}
-            if len(self.child_state) != len(self.child.weights):
-                raise ValueError("two child variables share a path; the checkpoint would "
-                                 "save only one of them")
+            self.child_state["dropout.seed_state"] = self.child.dropout.seed_generator.state
+            if len(self.child_state) != len(self.child.variables):
+                raise ValueError("the child's variables do not map one to one onto checkpoint "
+                                 "keys; the checkpoint would miss some of them")
         self.controller = Controller(dataclasses.replace(
             config.controller, num_layers=child_config.num_layers,
             num_ops=child_config.num_branches), seed=config.seed)

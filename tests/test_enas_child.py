@@ -58,18 +58,60 @@ def test_twenty_arcs_one_trace_and_only_sampled_branches_get_gradients(child):
     assert gradients.experimental_get_tracing_count() == 1
 
 
-def test_skips_add_the_selected_earlier_layers_before_bn():
-    small = SharedChild(ChildConfig(num_layers=2, out_filters=4, num_classes=3),
-                        image_shape=(4, 4, 3))
-    images = tf.random.normal((2, 4, 4, 3))
-    no_skip = small(images, tf.constant([0, 0, 0]), training=False)
-    with_skip = small(images, tf.constant([0, 0, 1]), training=False)
-    assert not np.allclose(no_skip, with_skip)
-
-
 def test_a_numpy_arc_gives_the_same_outputs_as_the_tensor_arc(child):
     images = tf.random.normal((3, 8, 8, 3))
     arc = _random_arc(np.random.default_rng(7))
     dynamic = child(images, arc, training=False)
     static = child(images, arc.numpy(), training=False)
     np.testing.assert_allclose(dynamic, static, rtol=1e-5, atol=1e-5)
+
+
+def _reference_logits(child, images, arc):
+    """The child's forward pass written out from ENAS_SPEC.md s. 3 with the child's own layers:
+    layer k runs its sampled branch on layer k-1's output, adds the earlier outputs its skip
+    bits select (bit i: the stem for i = 0, layer i-1 after it), then its skip BN; after a
+    pool layer every live tensor passes ITS OWN factorized reduction."""
+    layers = [child.stem_bn(child.stem_conv(images))]
+    position = 0
+    for k in range(child.config.num_layers):
+        out = child.branches[k][int(arc[position])](layers[-1])
+        position += 1
+        if k > 0:
+            for i, bit in enumerate(arc[position:position + k]):
+                if bit:
+                    out = out + layers[i]
+            out = child.skip_bns[k - 1](out)
+            position += k
+        layers.append(out)
+        if k in child.config.pool_layers:
+            reductions = child.reductions[child.config.pool_layers.index(k)]
+            layers = [reductions[i](layer) for i, layer in enumerate(layers)]
+    return child.classifier(tf.reduce_mean(layers[-1], axis=[1, 2]))
+
+
+def test_skip_bits_select_the_specified_layers_and_each_source_has_its_own_reduction(child):
+    """Fails when a skip bit reads the wrong layer, the skip BN is dropped, or one factorized
+    reduction serves every source (each broken by hand once)."""
+    rng = np.random.default_rng(3)
+    images = tf.random.normal((3, 8, 8, 3), seed=1)
+    for _ in range(4):
+        arc = _random_arc(rng).numpy()
+        arc[arc_lib.op_positions(4)[1:] + 1] = 1  # every layer after the first skips to the stem
+        np.testing.assert_allclose(child(images, tf.constant(arc), training=False),
+                                   _reference_logits(child, images, arc), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("op", [0, 1, 2, 3])
+def test_a_conv_branch_is_conv1x1_bn_relu_then_op_bn_relu(op):
+    """Fails with the output ReLU moved before the branch's output BN."""
+    from enas.child import Branch
+    branch = Branch(op, 4, name="probe")
+    x = tf.random.normal((2, 6, 6, 4), seed=op)
+    branch(x)
+    # BN statistics away from (0, 1) so that the order of ReLU and BN matters
+    for variable in branch.out_bn.weights:
+        if "moving_mean" in variable.path or "beta" in variable.path:
+            variable.assign(tf.fill(variable.shape, 0.3))
+    hidden = tf.nn.relu(branch.inp_bn(branch.inp_conv(x)))
+    expected = tf.nn.relu(branch.out_bn(branch.out_op(hidden)))
+    np.testing.assert_allclose(branch(x), expected, rtol=1e-6, atol=1e-6)

@@ -95,7 +95,7 @@ def test_sampling_resumes_from_the_generator_state():
     assert [second.sample()["arc"].numpy().tolist() for _ in range(3)] == [a.tolist() for a in arcs]
 
 
-def test_reinforce_step_updates_baseline_first_and_averages_gradients():
+def test_reinforce_step_moves_the_baseline_through_each_arcs_reward_in_turn():
     controller = Controller(ControllerConfig(num_layers=3), seed=5)
     rewards = iter(np.linspace(0.1, 0.9, 4))
     fixed = tf.Variable(0.0)

@@ -29,3 +29,17 @@ def test_fixed_model_structure_follows_the_spec():
 def test_published_arc_builds_with_96_filters():
     model = build_fixed_model(arc_lib.parse(arc_lib.PUBLISHED_CIFAR10_ARC), 10, 96)
     assert parameter_count(model) == 30_996_192  # reported in BUILD_NOTES.md beside 21.3M
+
+
+def test_every_layer_of_the_fixed_model_starts_with_a_relu():
+    """Pre-activation (ENAS_SPEC.md s. 4): ReLU -> conv1x1 -> BN opens each layer; fails with
+    the first ReLU removed."""
+    arc = arc_lib.parse("0 | 1 1 | 2 0 1")
+    model = build_fixed_model(arc, num_classes=3, out_filters=4, input_shape=(8, 8, 3))
+    for k in range(3):
+        conv = model.get_layer(f"layer{k}_conv1x1")
+        relu = model.get_layer(f"layer{k}_relu_in")
+        assert conv.input is relu.output
+    x = np.random.default_rng(0).normal(size=(1, 8, 8, 3)).astype(np.float32)
+    probe = keras.Model(model.input, model.get_layer("layer0_relu_in").output)
+    assert float(np.min(probe(x))) >= 0.0
