@@ -19,21 +19,21 @@ def shared_path(*parts: str) -> pathlib.Path:
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def h36m_dir() -> pathlib.Path:
     return shared_path("h36m")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def msr_dir() -> pathlib.Path:
     return shared_path("msr_action3d")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def pose_models_dir() -> pathlib.Path:
     return shared_path("models")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def ntu_video() -> pathlib.Path:
     return shared_path("videos", "ntu_drink_water.avi")
