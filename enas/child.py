@@ -27,6 +27,16 @@ _BRANCH_BN_EPS = 1e-3
 
 @dataclasses.dataclass(frozen=True)
 class ChildConfig:
+    """The shared child of the search (ENAS_SPEC.md s. 3; flags of the original's names).
+
+    Attributes:
+      num_layers: layers (`--child_num_layers`); the pool layers follow from it.
+      out_filters: channels of every layer (`--child_out_filters`; not doubled in search).
+      num_classes: outputs of the head.
+      keep_prob: keep probability of the head's dropout (`--child_keep_prob`).
+      num_branches: ops per layer, 6, or 4 without the two pools (`--child_num_branches`).
+    """
+
     num_layers: int = 12
     out_filters: int = 36
     num_classes: int = 10

@@ -25,6 +25,16 @@ from enas.arc import NUM_OPS, arc_length
 
 @dataclasses.dataclass(frozen=True)
 class ControllerConfig:
+    """The LSTM controller (ENAS_SPEC.md s. 2).
+
+    Attributes:
+      num_layers, num_ops: the arc it samples (the child's layers and branches).
+      lstm_size: units of its one LSTM layer.
+      tanh_constant: logits = c tanh(logits) (`--controller_tanh_constant`; None: off).
+      temperature: logits / temperature before the tanh (None: off).
+      skip_target: the skip probability the KL penalty pulls towards.
+    """
+
     num_layers: int = 12
     num_ops: int = NUM_OPS
     lstm_size: int = 64

@@ -22,6 +22,16 @@ RewardFn = Callable[[tf.Tensor, tf.Tensor, tf.Tensor], tf.Tensor]
 
 @dataclasses.dataclass(frozen=True)
 class ReinforceConfig:
+    """The controller's REINFORCE update (ENAS_SPEC.md s. 2).
+
+    Attributes:
+      learning_rate: Adam's (`--controller_lr`).
+      entropy_weight: weight of the sampled arc's entropy in the reward.
+      bl_dec: the moving baseline's decay.
+      skip_weight: weight of the skip-probability KL penalty.
+      num_aggregate: arcs whose gradients are averaged into one update.
+    """
+
     learning_rate: float = 0.001
     entropy_weight: float = 1e-4
     bl_dec: float = 0.99

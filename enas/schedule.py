@@ -33,7 +33,13 @@ def restart_epochs(until: int, t0: int = 10, t_mul: int = 2) -> list[int]:
 
 @dataclasses.dataclass(frozen=True)
 class CosineSchedule:
-    """The child's learning-rate schedule (flags child_lr_max, _min, _T_0, _T_mul)."""
+    """The child's learning-rate schedule.
+
+    Attributes:
+      lr_max, lr_min: the cosine's top and bottom (`--child_lr_max`, `--child_lr_min`).
+      t0: the first period in epochs (`--child_lr_T_0`).
+      t_mul: each period's factor over the previous one (`--child_lr_T_mul`).
+    """
 
     lr_max: float = 0.05
     lr_min: float = 0.0005

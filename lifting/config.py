@@ -26,6 +26,16 @@ WEIGHTS_FILE = "model.weights.h5"
 
 @dataclasses.dataclass(frozen=True)
 class LifterConfig:
+    """The lifter's architecture.
+
+    Attributes:
+      streams: "gt", "detected" or both (the paper's two-stream model).
+      activation: selu (the paper) or relu (Martinez).
+      width: units per linear layer.
+      num_blocks: residual blocks per stream.
+      dropout: dropout rate.
+    """
+
     streams: tuple[str, ...] = ("gt", "detected")
     activation: str = "selu"
     width: int = 1024

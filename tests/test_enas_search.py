@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from common.tensorboard_scalars import summary_tags
 from enas import arc as arc_lib
 from enas.data import BuiltinImages, load
 from enas.search import FLAGS  # noqa: F401  (the binary must import cleanly)
@@ -23,14 +24,6 @@ from tests.conftest import REPO
 TINY_FLAGS = ["--child_num_layers=3", "--child_out_filters=8", "--batch_size=32",
               "--controller_train_steps=2", "--controller_num_aggregate=3",
               "--num_arcs_to_score=3"]
-
-
-def _tags(log_dir):
-    tags = set()
-    for name in os.listdir(log_dir):
-        for event in tf.compat.v1.train.summary_iterator(os.path.join(log_dir, name)):
-            tags.update(value.tag for value in event.summary.value)
-    return tags
 
 
 def test_search_killed_mid_epoch_resumes_with_identical_controller(tmp_path):
@@ -81,7 +74,7 @@ def test_search_killed_mid_epoch_resumes_with_identical_controller(tmp_path):
     assert len(lines) == 3 and scores == sorted(scores, reverse=True)
     assert {"child/loss", "child/lr", "controller/reward", "controller/baseline",
             "controller/entropy", "controller/skip_rate", "controller/log_prob",
-            "sampled_arcs"} <= _tags(str(tmp_path / "logs"))
+            "sampled_arcs"} <= summary_tags(str(tmp_path / "logs"))
 
 
 def test_paper_preset_sets_the_papers_values_and_explicit_flags_win():

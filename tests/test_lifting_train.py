@@ -14,6 +14,7 @@ import tensorflow as tf
 from lifting.config import LifterConfig
 from lifting.data import Normalization
 from common.run_record import SettingsMismatch
+from common.tensorboard_scalars import read_scalars
 from lifting.train import TrainSettings, train
 from tests.conftest import REPO
 
@@ -22,13 +23,7 @@ TINY = dict(dataset="synthetic", architecture=LifterConfig(width=32), batch_size
 
 
 def _scalars(log_dir: str, tag: str) -> dict[int, float]:
-    values = {}
-    for name in sorted(os.listdir(log_dir)):
-        for event in tf.compat.v1.train.summary_iterator(os.path.join(log_dir, name)):
-            for value in event.summary.value:
-                if value.tag == tag:
-                    values[event.step] = float(tf.make_ndarray(value.tensor))
-    return values
+    return read_scalars(log_dir).get(tag, {})
 
 
 @pytest.fixture(scope="module")
