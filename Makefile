@@ -1,13 +1,14 @@
 # Two entry points, each doing all set-up on a fresh machine:
 #   make demo   -- the main job on the embedded synthetic data
-#   make test   -- the test suite
+#   make test   -- the test suite without the end-to-end runs marked slow
+# and `make test-slow` for those (kill and resume, two devices, whole binaries); CI runs both.
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 DEMO_DIR ?= runs/demo
 
-.PHONY: demo test clean
+.PHONY: demo test test-slow clean
 
 $(STAMP): setup.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -18,7 +19,10 @@ demo: $(STAMP)
 	$(PY) -m pipeline.demo --output_dir=$(DEMO_DIR)
 
 test: $(STAMP)
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q -m "not slow" tests
+
+test-slow: $(STAMP)
+	$(PY) -m pytest -q -m slow tests
 
 clean:
 	rm -rf $(VENV) runs *.egg-info

@@ -6,6 +6,12 @@ import pathlib
 
 import pytest
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "slow: end-to-end runs in subprocesses (kill and resume, two devices, whole "
+        "binaries); `make test` leaves them out, `make test-slow` runs them, CI runs both")
+
+
 REPO = pathlib.Path(__file__).resolve().parents[1]
 # CI and developers keep the licensed data beside the repository; a user may point elsewhere.
 SHARED_DATA = pathlib.Path(os.environ.get("SHARED_DATA_DIR", REPO.parent / "shared" / "data"))

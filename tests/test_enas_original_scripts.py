@@ -41,6 +41,7 @@ def _run(module, output_dir, flags):
                           cwd=REPO, capture_output=True, text=True, timeout=600)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("module, flags", [("enas.search", SEARCH), ("enas.train", FINAL)],
                          ids=["macro_search", "macro_final"])
 def test_the_original_scripts_flags_run(tmp_path, module, flags):
@@ -55,6 +56,7 @@ def test_the_original_scripts_flags_run(tmp_path, module, flags):
         assert report["train_examples"] == 480 > len(load("synthetic_images").train[1])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("flags, named", [
     (["--data_path=data/cifar10"], "--data_path"),
     (["--child_num_layers=5"], "the arc has 3 layers"),
@@ -66,6 +68,7 @@ def test_what_is_not_built_or_contradicts_the_arc_is_refused_by_name(tmp_path, f
     assert not (tmp_path / "eval.json").exists()
 
 
+@pytest.mark.slow
 def test_four_branches_and_a_controller_phase_every_other_epoch(tmp_path):
     config = SearchConfig(output_dir=str(tmp_path), batch_size=32, controller_train_every=2,
                           child=ChildConfig(num_layers=3, out_filters=4, num_branches=4),

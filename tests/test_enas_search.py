@@ -26,6 +26,7 @@ TINY_FLAGS = ["--child_num_layers=3", "--child_out_filters=8", "--batch_size=32"
               "--num_arcs_to_score=3"]
 
 
+@pytest.mark.slow
 def test_search_killed_mid_epoch_resumes_with_identical_controller(tmp_path):
     """SIGKILL right after the first checkpoint lands, then rerun the same command.
 
@@ -77,6 +78,7 @@ def test_search_killed_mid_epoch_resumes_with_identical_controller(tmp_path):
             "sampled_arcs"} <= summary_tags(str(tmp_path / "logs"))
 
 
+@pytest.mark.slow
 def test_paper_preset_sets_the_papers_values_and_explicit_flags_win():
     script = ("import sys; from enas import search; search.define_flags(); "
               "search.FLAGS(sys.argv); c = search.settings_from_flags(); "
@@ -105,6 +107,7 @@ def _every_variable(search) -> list[tuple[str, np.ndarray]]:
     return [(getattr(v, "path", v.name), np.array(v.numpy())) for v in variables]
 
 
+@pytest.mark.slow
 def test_a_stopped_and_resumed_search_ends_equal_to_an_uninterrupted_one(tmp_path):
     """Two epochs in one go, against one epoch, a checkpoint, and a fresh Search restored
     from it (what a rerun after a kill does) for the second: every variable equal."""

@@ -46,6 +46,7 @@ def test_export_takes_raw_pixels_and_matches_keras(trained):
     np.testing.assert_allclose(out["probabilities"].numpy().sum(-1), 1.0, rtol=1e-5)
 
 
+@pytest.mark.slow
 def test_rerun_resumes_instead_of_restarting(trained):
     config, data, _ = trained
     import dataclasses
@@ -55,6 +56,7 @@ def test_rerun_resumes_instead_of_restarting(trained):
     assert metadata["epoch"] == 3 and "test_accuracy" in report
 
 
+@pytest.mark.slow
 def test_fixed_trainer_under_mirrored_strategy(tmp_path):
     script = textwrap.dedent(f"""
         import tensorflow as tf

@@ -58,6 +58,7 @@ def test_changing_the_architecture_of_a_model_dir_is_refused(trained):
                             **{**TINY, "architecture": LifterConfig(width=64)}))
 
 
+@pytest.mark.slow
 def test_killed_training_resumes_with_the_same_step_and_learning_rate(tmp_path):
     """kill -9 after the first epoch; the rerun continues at epoch 2 with the decayed lr."""
     command = [sys.executable, "-m", "lifting.train", f"--model_dir={tmp_path}",
@@ -146,6 +147,7 @@ def test_several_steps_per_call_only_for_xla_steps_outside_distribution_strategi
         assert steps_per_call(batch_size=XLA_MAX_BATCH) == 1
 
 
+@pytest.mark.slow
 def test_mirrored_strategy_on_two_logical_cpus(tmp_path):
     script = textwrap.dedent(f"""
         import tensorflow as tf
@@ -166,6 +168,7 @@ def test_mirrored_strategy_on_two_logical_cpus(tmp_path):
     assert "P1" in result.stdout
 
 
+@pytest.mark.slow
 def test_evaluate_defaults_to_the_inputs_the_model_was_trained_on(trained):
     model_dir, report = trained
     command = [sys.executable, "-m", "lifting.evaluate", f"--model_dir={model_dir}",

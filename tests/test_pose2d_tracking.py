@@ -145,6 +145,7 @@ def test_model_files_are_verified_and_a_missing_one_says_how_to_get_it(tmp_path,
     assert model_files.locate(model_files.LANDMARKS["full"]).startswith(str(pose_models_dir))
 
 
+@pytest.mark.slow
 def test_the_binary_writes_keypoints_and_an_overlay(tmp_path, ntu_video, pose_models_dir):
     clip = tmp_path / "clip.avi"
     writer = cv2.VideoWriter(str(clip), cv2.VideoWriter_fourcc(*"MJPG"), 30, (1920, 1080))

@@ -11,6 +11,8 @@ import tensorflow as tf
 
 from tests.conftest import REPO
 
+pytestmark = pytest.mark.slow  # the runner end to end, about 2 min
+
 TINY = ["--dataset=synthetic", "--num_epochs=1", "--child_num_layers=3",
         "--child_out_filters=8", "--controller_train_steps=2", "--controller_num_aggregate=3",
         "--num_arcs_to_score=2", "--batch_size=32", "--final_num_epochs=1",

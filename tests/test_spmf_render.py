@@ -39,6 +39,7 @@ def test_all_of_msr_action3d_renders_in_under_a_minute(msr_dir, tmp_path):
     assert len(_pngs(tmp_path / "network")) == 566 and len(_pngs(tmp_path / "sheets")) == 20
 
 
+@pytest.mark.slow
 def test_the_binary_reports_a_bad_folder_in_one_line(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "spmf.render", "--dataset=msr_action3d",

@@ -2,6 +2,7 @@
 import json
 
 import numpy as np
+import pytest
 
 from datasets import synthetic
 from spmf.skeleton import SkeletonOptions, normalise
@@ -20,6 +21,7 @@ def test_turned_sequences_keep_their_shape_and_height_but_not_their_heading():
     assert np.abs(a[..., 0] - b[..., 0]).max() > 50  # the heading changed
 
 
+@pytest.mark.slow
 def test_a_tiny_probe_writes_its_results_figure_and_record(msr_dir, tmp_path):
     settings = ProbeSettings(data_dir=str(msr_dir), out_dir=str(tmp_path), subset="AS1",
                              orientations=("facing",), rotations=(0.0,), test_angles=(0.0, 90.0),
