@@ -152,6 +152,8 @@ class EpochFeed(keras.callbacks.Callback):
         super().__init__()
         self.data, self.batch_size, self.seed = data, batch_size, seed
         self.epoch = 0
+        # every epoch holds as many images; epoch 0 is drawn once here to count them
+        self.examples_per_epoch = len(data.train_for_epoch(0)[1])
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         self.epoch = epoch
@@ -168,6 +170,6 @@ class EpochFeed(keras.callbacks.Callback):
         generated = tf.data.Dataset.from_generator(self._batches, output_signature=(
             tf.TensorSpec((self.batch_size, *shape), tf.float32),
             tf.TensorSpec((self.batch_size,), tf.int32)))
-        batches = len(self.data.train_for_epoch(0)[1]) // self.batch_size  # every epoch's
+        batches = self.examples_per_epoch // self.batch_size
         counted = generated.apply(tf.data.experimental.assert_cardinality(batches))
         return input_pipeline.prefetch_without_autotuner(counted)
