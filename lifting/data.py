@@ -27,6 +27,14 @@ NUM_OUTPUT_JOINTS = 16  # H36M-17 without the root
 INPUT_DIM = NUM_INPUT_JOINTS * 2
 OUTPUT_DIM = NUM_OUTPUT_JOINTS * 3
 STREAM_INPUTS = {"gt": "gt_2d", "detected": "detected_2d"}
+# How 2D keypoints are made into the network's input before the z-score:
+#   pixels    as they are: the model knows the training cameras' image size, principal point
+#             and the subjects' distance (Martinez; the paper)
+#   skeleton  per frame, minus the Hip and divided by the root-mean-square distance of the
+#             16 joints from it: independent of image size, principal point and the person's
+#             position and size in the image (BUILD_NOTES.md, "camera-independent input")
+INPUT_NORMALIZATIONS = ("pixels", "skeleton")
+_HIP = 0  # H36M-16
 
 
 @dataclasses.dataclass(frozen=True)
@@ -105,6 +113,12 @@ class Normalization:
     std_2d: np.ndarray
     mean_3d: np.ndarray
     std_3d: np.ndarray
+    input_normalization: str = "pixels"
+
+    def __post_init__(self):
+        if self.input_normalization not in INPUT_NORMALIZATIONS:
+            raise ValueError(f"unknown input normalization {self.input_normalization!r}; "
+                             f"choose from {INPUT_NORMALIZATIONS}")
 
     @classmethod
     def identity(cls) -> "Normalization":
@@ -113,18 +127,23 @@ class Normalization:
                    np.zeros(OUTPUT_DIM, np.float32), np.ones(OUTPUT_DIM, np.float32))
 
     @classmethod
-    def fit(cls, examples: LiftingExamples) -> "Normalization":
-        inputs = np.concatenate([examples.gt_2d, examples.detected_2d]).reshape(-1, INPUT_DIM)
+    def fit(cls, examples: LiftingExamples,
+            input_normalization: str = "pixels") -> "Normalization":
+        keypoints = np.concatenate([examples.gt_2d, examples.detected_2d])
+        inputs = _INPUT_TRANSFORMS[input_normalization](keypoints)
+        inputs = np.asarray(inputs).reshape(-1, INPUT_DIM)
         targets = examples.pose_3d.reshape(-1, OUTPUT_DIM)
         return cls(inputs.mean(0), np.maximum(inputs.std(0), 1e-6),
-                   targets.mean(0), np.maximum(targets.std(0), 1e-6))
+                   targets.mean(0), np.maximum(targets.std(0), 1e-6), input_normalization)
 
     # The methods take numpy arrays or tensors and return float32 tensors, so the tf.data
     # pipeline, evaluation and the exported serving graph all apply this one formula.
 
     def normalise_2d(self, keypoints: tf.Tensor) -> tf.Tensor:
-        """(B, 16, 2) pixels -> (B, 32) z-scores."""
-        return _z_scores(keypoints, self.mean_2d, self.std_2d)
+        """(B, 16, 2) pixels -> (B, 32) z-scores (of the skeleton-normalised keypoints if the
+        model was trained so)."""
+        transformed = _INPUT_TRANSFORMS[self.input_normalization](keypoints)
+        return _z_scores(transformed, self.mean_2d, self.std_2d)
 
     def normalise_3d(self, pose: tf.Tensor) -> tf.Tensor:
         """(B, 16, 3) millimetres -> (B, 48) z-scores."""
@@ -136,15 +155,37 @@ class Normalization:
         return tf.reshape(pose, (-1, NUM_OUTPUT_JOINTS, 3))
 
     def save(self, path: str | os.PathLike) -> None:
-        fields = {k: np.asarray(v, np.float64).tolist()
-                  for k, v in dataclasses.asdict(self).items()}
-        write_text(path, json.dumps(fields))
+        fields = {k: np.asarray(v, np.float64).tolist() for k, v in dataclasses.asdict(self).items()
+                  if k != "input_normalization"}
+        write_text(path, json.dumps({**fields, "input_normalization": self.input_normalization}))
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "Normalization":
+        """The statistics in PATH (a norm.json without `input_normalization` is of a pixel
+        model: it was written before the field existed)."""
         with open(path, "r", encoding="utf-8") as handle:
             fields = json.load(handle)
-        return cls(**{k: np.asarray(v, np.float32) for k, v in fields.items()})
+        kind = fields.pop("input_normalization", "pixels")
+        return cls(**{k: np.asarray(v, np.float32) for k, v in fields.items()},
+                   input_normalization=kind)
+
+
+def skeleton_normalised(keypoints) -> tf.Tensor:
+    """(B, 16, 2) pixels -> the same joints minus the Hip, over their root-mean-square distance
+    from it.
+
+    The RMS over all 16 joints rather than one bone: a single segment foreshortens to nothing
+    when it points at the camera (a torso bent forward), the mean over the body does not. A
+    frame whose joints all coincide (nothing to scale) stays at zero instead of dividing by 0.
+    """
+    keypoints = tf.cast(keypoints, tf.float32)
+    centred = keypoints - keypoints[:, _HIP:_HIP + 1]
+    scale = tf.sqrt(tf.reduce_mean(tf.reduce_sum(tf.square(centred), -1), -1))
+    return tf.math.divide_no_nan(centred, scale[:, None, None])
+
+
+_INPUT_TRANSFORMS = {"pixels": lambda keypoints: tf.cast(keypoints, tf.float32),
+                     "skeleton": skeleton_normalised}
 
 
 def _float32(values: np.ndarray) -> tf.Tensor:

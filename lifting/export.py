@@ -49,7 +49,7 @@ def _batch_adaptive(function):
     return call
 
 
-def _pose_from_streams(model: keras.Model, norm: Normalization, streams: tuple[str, ...]):
+def pose_function(model: keras.Model, norm: Normalization, streams: tuple[str, ...]):
     """A function {stream: (B, 16, 2) px} -> (B, 17, 3) mm with normalisation baked in."""
     def lift(pixels_by_stream: dict[str, tf.Tensor]) -> tf.Tensor:
         inputs = {STREAM_INPUTS[s]: norm.normalise_2d(pixels_by_stream[s]) for s in streams}
@@ -63,7 +63,7 @@ def export_lifter(model: keras.Model, norm: Normalization, streams: tuple[str, .
                   path: str) -> None:
     """Writes the SavedModel to PATH (replacing any previous export atomically)."""
     model = serving_copy(model)
-    lift = _pose_from_streams(model, norm, streams)
+    lift = pose_function(model, norm, streams)
     archive = keras.export.ExportArchive()
     archive.track(model)
     archive.add_endpoint(

@@ -25,7 +25,8 @@ from common.run_record import exit_on_mismatch, open_run
 from datasets import h36m
 from lifting import batch_norm, evaluate, warm_start
 from lifting.config import NORM_FILE, LifterConfig, save_trained
-from lifting.data import Normalization, build_examples, load_corpus, make_dataset
+from lifting.data import (INPUT_NORMALIZATIONS, Normalization, build_examples, load_corpus,
+                          make_dataset)
 from lifting.export import EXPORT_DIR, export_lifter
 from lifting.metrics import mpjpe_metric
 from lifting.model import POSE_OUTPUT, STREAM_CHOICES, supervised_view
@@ -54,6 +55,8 @@ class TrainSettings:
       epochs: the only setting a resumed run may change (raise).
       learning_rate, lr_decay_steps, lr_decay_rate: Adam with staircase exponential decay.
       stream_loss_weight: weight of the mean of the streams' own losses beside the average's.
+      input_normalization: pixels (z-scored pixels, the papers') or skeleton (per frame
+        root-centred and scaled to unit size before the z-score: any camera, any image size).
       frame_stride: train on every n-th frame.
       flip_augment: mirror half of the training poses (left/right swapped).
       eval_frame_stride: validation on every n-th frame of S9 and S11.
@@ -74,6 +77,7 @@ class TrainSettings:
     lr_decay_steps: int = 100_000
     lr_decay_rate: float = 0.96
     stream_loss_weight: float = 1.0
+    input_normalization: str = "pixels"
     frame_stride: int = 1
     flip_augment: bool = False
     eval_frame_stride: int = 10
@@ -91,7 +95,7 @@ def _normalization(settings: TrainSettings, train_examples,
     path = os.path.join(settings.model_dir, NORM_FILE)
     if os.path.exists(path):
         return Normalization.load(path)
-    norm = inherited or Normalization.fit(train_examples)
+    norm = inherited or Normalization.fit(train_examples, settings.input_normalization)
     norm.save(path)
     return norm
 
@@ -156,6 +160,10 @@ def train(settings: TrainSettings) -> dict:
     raised --epochs extends the run)."""
     sources, inherited = (warm_start.load_sources(settings.init_from, settings.architecture)
                           if settings.init_from else ([], None))
+    if inherited and inherited.input_normalization != settings.input_normalization:
+        raise ValueError(f"{settings.init_from[0]} was trained with --input_normalization="
+                         f"{inherited.input_normalization}, this run asks for "
+                         f"{settings.input_normalization}: its weights expect the other input")
     open_run(settings.model_dir, settings, extendable=("epochs",))
     keras.utils.set_random_seed(settings.seed)
     config = settings.architecture
@@ -216,6 +224,10 @@ def define_flags() -> None:
     flags.DEFINE_float("lr_decay_rate", 0.96, "Decay factor of the learning rate.")
     flags.DEFINE_float("stream_loss_weight", 1.0, "Two streams: weight of the mean of the "
                        "streams' own losses next to the loss of their average (0 = average only).")
+    flags.DEFINE_enum("input_normalization", "pixels", list(INPUT_NORMALIZATIONS),
+                      "pixels: z-scored pixels (the papers; only the training cameras); "
+                      "skeleton: per frame minus the Hip and over the joints' RMS distance from "
+                      "it, then z-scored (any camera, image size, position, person size).")
     flags.DEFINE_integer("frame_stride", 1, "Use every n-th training frame.")
     flags.DEFINE_bool("flip_augment", False, "Mirror each training example with probability "
                       "1/2 (not in either paper; see lifting/mirror.py).")
@@ -243,6 +255,7 @@ def settings_from_flags() -> TrainSettings:
         architecture=architecture, batch_size=FLAGS.batch_size, epochs=FLAGS.epochs,
         learning_rate=FLAGS.learning_rate, lr_decay_steps=FLAGS.lr_decay_steps,
         lr_decay_rate=FLAGS.lr_decay_rate, stream_loss_weight=FLAGS.stream_loss_weight,
+        input_normalization=FLAGS.input_normalization,
         frame_stride=FLAGS.frame_stride, flip_augment=FLAGS.flip_augment,
         eval_frame_stride=FLAGS.eval_frame_stride, strategy=FLAGS.strategy,
         jit_compile=FLAGS.jit_compile, steps_per_execution=FLAGS.steps_per_execution,

@@ -7,6 +7,7 @@ from absl import app, flags
 from enas.data import BuiltinImages
 from spmf.data import AugmentOptions, SpmfDataConfig
 from spmf.encode import EncodingOptions
+from spmf.lifted import SKELETON_SOURCES
 from spmf.recognition_data import PROTOCOLS, RecognitionData
 from spmf.skeleton import SkeletonOptions
 
@@ -92,6 +93,13 @@ def define_dataset_flags(valid_fraction: float) -> None:
                          "of every training sequence per epoch.", lower_bound=1)
     flags.DEFINE_integer("spmf_eval_views", SpmfDataConfig.eval_views, "K: views per "
                          "validation and test sequence, their softmax averaged.", lower_bound=1)
+    flags.DEFINE_enum("skeleton_source", RecognitionData.skeleton_source,
+                      list(SKELETON_SOURCES), "sensor: the dataset's 3D joints; lifted: its 2D "
+                      "joints lifted to 3D by --lifter in this process (the paper's unified "
+                      "framework).")
+    flags.DEFINE_string("lifter", RecognitionData.lifter, "The lifter for "
+                        "--skeleton_source=lifted: a lifting.train model_dir, a compact folder "
+                        "or a SavedModel export (default: the shipped pretrained/lifter).")
     define_encoding_flags()
     define_augmentation_flags()
 
@@ -108,6 +116,7 @@ def data_from_flags(seed: int) -> BuiltinImages | RecognitionData:
         return RecognitionData(dataset=FLAGS.dataset, protocol=protocol,
                                data_dir=FLAGS.data_dir or "",
                                valid_fraction=FLAGS.valid_fraction,
-                               train_copies=FLAGS.spmf_train_copies, images=images)
+                               train_copies=FLAGS.spmf_train_copies, images=images,
+                               skeleton_source=FLAGS.skeleton_source, lifter=FLAGS.lifter)
     except ValueError as error:
         raise app.UsageError(str(error)) from error

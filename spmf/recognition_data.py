@@ -21,6 +21,7 @@ from datasets.catalog import SEQUENCE_DATASETS, load_sequences
 from datasets.sequences import SequenceDataset
 from enas.data import BuiltinImages, ImageSplits, channel_statistics
 from spmf.data import SkeletonImages, SpmfDataConfig
+from spmf.lifted import SKELETON_SOURCES, lifted_sequences
 
 PROTOCOLS = {
     "msr_action3d": ("AS1", "AS2", "AS3", "all20"),
@@ -46,6 +47,10 @@ class RecognitionData:
         holds enough full batches of a small dataset (MSR AS1 has about 110 training
         sequences) and each sequence is seen under several augmentations.
       images: the encoding, normalisation, augmentation and K evaluation views.
+      skeleton_source: "sensor" (the dataset's 3D joints) or "lifted" (its 2D joints lifted
+        to 3D by the lifter: the paper's unified framework; spmf.lifted).
+      lifter: the lifter for "lifted" (a model_dir, compact folder or SavedModel; "" = the
+        shipped pretrained/lifter).
     """
 
     dataset: str = "synthetic"
@@ -54,8 +59,13 @@ class RecognitionData:
     valid_fraction: float = 0.0
     train_copies: int = 8
     images: SpmfDataConfig = SpmfDataConfig()
+    skeleton_source: str = "sensor"
+    lifter: str = ""
 
     def __post_init__(self):
+        if self.skeleton_source not in SKELETON_SOURCES:
+            raise ValueError(f"skeleton_source must be one of {SKELETON_SOURCES}, got "
+                             f"{self.skeleton_source!r}")
         if self.dataset not in PROTOCOLS:
             raise ValueError(f"unknown skeleton dataset {self.dataset!r}; available: "
                              f"{', '.join(SEQUENCE_DATASETS)}")
@@ -105,9 +115,16 @@ def _views(dataset: SequenceDataset, config: SpmfDataConfig, shape: tuple[int, .
     return views.images, views.labels, views.sequence_ids
 
 
+def _sequences(config: RecognitionData) -> SequenceDataset:
+    if config.skeleton_source == "lifted":
+        return lifted_sequences(config.dataset, config.data_dir or None, config.lifter or None,
+                                config.images.seed)
+    return load_sequences(config.dataset, config.data_dir or None, config.images.seed)
+
+
 def load_splits(config: RecognitionData) -> ImageSplits:
     """The protocol's images, normalised with the training sequences' unaugmented images."""
-    dataset = load_sequences(config.dataset, config.data_dir or None, config.images.seed)
+    dataset = _sequences(config)
     train, test = protocol_split(dataset, config.dataset, config.protocol)
     train, valid = hold_out(train, config.valid_fraction, config.images.seed)
     if not train.sequences or not test.sequences:
@@ -135,6 +152,7 @@ def load_splits(config: RecognitionData) -> ImageSplits:
                        channel_std=std, class_names=tuple(train.class_names),
                        valid_ids=valid_ids, test_ids=test_ids, epoch_train=epoch_train,
                        description={"dataset": config.dataset, "protocol": config.protocol,
+                                    "skeleton_source": config.skeleton_source,
                                     "layout": train.layout.name, "units": train.units,
                                     "images": "Enhanced-SPMF (spmf.encode), 0..255 pixels"})
 

@@ -43,3 +43,18 @@ def pose_models_dir() -> pathlib.Path:
 @pytest.fixture(scope="package")
 def ntu_video() -> pathlib.Path:
     return shared_path("videos", "ntu_drink_water.avi")
+
+
+@pytest.fixture(scope="package")
+def skeleton_lifter(tmp_path_factory) -> str:
+    """A one-epoch, 32-unit detection stream on the synthetic set with the camera-independent
+    input: a real lifter in seconds, for the tests of what consumes one."""
+    from lifting.config import LifterConfig
+    from lifting.train import TrainSettings, train
+
+    model_dir = str(tmp_path_factory.mktemp("skeleton_lifter"))
+    train(TrainSettings(model_dir=model_dir, dataset="synthetic", epochs=1, batch_size=256,
+                        architecture=LifterConfig(width=32, streams=("detected",)),
+                        input_normalization="skeleton", eval_frame_stride=10,
+                        jit_compile=False))
+    return model_dir

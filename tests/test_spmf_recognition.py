@@ -6,8 +6,11 @@ import pytest
 from common.per_sequence import per_sequence
 from datasets import sbu
 from datasets.catalog import load_sequences
+from datasets.layouts import H36M_16
 from enas.data import EpochFeed
+from lifting.deployed import DeployedLifter
 from spmf.data import AugmentOptions, SpmfDataConfig
+from spmf.lifted import keypoints_2d, lift_dataset
 from spmf.recognition_data import RecognitionData, hold_out, load_splits, protocol_split
 
 AUGMENTED = SpmfDataConfig(augment=AugmentOptions(rotation_degrees=15, jitter_mm=5),
@@ -96,3 +99,27 @@ def test_a_sequence_is_predicted_by_the_mean_of_its_views():
     means, labels = per_sequence(probabilities, np.array([0, 0, 1, 1]), np.array([0, 0, 1, 1]))
     np.testing.assert_allclose(means, [[0.55, 0.45], [0.45, 0.55]])
     np.testing.assert_array_equal(labels, [0, 1])
+
+
+def test_msr_screen_joints_are_unmirrored_into_the_cameras_view(msr_dir):
+    """Facing the sensor, a subject's right shoulder is on the left of the camera's image."""
+    keypoints = keypoints_2d("msr_action3d", str(msr_dir))
+    assert keypoints.layout.name == "h36m16" and keypoints.units == "px"
+    first = np.stack([s.joints[0] for s in keypoints.sequences])
+    right, left = (H36M_16.index(joint) for joint in ("RShoulder", "LShoulder"))
+    assert np.mean(first[:, right, 0] < first[:, left, 0]) > 0.9
+    head, hip = H36M_16.index("Head"), H36M_16.index("Hip")
+    assert np.all(first[:, head, 1] < first[:, hip, 1])  # v grows downwards
+
+
+def test_lifted_sequences_are_the_lifters_17_joints_per_person(sbu_tree, skeleton_lifter):
+    lifter = DeployedLifter.load(skeleton_lifter)
+    two_people = lift_dataset(keypoints_2d("sbu", str(sbu_tree)), lifter)
+    assert two_people.layout.name == "h36m17" and two_people.units == "mm"
+    assert all(s.joints.shape[1:] == (34, 3) for s in two_people.sequences)
+    config = RecognitionData(dataset="synthetic", train_copies=1, images=AUGMENTED,
+                             skeleton_source="lifted", lifter=skeleton_lifter)
+    splits = load_splits(config)
+    assert splits.description["layout"] == "h36m17"
+    assert splits.description["skeleton_source"] == "lifted"
+    assert np.isfinite(splits.train[0]).all() and splits.num_classes == 8

@@ -1,0 +1,162 @@
+"""The lifter as a user holds it: 2D pixels of any image in, root-relative millimetres out.
+
+    from lifting.deployed import DeployedLifter
+    lifter = DeployedLifter.pretrained()            # pretrained/lifter, shipped in the repo
+    poses = lifter.lift(keypoints)                  # (T, 16, 2) px, H36M-16 -> (T, 17, 3) mm
+
+Three sources give the same object: a model_dir of `lifting.train`, the compact files of
+`pretrained/` (written by `save_compact`), or a SavedModel export. The compact form holds the
+serving copy's folded kernels (`lifting.model.serving_copy`) in float16, so the 4.3M weights
+of one stream fit in under 9 MB, and it is rebuilt from code and JSON: nothing is unpickled.
+
+Frames whose keypoints are not all finite (a person partly unseen by the 2D front-end) are
+not lifted: their output is NaN, so nothing downstream mistakes a guess for a measurement.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from typing import Callable
+
+import numpy as np
+import tensorflow as tf
+
+from datasets.atomic import atomic_path, write_text
+from datasets.errors import DataFormatError
+from lifting.config import CONFIG_FILE, NORM_FILE, LifterConfig, load_trained
+from lifting.data import Normalization
+from lifting.export import pose_function
+from lifting.model import serving_copy
+
+REPOSITORY = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PRETRAINED_LIFTER = os.path.join(REPOSITORY, "pretrained", "lifter")
+COMPACT_WEIGHTS = "weights_float16.npz"
+ARCHITECTURE_FILE = "architecture.json"
+_BATCH = 4096
+
+
+@dataclasses.dataclass
+class DeployedLifter:
+    """A lifting function and what it was trained with.
+
+    Attributes:
+      function: {"keypoints_2d": (B, 16, 2) px} -> (B, 17, 3) mm, normalisation inside.
+      input_normalization: "skeleton" (any camera) or "pixels" (only Human3.6M's cameras).
+      source: where it was loaded from, for messages and reports.
+    """
+
+    function: Callable[[tf.Tensor], tf.Tensor]
+    input_normalization: str
+    source: str
+
+    def lift(self, keypoints_2d: np.ndarray) -> np.ndarray:
+        """(T, 16, 2) H36M-16 pixels -> (T, 17, 3) root-relative mm, H36M-17; NaN rows where
+        any input joint is not finite. Batched: one graph call per 4,096 frames."""
+        keypoints = np.asarray(keypoints_2d, np.float32)
+        if keypoints.ndim != 3 or keypoints.shape[1:] != (16, 2):
+            raise ValueError(f"the lifter takes (T, 16, 2) H36M-16 pixels, got {keypoints.shape}")
+        poses = np.full((len(keypoints), 17, 3), np.nan, np.float32)
+        seen = np.flatnonzero(np.isfinite(keypoints).all(axis=(1, 2)))
+        for start in range(0, len(seen), _BATCH):
+            rows = seen[start:start + _BATCH]
+            poses[rows] = self.function(tf.constant(keypoints[rows])).numpy()
+        return poses
+
+    @classmethod
+    def from_model_dir(cls, model_dir: str) -> "DeployedLifter":
+        """The trained lifter of a `lifting.train` model_dir; a two-stream model gets the
+        same keypoints in both streams (only detections exist at deployment)."""
+        model, norm, config = load_trained(model_dir)
+        return cls(_serving_function(serving_copy(model), norm, config.streams),
+                   norm.input_normalization, model_dir)
+
+    @classmethod
+    def from_compact(cls, directory: str) -> "DeployedLifter":
+        """The float16 files `save_compact` wrote (the form of `pretrained/lifter`)."""
+        paths = {name: os.path.join(directory, name)
+                 for name in (ARCHITECTURE_FILE, NORM_FILE, COMPACT_WEIGHTS)}
+        for path in paths.values():
+            if not os.path.isfile(path):
+                raise FileNotFoundError(f"{path}: missing; a compact lifter folder holds "
+                                        f"{', '.join(paths)} (lifting.deployed.save_compact)")
+        with open(paths[ARCHITECTURE_FILE], "r", encoding="utf-8") as handle:
+            fields = json.load(handle)
+        config = LifterConfig(**{**fields, "streams": tuple(fields["streams"])})
+        norm = Normalization.load(paths[NORM_FILE])
+        model = serving_copy(config.build())
+        with np.load(paths[COMPACT_WEIGHTS], allow_pickle=False) as stored:
+            for layer in model.layers:
+                if not layer.weights:
+                    continue
+                names = [f"{layer.name}/{index}" for index in range(len(layer.weights))]
+                missing = [name for name in names if name not in stored]
+                if missing:
+                    raise DataFormatError(paths[COMPACT_WEIGHTS],
+                                          f"no weights {missing} for this architecture")
+                layer.set_weights([stored[name].astype(np.float32) for name in names])
+        return cls(_serving_function(model, norm, config.streams), norm.input_normalization,
+                   directory)
+
+    @classmethod
+    def from_saved_model(cls, path: str) -> "DeployedLifter":
+        """An export of `lifting.export` (its serving_default signature)."""
+        loaded = tf.saved_model.load(path)
+        if "serving_default" not in loaded.signatures:
+            raise DataFormatError(path, "a SavedModel without a serving_default signature "
+                                        "is not a lifter export")
+        signature = loaded.signatures["serving_default"]
+        kind = (signature.structured_outputs or {}).keys()
+        if "pose_3d" not in kind:
+            raise DataFormatError(path, "its serving_default returns no pose_3d: not a lifter")
+        norm_path = os.path.join(os.path.dirname(os.path.normpath(path)), NORM_FILE)
+        normalization = (Normalization.load(norm_path).input_normalization
+                         if os.path.isfile(norm_path) else "unknown")
+        lifter = cls(lambda keypoints: signature(keypoints_2d=keypoints)["pose_3d"],
+                     normalization, path)
+        lifter._keep_alive = loaded  # the signature's variables live as long as the object
+        return lifter
+
+    @classmethod
+    def load(cls, path: str | None = None) -> "DeployedLifter":
+        """Whatever PATH holds (a model_dir, a compact folder or a SavedModel); the shipped
+        pretrained lifter when PATH is None."""
+        path = path or PRETRAINED_LIFTER
+        if not os.path.isdir(path):
+            raise FileNotFoundError(f"{path}: no lifter there (a lifting.train model_dir, a "
+                                    "pretrained/ folder or a SavedModel export)")
+        if os.path.isfile(os.path.join(path, COMPACT_WEIGHTS)):
+            return cls.from_compact(path)
+        if os.path.isfile(os.path.join(path, "saved_model.pb")):
+            return cls.from_saved_model(path)
+        if os.path.isfile(os.path.join(path, CONFIG_FILE)):
+            return cls.from_model_dir(path)
+        raise DataFormatError(path, "neither a compact lifter, a SavedModel nor a model_dir")
+
+    @classmethod
+    def pretrained(cls) -> "DeployedLifter":
+        return cls.from_compact(PRETRAINED_LIFTER)
+
+
+def _serving_function(model, norm: Normalization, streams: tuple[str, ...]):
+    lift = pose_function(model, norm, streams)
+    return lambda keypoints: lift({stream: keypoints for stream in streams})
+
+
+def save_compact(model_dir: str, directory: str) -> dict[str, str]:
+    """Writes MODEL_DIR's lifter as float16 folded kernels + JSON into DIRECTORY; returns
+    {file name: path}. Each file is written to a temporary name and renamed."""
+    model, norm, config = load_trained(model_dir)
+    folded = serving_copy(model)
+    os.makedirs(directory, exist_ok=True)
+    arrays = {f"{layer.name}/{index}": weight.astype(np.float16)
+              for layer in folded.layers for index, weight in enumerate(layer.get_weights())}
+    weights_path = os.path.join(directory, COMPACT_WEIGHTS)
+    with atomic_path(weights_path) as temporary:
+        with open(temporary, "wb") as handle:
+            np.savez_compressed(handle, **arrays)
+    architecture = {**dataclasses.asdict(config), "streams": list(config.streams)}
+    write_text(os.path.join(directory, ARCHITECTURE_FILE), json.dumps(architecture, indent=1))
+    norm.save(os.path.join(directory, NORM_FILE))
+    return {name: os.path.join(directory, name)
+            for name in (COMPACT_WEIGHTS, ARCHITECTURE_FILE, NORM_FILE)}
