@@ -15,8 +15,9 @@ import re
 
 import numpy as np
 
+from datasets.atomic import write_text
 from datasets.errors import DataFormatError, require_dir
-from datasets.layouts import BODY_25, COCO_18, JointLayout
+from datasets.layouts import BODY_25, COCO_18, H36M_17, JointLayout
 from datasets.sequences import interpolate_missing
 
 _LAYOUT_BY_VALUES = {COCO_18.num_joints * 3: COCO_18, BODY_25.num_joints * 3: BODY_25}
@@ -112,3 +113,47 @@ def load_folder(folder: str | os.PathLike) -> KeypointTrack:
     return KeypointTrack(keypoints=keypoints.astype(np.float32),
                          confidence=confidence.astype(np.float32), layout=layout,
                          frames=paths, empty_frames=empty, interpolated=interpolated)
+
+
+# Where each BODY-25 joint sits for a pose known only in H36M-17: the joints both share,
+# and for the face and feet the nearest H36M joint (the ears placed so that the H36M-16
+# mapping's Head = 1.5 x mid-ears - 0.5 x Neck gives H36M's Head back; eyes at the nose).
+# Approximate by nature: it writes synthetic people in the real input format for demos and
+# tests, it is not a model of OpenPose's detections.
+_BODY25_FROM_H36M17 = {
+    "Nose": "Neck/Nose", "Neck": "Thorax", "MidHip": "Hip", "REye": "Neck/Nose",
+    "LEye": "Neck/Nose", "RAnkle": "RFoot", "LAnkle": "LFoot", "LBigToe": "LFoot",
+    "LSmallToe": "LFoot", "LHeel": "LFoot", "RBigToe": "RFoot", "RSmallToe": "RFoot",
+    "RHeel": "RFoot",
+}
+
+
+def body25_from_h36m17(points: np.ndarray) -> np.ndarray:
+    """(..., 17, 2) H36M-17 pixels -> (..., 25, 2) BODY-25 (see _BODY25_FROM_H36M17)."""
+    points = np.asarray(points, np.float32)
+    out = np.empty((*points.shape[:-2], BODY_25.num_joints, 2), np.float32)
+    for index, joint in enumerate(BODY_25.joints):
+        if joint in ("REar", "LEar"):
+            continue
+        out[..., index, :] = points[..., H36M_17.index(_BODY25_FROM_H36M17.get(joint, joint)), :]
+    ear = (points[..., H36M_17.index("Head"), :]
+           + 0.5 * points[..., H36M_17.index("Thorax"), :]) / 1.5
+    out[..., BODY_25.index("REar"), :] = out[..., BODY_25.index("LEar"), :] = ear
+    return out
+
+
+def write_folder(folder: str | os.PathLike, people_per_frame: list[list[np.ndarray]],
+                 confidence: float = 0.9, stem: str = "frame") -> tuple[str, ...]:
+    """Writes one `<stem>_<n>_keypoints.json` per frame, each person a (25, 2) BODY-25 array
+    of pixels (an empty list: nobody in that frame), as OpenPose does; returns the paths."""
+    os.makedirs(folder, exist_ok=True)
+    paths = []
+    for index, people in enumerate(people_per_frame):
+        document = {"version": 1.3, "people": [
+            {"person_id": [-1], "pose_keypoints_2d": [
+                round(float(v), 2) for point in person
+                for v in (point[0], point[1], confidence)]} for person in people]}
+        path = os.path.join(folder, f"{stem}_{index:012d}_keypoints.json")
+        write_text(path, json.dumps(document))
+        paths.append(path)
+    return tuple(paths)

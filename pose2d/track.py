@@ -51,7 +51,7 @@ class TrackSettings:
     overlay: bool = True
 
 
-class _Progress:
+class Progress:
     """Logs frames done, frames/s and the ETA every few seconds."""
 
     def __init__(self, total: int, every_seconds: float = 5.0):
@@ -71,7 +71,7 @@ def run(settings: TrackSettings) -> dict:
     if settings.video:
         info = video.probe(settings.video)
         tracked, stats = track_video(settings.video, settings.front_end,
-                                     _Progress(info.frame_count))
+                                     Progress(info.frame_count))
         summary = {"frames_per_s": round(stats.frames / max(stats.wall_seconds, 1e-9), 1),
                    "detector_runs": stats.detector_runs}
     else:

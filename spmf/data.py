@@ -14,6 +14,7 @@ averaged (`per_sequence_accuracy`).
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 
 import numpy as np
@@ -84,6 +85,20 @@ class SpmfDataConfig:
     def __post_init__(self):
         if self.num_frames < 2 or self.batch_size < 1 or self.eval_views < 1:
             raise ValueError("num_frames must be >= 2, batch_size and eval_views >= 1")
+
+    def to_json(self) -> str:
+        """The settings as JSON: what an exported classifier carries, so that whoever feeds
+        it encodes a skeleton exactly as its training images were encoded."""
+        return json.dumps(dataclasses.asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> "SpmfDataConfig":
+        fields = json.loads(text)
+        encoding = {key: tuple(value) if isinstance(value, list) else value
+                    for key, value in fields.pop("encoding").items()}
+        return cls(encoding=EncodingOptions(**encoding),
+                   skeleton=SkeletonOptions(**fields.pop("skeleton")),
+                   augment=AugmentOptions(**fields.pop("augment")), **fields)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -24,10 +24,13 @@ from spmf.data import SkeletonImages, SpmfDataConfig
 from spmf.lifted import SKELETON_SOURCES, lifted_sequences
 
 PROTOCOLS = {
-    "msr_action3d": ("AS1", "AS2", "AS3", "all20"),
+    "msr_action3d": ("AS1", "AS2", "AS3", "all20", "all20_every_subject"),
     "sbu": tuple(f"fold{fold}" for fold in range(1, len(sbu.FOLDS) + 1)),
     "synthetic": ("cross_subject",),
 }
+# Protocols that train on every sequence and test on none: for a model that ships to users
+# (pretrained/), whose figures come from the matching cross-subject protocol.
+EVERY_SUBJECT = ("all20_every_subject",)
 # The synthetic set is generated for the Human3.6M subject names; its protocol mirrors the
 # lifter's (S1, S5-S8 train; S9, S11 test).
 SYNTHETIC_TEST_SUBJECTS = (9, 11)
@@ -80,7 +83,9 @@ def protocol_split(dataset: SequenceDataset, name: str, protocol: str
                    ) -> tuple[SequenceDataset, SequenceDataset]:
     """(train, test) sequences of PROTOCOL; labels renumbered to the protocol's classes."""
     if name == "msr_action3d":
-        chosen = msr_action3d.subset(dataset, "all" if protocol == "all20" else protocol)
+        chosen = msr_action3d.subset(dataset, "all" if protocol.startswith("all20") else protocol)
+        if protocol in EVERY_SUBJECT:
+            return chosen, chosen.select(lambda sequence: False)
         return msr_action3d.cross_subject(chosen)
     if name == "sbu":
         return sbu.fold_split(dataset, int(protocol.removeprefix("fold")))
@@ -127,7 +132,7 @@ def load_splits(config: RecognitionData) -> ImageSplits:
     dataset = _sequences(config)
     train, test = protocol_split(dataset, config.dataset, config.protocol)
     train, valid = hold_out(train, config.valid_fraction, config.images.seed)
-    if not train.sequences or not test.sequences:
+    if not train.sequences or not (test.sequences or config.protocol in EVERY_SUBJECT):
         raise ValueError(f"{config.dataset} {config.protocol}: {len(train.sequences)} training "
                          f"and {len(test.sequences)} test sequences; both must be non-empty")
     training = SkeletonImages(train, config.images)
@@ -154,6 +159,7 @@ def load_splits(config: RecognitionData) -> ImageSplits:
                        description={"dataset": config.dataset, "protocol": config.protocol,
                                     "skeleton_source": config.skeleton_source,
                                     "layout": train.layout.name, "units": train.units,
+                                    "spmf_config": config.images.to_json(),
                                     "images": "Enhanced-SPMF (spmf.encode), 0..255 pixels"})
 
 

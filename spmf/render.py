@@ -76,7 +76,8 @@ def _caption(stem: str) -> str:
     return re.sub(r"_skeleton\w*$", "", stem)
 
 
-def _write_png(path: str, rgb: np.ndarray) -> None:
+def write_png(path: str, rgb: np.ndarray) -> None:
+    """RGB array -> PNG at PATH, written to a temporary name and renamed."""
     with atomic_path(path) as temporary:
         if not cv2.imwrite(temporary, np.ascontiguousarray(rgb[..., ::-1])):
             raise OSError(f"could not write {path}")
@@ -117,14 +118,14 @@ def render(settings: RenderSettings) -> dict:
                for label, name in enumerate(dataset.class_names)]
     for index, sequence in enumerate(dataset.sequences):
         for kind, images in (("network", network), ("large", large)):
-            _write_png(os.path.join(settings.out_dir, kind, folders[sequence.label],
+            write_png(os.path.join(settings.out_dir, kind, folders[sequence.label],
                                     stems[index] + ".png"), images[index])
     sheets = 0
     for label, folder in enumerate(folders):
         members = [i for i, s in enumerate(dataset.sequences) if s.label == label]
         if members:
             title = f"{dataset.name}: {dataset.class_names[label]} ({len(members)} sequences)"
-            _write_png(os.path.join(settings.out_dir, "sheets", folder + ".png"), contact_sheet(
+            write_png(os.path.join(settings.out_dir, "sheets", folder + ".png"), contact_sheet(
                 network[members], [_caption(stems[i]) for i in members], title,
                 settings.sheet_columns))
             sheets += 1

@@ -58,3 +58,22 @@ def skeleton_lifter(tmp_path_factory) -> str:
                         input_normalization="skeleton", eval_frame_stride=10,
                         jit_compile=False))
     return model_dir
+
+
+@pytest.fixture(scope="package")
+def lifted_classifier(tmp_path_factory, skeleton_lifter) -> str:
+    """An ENAS arc trained for two epochs on the synthetic set's lifted poses: the export a
+    pipeline loads (class names, layout and encoding in its labels signature)."""
+    from enas import arc as arc_lib
+    from enas.train import FinalConfig, train_fixed
+    from spmf.data import SpmfDataConfig
+    from spmf.recognition_data import RecognitionData, load_splits
+
+    folder = str(tmp_path_factory.mktemp("lifted_classifier"))
+    data = RecognitionData(dataset="synthetic", train_copies=1,
+                           images=SpmfDataConfig(eval_views=2), skeleton_source="lifted",
+                           lifter=skeleton_lifter)
+    config = FinalConfig(output_dir=folder, arc=tuple(arc_lib.parse("0 | 3 1").tolist()),
+                         out_filters=8, num_epochs=2, batch_size=32, data=data)
+    train_fixed(config, load_splits(data))
+    return os.path.join(folder, "export")

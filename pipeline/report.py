@@ -1,0 +1,74 @@
+"""report.html of a pipeline run: per person the action, its top-5, the windows, the pictures
+and the videos, with links to every file. Paths are relative, so the folder can be moved."""
+from __future__ import annotations
+
+import html
+import os
+
+from datasets.atomic import write_text
+
+
+def _relative(path: str, root: str) -> str:
+    return html.escape(os.path.relpath(path, root))
+
+
+def _top5_table(top5: list[dict]) -> str:
+    rows = "".join(f"<tr><td>{html.escape(entry['label'])}</td>"
+                   f"<td>{100 * entry['probability']:.1f}%</td></tr>" for entry in top5)
+    return f"<table><tr><th>label</th><th>probability</th></tr>{rows}</table>"
+
+
+def _windows_table(windows: list[dict]) -> str:
+    rows = "".join(f"<tr><td>{w['frames'][0]}-{w['frames'][1]}</td>"
+                   f"<td>{html.escape(w['top5'][0]['label'])}</td>"
+                   f"<td>{100 * w['top5'][0]['probability']:.1f}%</td></tr>" for w in windows)
+    return ("<h4>Per window</h4><table><tr><th>frames</th><th>label</th><th>probability</th>"
+            f"</tr>{rows}</table>")
+
+
+def _person_section(result, files: dict[str, str], root: str) -> str:
+    action = result.action
+    parts = [f"<h2>Person #{result.track.track_id}</h2>",
+             f"<p>{action['frames_lifted']} frames lifted"
+             + (f", frames {action['frames'][0]}-{action['frames'][1]}" if action["frames"]
+                else "") + ".</p>"]
+    if action["top5"]:
+        parts.append(_top5_table(action["top5"]))
+    else:
+        parts.append(f"<p>No action: {html.escape(action.get('note', ''))}</p>")
+    if action.get("windows"):
+        parts.append(_windows_table(action["windows"]))
+    for kind in ("skeleton_3d.png", "spmf.png"):
+        if kind in files:
+            parts.append(f'<figure><img src="{_relative(files[kind], root)}" '
+                         f'alt="{kind}"><figcaption>{kind}</figcaption></figure>')
+    if "skeleton_3d.mp4" in files:
+        parts.append(f'<video controls src="{_relative(files["skeleton_3d.mp4"], root)}">'
+                     "</video>")
+    links = " · ".join(f'<a href="{_relative(path, root)}">{html.escape(kind)}</a>'
+                       for kind, path in files.items())
+    parts.append(f"<p>Files: {links}</p>")
+    return "\n".join(parts)
+
+
+def write_html(settings, tracked, results, files: dict[int, dict[str, str]],
+               overlay_path: str) -> str:
+    """Writes OUT_DIR/report.html; returns its path."""
+    root = settings.out_dir
+    head = (f"<h1>{html.escape(os.path.basename(os.path.normpath(tracked.source)))}</h1>"
+            f"<p>{tracked.num_frames} frames, {tracked.image_size[0]} x {tracked.image_size[1]}"
+            f" px, {tracked.fps:.1f} frames/s; {len(tracked.tracks)} people tracked; "
+            f"{len(tracked.empty_frames)} frames with nobody.</p>")
+    video = (f'<video controls src="{_relative(overlay_path, root)}"></video>'
+             if overlay_path else "")
+    sections = "\n".join(_person_section(r, files[r.track.track_id], root) for r in results)
+    note = ("<p>The videos are MPEG-4 Part 2 (OpenCV's mp4v); a browser that cannot play "
+            "them still shows the PNG pictures; the files open in any video player.</p>")
+    style = ("<style>body{font-family:sans-serif;max-width:1100px;margin:auto}"
+             "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 8px}"
+             "video,img{max-width:100%}</style>")
+    page = (f"<!doctype html><html><head><meta charset='utf-8'><title>pipeline.run</title>"
+            f"{style}</head><body>{head}{video}{note}{sections}</body></html>\n")
+    path = os.path.join(root, "report.html")
+    write_text(path, page)
+    return path
