@@ -16,7 +16,8 @@ $(STAMP): setup.py
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(PY) -m pipeline.demo --output_dir=$(DEMO_DIR)
+	$(PY) -m pipeline.demo --flagfile=recipes/demo/demo.flags --output_dir=$(DEMO_DIR) \
+		$(if $(DATA_ROOT),--data_root=$(DATA_ROOT))
 
 test: $(STAMP)
 	$(PY) -m pytest -q -m "not slow" tests

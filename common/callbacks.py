@@ -62,3 +62,30 @@ class ProgressLogger(keras.callbacks.Callback):
         logging.info("epoch %d/%d %.0fs (%.0f examples/s, ETA %.0f min) %s", epoch + 1,
                      self.total_epochs, seconds, self.examples_per_epoch / seconds, eta / 60,
                      metrics)
+
+
+class NonFiniteLoss(FloatingPointError):
+    """Training produced a NaN or infinite loss: nothing from this run may be saved."""
+
+
+class StopOnNonFiniteLoss(keras.callbacks.Callback):
+    """Raises NonFiniteLoss at the first batch whose loss is not finite.
+
+    Keras's TerminateOnNaN only stops `fit`, after which a binary would go on to save the
+    weights and export a NaN model; raising stops the binary before any of that, and the
+    last good backup stays the one a rerun resumes from.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.epoch = 0
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        loss = (logs or {}).get("loss")
+        if loss is not None and not math.isfinite(float(loss)):
+            raise NonFiniteLoss(f"the training loss became {float(loss)} at epoch "
+                                f"{self.epoch + 1}, batch {batch + 1}: the data or the "
+                                "learning rate is at fault; nothing of this run was saved")

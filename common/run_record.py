@@ -14,6 +14,7 @@ import platform
 import sys
 from typing import Any, Callable, TypeVar
 
+from common.callbacks import NonFiniteLoss
 from datasets.atomic import write_text
 
 CONFIG_FILE = "config.json"
@@ -104,9 +105,10 @@ def open_run(folder: str | os.PathLike, settings: Any, extendable: tuple[str, ..
 
 
 def exit_on_mismatch(binary: str, work: Callable[[], T]) -> T:
-    """WORK's result; a SettingsMismatch ends the binary with its message and status 1
-    instead of a traceback (the message names the folder and every differing field)."""
+    """WORK's result; a SettingsMismatch (or a training whose loss turned NaN) ends the binary
+    with its message and status 1 instead of a traceback (the message names the folder and
+    every differing field)."""
     try:
         return work()
-    except SettingsMismatch as error:
+    except (SettingsMismatch, NonFiniteLoss) as error:
         sys.exit(f"{binary}: {error}")

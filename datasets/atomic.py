@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import shutil
 import tempfile
@@ -42,19 +43,34 @@ def write_text(path: str | os.PathLike, text: str) -> None:
             handle.write(text)
 
 
+def _recover_interrupted_swap(path: str, previous: str) -> None:
+    if not os.path.exists(previous):
+        return
+    if os.path.exists(path):
+        shutil.rmtree(previous, ignore_errors=True)
+    else:
+        os.replace(previous, path)
+
+
 def replace_directory(path: str | os.PathLike, write: Callable[[str], None]) -> None:
     """Calls WRITE(folder) on a staging folder beside PATH, then swaps it in for PATH.
 
     The previous PATH (e.g. an earlier SavedModel export) stays whole until the new one is
-    complete; the swap is two renames.
+    complete; the swap is two renames. What a killed earlier call left is dealt with first:
+    its staging folders are removed, and a PATH.previous is either the only copy (killed
+    between the renames: it is put back) or stale (removed).
     """
     path = os.fspath(path)
     parent = os.path.dirname(os.path.abspath(path))
     os.makedirs(parent, exist_ok=True)
-    staging = tempfile.mkdtemp(dir=parent, prefix=".staging-")
+    previous = path + ".previous"
+    _recover_interrupted_swap(path, previous)
+    prefix = f".staging-{os.path.basename(path)}-"
+    for leftover in glob.glob(os.path.join(glob.escape(parent), glob.escape(prefix) + "*")):
+        shutil.rmtree(leftover, ignore_errors=True)
+    staging = tempfile.mkdtemp(dir=parent, prefix=prefix)
     try:
         write(os.path.join(staging, "content"))
-        previous = path + ".previous"
         if os.path.exists(path):
             os.replace(path, previous)
         os.replace(os.path.join(staging, "content"), path)

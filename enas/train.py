@@ -24,7 +24,8 @@ import tensorflow as tf
 from absl import app, flags
 
 from common import input_pipeline
-from common.callbacks import LearningRateLogger, ProgressLogger
+from common.backup import AtomicBackupAndRestore
+from common.callbacks import LearningRateLogger, ProgressLogger, StopOnNonFiniteLoss
 from common.distribute import STRATEGIES, make_strategy
 from common.per_sequence import per_sequence
 from common.run_record import exit_on_mismatch, open_run
@@ -179,8 +180,8 @@ def train_fixed(config: FinalConfig, data: ImageSplits) -> dict:
               shuffle=False,  # the feed orders each epoch itself
               callbacks=[
                   feed,
-                  keras.callbacks.BackupAndRestore(os.path.join(config.output_dir, "backup"),
-                                                   delete_checkpoint=False),
+                  StopOnNonFiniteLoss(),
+                  AtomicBackupAndRestore(os.path.join(config.output_dir, "backup")),
                   keras.callbacks.LearningRateScheduler(config.schedule), LearningRateLogger(),
                   keras.callbacks.TensorBoard(os.path.join(config.output_dir, "logs")),
                   ProgressLogger(config.num_epochs, examples_per_epoch, global_batch)])

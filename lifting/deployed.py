@@ -26,7 +26,7 @@ from datasets.atomic import atomic_path, write_text
 from datasets.errors import DataFormatError
 from lifting.config import CONFIG_FILE, NORM_FILE, LifterConfig, load_trained
 from lifting.data import Normalization
-from lifting.export import pose_function
+from lifting.export import plain_pose_function, pose_function
 from lifting.model import serving_copy
 
 REPOSITORY = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -44,11 +44,14 @@ class DeployedLifter:
       function: {"keypoints_2d": (B, 16, 2) px} -> (B, 17, 3) mm, normalisation inside.
       input_normalization: "skeleton" (any camera) or "pixels" (only Human3.6M's cameras).
       source: where it was loaded from, for messages and reports.
+      plain: the same function as one plain graph (no XLA, no batch-size branch), for
+        conversion to TFLite; None for a SavedModel source.
     """
 
     function: Callable[[tf.Tensor], tf.Tensor]
     input_normalization: str
     source: str
+    plain: Callable[[tf.Tensor], tf.Tensor] | None = None
 
     def lift(self, keypoints_2d: np.ndarray) -> np.ndarray:
         """(T, 16, 2) H36M-16 pixels -> (T, 17, 3) root-relative mm, H36M-17; NaN rows where
@@ -68,8 +71,8 @@ class DeployedLifter:
         """The trained lifter of a `lifting.train` model_dir; a two-stream model gets the
         same keypoints in both streams (only detections exist at deployment)."""
         model, norm, config = load_trained(model_dir)
-        return cls(_serving_function(serving_copy(model), norm, config.streams),
-                   norm.input_normalization, model_dir)
+        return cls(*_serving_functions(serving_copy(model), norm, config.streams,
+                                       model_dir))
 
     @classmethod
     def from_compact(cls, directory: str) -> "DeployedLifter":
@@ -95,8 +98,7 @@ class DeployedLifter:
                     raise DataFormatError(paths[COMPACT_WEIGHTS],
                                           f"no weights {missing} for this architecture")
                 layer.set_weights([stored[name].astype(np.float32) for name in names])
-        return cls(_serving_function(model, norm, config.streams), norm.input_normalization,
-                   directory)
+        return cls(*_serving_functions(model, norm, config.streams, directory))
 
     @classmethod
     def from_saved_model(cls, path: str) -> "DeployedLifter":
@@ -138,9 +140,12 @@ class DeployedLifter:
         return cls.from_compact(PRETRAINED_LIFTER)
 
 
-def _serving_function(model, norm: Normalization, streams: tuple[str, ...]):
-    lift = pose_function(model, norm, streams)
-    return lambda keypoints: lift({stream: keypoints for stream in streams})
+def _serving_functions(model, norm: Normalization, streams: tuple[str, ...], source: str):
+    """(function, input_normalization, source, plain) of a folded Keras lifter."""
+    fast, plain = pose_function(model, norm, streams), plain_pose_function(model, norm, streams)
+    return (lambda keypoints: fast({stream: keypoints for stream in streams}),
+            norm.input_normalization, source,
+            lambda keypoints: plain({stream: keypoints for stream in streams}))
 
 
 def save_compact(model_dir: str, directory: str) -> dict[str, str]:

@@ -13,7 +13,6 @@ from __future__ import annotations
 from common import quiet_tensorflow  # noqa: F401  (before anything imports TensorFlow)
 
 import dataclasses
-import hashlib
 import json
 import os
 
@@ -22,6 +21,7 @@ import numpy as np
 from absl import app, flags
 
 from common import input_pipeline, run_record
+from common.file_digest import sha256
 from datasets import h36m
 from datasets.atomic import write_text
 from datasets.corpus import PoseCorpus
@@ -105,6 +105,17 @@ def evaluate_examples(model: keras.Model, norm: Normalization, config: LifterCon
             "frame_stride": frame_stride, "examples": len(examples)}
 
 
+def evaluate_deployed(lifter, corpus: PoseCorpus, frame_stride: int = 1) -> dict:
+    """Protocol #1 and #2 of a deployable lifter (`lifting.deployed`: the shipped model, an
+    export) on the detections of the test subjects of CORPUS, as a user's input reaches it."""
+    examples = build_examples(corpus, h36m.TEST_SUBJECTS, frame_stride)
+    predicted = lifter.lift(examples.detected_2d)
+    report = per_action_report(predicted, with_root(examples.pose_3d), examples.action,
+                               examples.actions)
+    return {**report, "input": "sh", "frame_stride": frame_stride, "examples": len(examples),
+            "lifter": lifter.source}
+
+
 def report_key(report: dict) -> str:
     """Where eval.json files REPORT: its input mode, marked "+flip" under flip testing."""
     return report["input"] + ("+flip" if report.get("flip_test") else "")
@@ -112,11 +123,7 @@ def report_key(report: dict) -> str:
 
 def checkpoint_digest(path: str) -> str:
     """A short SHA-256 of a weights file: which training state a report describes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()[:16]
+    return sha256(path)[:16]
 
 
 def record(model_dir: str, report: dict) -> None:

@@ -39,8 +39,10 @@ def _batch_adaptive(function):
     The whole function is compiled, normalisation included, not only the network: at batch 1
     the dozen small ops around the network cost up to 0.7 ms of dispatch (BUILD_NOTES.md).
     """
-    plain = tf.function(function)
-    compiled = tf.function(function, jit_compile=True)
+    # reduce_retracing: a caller lifting tracks of every length gets one graph, not one per
+    # length (XLA still compiles each batch size it meets, under _XLA_MAX_BATCH only)
+    plain = tf.function(function, reduce_retracing=True)
+    compiled = tf.function(function, jit_compile=True, reduce_retracing=True)
 
     def call(inputs: dict[str, tf.Tensor]) -> tf.Tensor:
         batch = tf.shape(next(iter(inputs.values())))[0]
@@ -49,14 +51,19 @@ def _batch_adaptive(function):
     return call
 
 
-def pose_function(model: keras.Model, norm: Normalization, streams: tuple[str, ...]):
+def plain_pose_function(model: keras.Model, norm: Normalization, streams: tuple[str, ...]):
     """A function {stream: (B, 16, 2) px} -> (B, 17, 3) mm with normalisation baked in."""
     def lift(pixels_by_stream: dict[str, tf.Tensor]) -> tf.Tensor:
         inputs = {STREAM_INPUTS[s]: norm.normalise_2d(pixels_by_stream[s]) for s in streams}
         pose = norm.denormalise_3d(model(inputs, training=False))
         return tf.concat([tf.zeros_like(pose[:, :1]), pose], axis=1)
 
-    return _batch_adaptive(lift)
+    return lift
+
+
+def pose_function(model: keras.Model, norm: Normalization, streams: tuple[str, ...]):
+    """`plain_pose_function`, XLA-compiled for small batches."""
+    return _batch_adaptive(plain_pose_function(model, norm, streams))
 
 
 def export_lifter(model: keras.Model, norm: Normalization, streams: tuple[str, ...],

@@ -19,7 +19,8 @@ import keras
 import tensorflow as tf
 from absl import app, flags, logging
 
-from common.callbacks import LearningRateLogger, ProgressLogger
+from common.backup import AtomicBackupAndRestore
+from common.callbacks import LearningRateLogger, ProgressLogger, StopOnNonFiniteLoss
 from common.distribute import STRATEGIES, make_strategy
 from common.run_record import exit_on_mismatch, open_run
 from datasets import h36m
@@ -181,8 +182,8 @@ def train(settings: TrainSettings) -> dict:
         logging.info("initialised from %s", ", ".join(settings.init_from))
     global_batch = settings.batch_size * strategy.num_replicas_in_sync
     callbacks = [
-        keras.callbacks.BackupAndRestore(os.path.join(settings.model_dir, "backup"),
-                                         delete_checkpoint=False),
+        StopOnNonFiniteLoss(),
+        AtomicBackupAndRestore(os.path.join(settings.model_dir, "backup")),
         LearningRateLogger(),
         keras.callbacks.TensorBoard(os.path.join(settings.model_dir, "logs")),
         ProgressLogger(settings.epochs, len(train_examples), global_batch),

@@ -35,12 +35,13 @@ import numpy as np
 from absl import app, flags, logging
 
 from common.run_record import write_config
+from datasets import skeleton_drawing as drawing
 from datasets.atomic import atomic_path, write_text
 from datasets.errors import DataFormatError
 from datasets.layouts import H36M_17
 from datasets.sequences import SequenceDataset, SkeletonSequence
 from lifting.deployed import DeployedLifter
-from pipeline import drawing, report
+from pipeline import report
 from pose2d import overlay, video
 from pose2d import track as track_binary
 from pose2d.front_end import FrontEndSettings, track_openpose, track_video
@@ -48,7 +49,6 @@ from pose2d.model_files import ModelFileError
 from pose2d.tracks import PersonTrack, TrackedVideo, to_json
 from spmf.data import SkeletonImages
 from spmf.deployed import DeployedClassifier, LayoutMismatch
-from spmf.render import write_png
 
 FLAGS = flags.FLAGS
 MIN_FRAMES = 2  # an action needs motion: fewer lifted frames get no label
@@ -217,19 +217,22 @@ def write_person(result: PersonResult, tracked: TrackedVideo, settings: RunSetti
     picks = shown[np.linspace(0, len(shown) - 1, min(4, len(shown))).astype(int)] if len(
         shown) else []
     strip = [drawing.skeleton_3d_image(result.poses[i], 320, f"frame {i}") for i in picks]
-    write_png(paths["skeleton_3d.png"], np.concatenate(strip, axis=1) if strip else
-              drawing.skeleton_3d_image(np.full((17, 3), np.nan), 320))
+    drawing.write_png(paths["skeleton_3d.png"], np.concatenate(strip, axis=1) if strip
+                      else drawing.skeleton_3d_image(np.full((17, 3), np.nan), 320))
     if result.lifted.sum() >= MIN_FRAMES:
-        write_png(paths["spmf.png"], spmf_picture(result.poses[result.lifted], classifier))
+        drawing.write_png(paths["spmf.png"],
+                          spmf_picture(result.poses[result.lifted], classifier))
     else:
         del paths["spmf.png"]
     return paths
 
 
-def run(settings: RunSettings) -> dict:
-    """The whole pipeline; returns the summary printed as one JSON line."""
+def run(settings: RunSettings,
+        models: tuple[DeployedLifter, DeployedClassifier] | None = None) -> dict:
+    """The whole pipeline; returns the summary printed as one JSON line. MODELS, when given,
+    are used instead of loading the settings' (a caller running many inputs loads them once)."""
     began = time.perf_counter()
-    lifter, classifier = load_models(settings)
+    lifter, classifier = models or load_models(settings)
     tracked, speed = find_people(settings)
     os.makedirs(settings.out_dir, exist_ok=True)
     write_config(settings.out_dir, settings)

@@ -19,6 +19,7 @@ import zipfile
 
 from absl import app, flags, logging
 
+from common.file_digest import sha256
 from datasets.atomic import atomic_path
 from pose2d import model_files
 
@@ -36,7 +37,7 @@ def _store(name: str, data: bytes, out_dir: str) -> str:
     with atomic_path(path) as temporary:
         with open(temporary, "wb") as handle:
             handle.write(data)
-        digest = model_files.sha256(temporary)
+        digest = sha256(temporary)
         if digest not in model_files.KNOWN_SHA256[name]:
             raise RuntimeError(f"{name} from the registry has sha256 {digest}, not a known one")
     return path

@@ -7,8 +7,9 @@ unknown file is an error that names where it was looked for and how to obtain it
 """
 from __future__ import annotations
 
-import hashlib
 import os
+
+from common.file_digest import sha256
 
 ENVIRONMENT = "POSE_MODELS_DIR"
 CACHE = os.path.join(os.path.expanduser("~"), ".cache", "unified-pose-action", "pose_models")
@@ -28,14 +29,6 @@ HOW_TO_OBTAIN = ("run `python -m pose2d.fetch_models` (it takes them from the me
 
 class ModelFileError(FileNotFoundError):
     """A model file that is missing or is not a known release; says how to get it."""
-
-
-def sha256(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def search_folders(models_dir: str | None = None) -> list[str]:

@@ -42,6 +42,8 @@ from enas import search as search_binary  # noqa: E402
 from enas.controller import Controller  # noqa: E402
 from enas.searcher import SearchConfig, run_search  # noqa: E402
 from enas.train import FinalConfig, train_fixed  # noqa: E402
+from datasets.catalog import load_sequences  # noqa: E402
+from spmf.lifted import draw_lifted_against_sensor, lifted_sequences  # noqa: E402
 from spmf.recognition_data import PROTOCOLS, RecognitionData, load_splits  # noqa: E402
 
 FLAGS = flags.FLAGS
@@ -200,7 +202,8 @@ def _mean_std(values: list[float]) -> str:
 def write_report(settings: ExperimentSettings, results: list[dict]) -> None:
     """report.md: a per-run table, the summary over seeds, the arcs found and the figures."""
     networks = ["found_arc", *(c for c in CONTROLS if c in settings.controls)]
-    lines = [f"# Action recognition: {settings.data.dataset}", "",
+    lines = [f"# Action recognition: {settings.data.dataset} ({settings.data.skeleton_source} "
+             "skeletons)", "",
              "Accuracy per sequence (softmax of its "
              f"{settings.data.images.eval_views} test views averaged); per image in brackets.",
              "", "| protocol | seed | " + " | ".join(networks) + " | search s | final s |",
@@ -218,6 +221,9 @@ def write_report(settings: ExperimentSettings, results: list[dict]) -> None:
         lines.append(f"| {protocol} | " + " | ".join(
             _mean_std([item[n]["test_sequence_accuracy"] for item in chosen])
             for n in networks) + " |")
+    if settings.data.skeleton_source == "lifted" and settings.data.dataset == "msr_action3d":
+        lines += ["", "The lifted poses beside the sensor's, the middle frame of a few test "
+                  "sequences:", "", "![lifted against sensor](lifted_vs_sensor.png)"]
     lines += ["", "## Arcs found", ""]
     for item in results:
         lines += [f"### {item['protocol']} seed {item['seed']}: {item['arc_ops']}, "
@@ -229,9 +235,23 @@ def write_report(settings: ExperimentSettings, results: list[dict]) -> None:
     write_text(os.path.join(settings.output_dir, "report.md"), "\n".join(lines) + "\n")
 
 
+def draw_lifted_poses(settings: ExperimentSettings) -> str | None:
+    """lifted_vs_sensor.png for MSR Action3D from lifted poses: a few sequences' middle
+    frames as the sensor measured them and as the lifter lifted them; its path."""
+    data = settings.data
+    if data.skeleton_source != "lifted" or data.dataset != "msr_action3d":
+        return None
+    path = os.path.join(settings.output_dir, "lifted_vs_sensor.png")
+    draw_lifted_against_sensor(
+        load_sequences(data.dataset, data.data_dir),
+        lifted_sequences(data.dataset, data.data_dir, data.lifter or None), path)
+    return path
+
+
 def run_experiment(settings: ExperimentSettings) -> list[dict]:
     open_run(settings.output_dir, settings,
              extendable=("search.num_epochs", "final.num_epochs"))
+    draw_lifted_poses(settings)
     results = [run_one(settings, protocol, seed)
                for protocol in settings.protocols for seed in settings.seeds]
     write_text(os.path.join(settings.output_dir, "results.json"), json.dumps(results, indent=2))

@@ -14,6 +14,7 @@ are what the classifier sees: joints the lifter does not produce are not invente
 from __future__ import annotations
 
 import dataclasses
+import os
 import time
 
 import numpy as np
@@ -21,8 +22,9 @@ from absl import logging
 
 from datasets import msr_action3d, sbu, synthetic
 from datasets.geometry import project
-from datasets.layouts import H36M_16, H36M_17, h36m17_to_16, to_h36m16
+from datasets.layouts import H36M_16, H36M_17, KINECT_20, h36m17_to_16, to_h36m16
 from datasets.sequences import SequenceDataset
+from datasets.skeleton_drawing import skeleton_3d_image, write_png
 from lifting.deployed import DeployedLifter
 
 MSR_IMAGE_WIDTH = 320
@@ -83,6 +85,49 @@ def lift_dataset(dataset_2d: SequenceDataset, lifter: DeployedLifter) -> Sequenc
                  len(sequences), time.perf_counter() - started, lifter.source)
     return dataclasses.replace(dataset_2d, name=f"{dataset_2d.name}_lifted", layout=H36M_17,
                                sequences=tuple(sequences), units="mm")
+
+
+def _h36m17_from_16(points: np.ndarray) -> np.ndarray:
+    """(..., 16, 3) -> (..., 17, 3) with Neck/Nose halfway from Thorax to Head (for drawing)."""
+    thorax, head = H36M_16.index("Thorax"), H36M_16.index("Head")
+    neck = (points[..., thorax, :] + points[..., head, :]) / 2
+    return np.insert(points, H36M_17.index("Neck/Nose"), neck, axis=-2)
+
+
+def msr_sensor_in_camera_view(joints: np.ndarray) -> np.ndarray:
+    """MSR Action3D's (T, 20, 3) sensor mm -> (T, 17, 3) H36M-17 in the lifter's camera frame
+    (x right, y down, root at the origin): the sensor's x is mirrored like its screen joints
+    and its y points up."""
+    mapped = _h36m17_from_16(to_h36m16(joints, KINECT_20))
+    camera = mapped * np.float32([-1, -1, 1])
+    return camera - camera[:, :1]
+
+
+def _take(source: str) -> str:
+    """aAA_sSS_eEE of an MSR Action3D file, the same for its 2D and 3D files."""
+    return os.path.basename(source)[:11]
+
+
+def draw_lifted_against_sensor(sensor: SequenceDataset, lifted: SequenceDataset, path: str,
+                               count: int = 4) -> None:
+    """A picture of COUNT sequences' middle frames: the sensor's skeleton above, the lifted
+    one below, from the same fixed viewpoint (MSR Action3D, whose sensor 3D is known)."""
+    by_take = {_take(s.source): s for s in sensor.sequences}
+    pairs = []
+    for sequence in lifted.sequences:
+        match = by_take.get(_take(sequence.source))
+        if match is not None and len(pairs) < count and sequence.label % 5 == len(pairs) % 5:
+            pairs.append((match, sequence))
+    columns = []
+    for truth, lifted_sequence in pairs:
+        middle = min(truth.num_frames, lifted_sequence.num_frames) // 2
+        name = lifted.class_names[lifted_sequence.label]
+        columns.append(np.concatenate([
+            skeleton_3d_image(msr_sensor_in_camera_view(truth.joints[middle:middle + 1])[0], 320,
+                              f"sensor: {name}"),
+            skeleton_3d_image(lifted_sequence.joints[middle], 320, "lifted")], axis=0))
+    if columns:
+        write_png(path, np.concatenate(columns, axis=1))
 
 
 def lifted_sequences(name: str, data_dir: str | None, lifter_path: str | None,

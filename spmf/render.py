@@ -31,6 +31,7 @@ from common.run_record import write_config
 from datasets.atomic import atomic_path
 from datasets.catalog import SEQUENCE_DATASETS, load_sequences
 from datasets.errors import DataFormatError
+from datasets.skeleton_drawing import write_png
 from spmf import flags as spmf_flags
 from spmf.data import SkeletonImages, SpmfDataConfig
 from spmf.encode import SequenceError
@@ -74,13 +75,6 @@ def _file_stem(source: str) -> str:
 def _caption(stem: str) -> str:
     """The part of a file stem that tells sequences apart (MSR: aAA_sSS_eEE)."""
     return re.sub(r"_skeleton\w*$", "", stem)
-
-
-def write_png(path: str, rgb: np.ndarray) -> None:
-    """RGB array -> PNG at PATH, written to a temporary name and renamed."""
-    with atomic_path(path) as temporary:
-        if not cv2.imwrite(temporary, np.ascontiguousarray(rgb[..., ::-1])):
-            raise OSError(f"could not write {path}")
 
 
 def contact_sheet(images: np.ndarray, captions: list[str], title: str, columns: int

@@ -40,7 +40,8 @@ def test_export_takes_raw_pixels_and_matches_keras(trained):
     pixels = data.test[0][:5] * data.channel_std + data.channel_mean  # back to 0..255
     out = serving.signatures["serving_default"](images=tf.constant(pixels, tf.float32))
     model = build_fixed_model(np.array(ARC), data.num_classes, 8, 0.5, (32, 32, 3))
-    model.load_weights(os.path.join(config.output_dir, "backup", "latest.weights.h5"))
+    model.load_weights(os.path.join(config.output_dir, "backup", f"epoch-{config.num_epochs}",
+                                    "latest.weights.h5"))
     expected = model(data.test[0][:5], training=False).numpy()
     np.testing.assert_allclose(out["logits"].numpy(), expected, rtol=1e-4, atol=1e-4)
     np.testing.assert_allclose(out["probabilities"].numpy().sum(-1), 1.0, rtol=1e-5)

@@ -11,6 +11,7 @@ from lifting.config import LifterConfig
 from lifting.data import Normalization, skeleton_normalised
 from lifting.deployed import COMPACT_WEIGHTS, DeployedLifter, save_compact
 from lifting.export import EXPORT_DIR
+from lifting.tflite import convert, convert_and_check
 from lifting.train import TrainSettings, train
 
 PIXEL_LIFTER = dict(dataset="synthetic", architecture=LifterConfig(width=32,
@@ -92,3 +93,18 @@ def test_a_warm_start_from_a_model_of_the_other_input_is_refused(skeleton_lifter
     with pytest.raises(ValueError, match="input_normalization=skeleton"):
         train(TrainSettings(model_dir=str(tmp_path / "pixels"), epochs=1,
                             init_from=(skeleton_lifter,), **PIXEL_LIFTER))
+
+
+def test_tflite_variants_agree_with_the_savedmodel_path(skeleton_lifter, tmp_path):
+    lifter = DeployedLifter.load(skeleton_lifter)
+    report = convert_and_check(lifter, str(tmp_path), _keypoints(200))
+    scale = float(np.abs(lifter.lift(_keypoints(200))).max())
+    assert report["float32"]["max_error_mm"] < 1e-3 * scale
+    assert report["float16"]["max_error_mm"] < 1e-2 * scale
+    # int8 weights with activations quantised on the fly: smallest, and measured, not bounded
+    # (on a 32-unit network and random keypoints it errs by a large fraction of the pose)
+    assert np.isfinite(report["dynamic_range"]["max_error_mm"])
+    sizes = [report[v]["megabytes"] for v in ("dynamic_range", "float16", "float32")]
+    assert sizes == sorted(sizes) and sizes[0] < sizes[2]
+    with pytest.raises(ValueError, match="cannot be converted"):
+        convert(DeployedLifter.load(os.path.join(skeleton_lifter, EXPORT_DIR)), "float32")

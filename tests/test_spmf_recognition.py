@@ -1,16 +1,18 @@
 """Skeleton datasets as the ENAS binaries' image splits: protocols, held-out validation from
 the training side only, fresh augmented images per epoch, per-sequence scoring."""
+import cv2
 import numpy as np
 import pytest
 
 from common.per_sequence import per_sequence
 from datasets import sbu
 from datasets.catalog import load_sequences
-from datasets.layouts import H36M_16
+from datasets.layouts import H36M_16, H36M_17
 from enas.data import EpochFeed
 from lifting.deployed import DeployedLifter
 from spmf.data import AugmentOptions, SpmfDataConfig
-from spmf.lifted import keypoints_2d, lift_dataset
+from spmf.lifted import (draw_lifted_against_sensor, keypoints_2d, lift_dataset,
+                         msr_sensor_in_camera_view)
 from spmf.recognition_data import RecognitionData, hold_out, load_splits, protocol_split
 
 AUGMENTED = SpmfDataConfig(augment=AugmentOptions(rotation_degrees=15, jitter_mm=5),
@@ -123,3 +125,23 @@ def test_lifted_sequences_are_the_lifters_17_joints_per_person(sbu_tree, skeleto
     assert splits.description["layout"] == "h36m17"
     assert splits.description["skeleton_source"] == "lifted"
     assert np.isfinite(splits.train[0]).all() and splits.num_classes == 8
+
+
+def test_the_every_subject_protocol_trains_on_all_and_tests_on_nothing(msr_dir):
+    dataset = load_sequences("msr_action3d", str(msr_dir))
+    train, test = protocol_split(dataset, "msr_action3d", "all20_every_subject")
+    assert len(train.sequences) == len(dataset.sequences) and not test.sequences
+    assert len(train.class_names) == 20
+
+
+def test_lifted_msr_poses_are_drawn_beside_the_sensors(msr_dir, skeleton_lifter, tmp_path):
+    sensor = load_sequences("msr_action3d", str(msr_dir))
+    lifted = lift_dataset(keypoints_2d("msr_action3d", str(msr_dir)),
+                          DeployedLifter.load(skeleton_lifter))
+    assert len(lifted.sequences) == len(sensor.sequences)
+    path = tmp_path / "lifted_vs_sensor.png"
+    draw_lifted_against_sensor(sensor, lifted, str(path))
+    picture = cv2.imread(str(path))
+    assert picture.shape == (640, 4 * 320, 3)  # sensor above lifted, four sequences
+    upright = msr_sensor_in_camera_view(sensor.sequences[0].joints[:1])[0]
+    assert upright[H36M_17.index("Head"), 1] < upright[H36M_17.index("RFoot"), 1] - 1000

@@ -1,4 +1,4 @@
-"""Pictures of the pipeline's results: the 3D skeleton from a fixed viewpoint beside the frame.
+"""Pictures of skeletons with OpenCV: the 3D skeleton from a fixed viewpoint, beside a frame.
 
 Drawn with OpenCV on arrays (a frame in well under a millisecond), not with matplotlib's 3D
 axes (tens of milliseconds a frame), so the video of a long clip is cheap.
@@ -8,6 +8,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from datasets.atomic import atomic_path
 from datasets.layouts import H36M_17, bones
 
 _BONES = bones()
@@ -64,3 +65,10 @@ def beside(frame: np.ndarray, picture: np.ndarray) -> np.ndarray:
 def enlarged(image: np.ndarray, side: int = 256) -> np.ndarray:
     """A small image (an Enhanced-SPMF picture) blown up with visible pixels."""
     return cv2.resize(image, (side, side), interpolation=cv2.INTER_NEAREST)
+
+
+def write_png(path: str, rgb: np.ndarray) -> None:
+    """RGB array -> PNG at PATH, written to a temporary name and renamed."""
+    with atomic_path(path) as temporary:
+        if not cv2.imwrite(temporary, np.ascontiguousarray(rgb[..., ::-1])):
+            raise OSError(f"could not write {path}")

@@ -1,0 +1,84 @@
+"""The whole pipeline's speed on a video, per stage, printed as one JSON line.
+
+    python -m bench.pipeline_bench --video=../shared/data/videos/ntu_drink_water.avi \
+        --pose_models_dir=../shared/data/models [--lifter=... --classifier=...]
+
+  decode_ms, detector_ms, landmark_ms_<model>   the 2D front-end (bench.pose2d_bench)
+  lift_ms, encode_ms, classify_ms               per frame of the clip: the lifter on the
+                                                whole track in one call, the Enhanced-SPMF
+                                                encoding of its K views, the classifier
+  end_to_end_fps_<model>                        pipeline.run without its videos (reading,
+                                                tracking, lifting, recognising, writing the
+                                                JSON, npz and PNG outputs)
+  lift_and_classify_share_<model>               (lift + encode + classify) / end-to-end time
+"""
+from __future__ import annotations
+
+from common import quiet_tensorflow  # noqa: F401  (before anything imports TensorFlow)
+
+import json
+import tempfile
+import time
+
+import numpy as np
+from absl import app, flags
+
+from bench import pose2d_bench
+from pipeline import run as pipeline_run
+from pose2d import model_files
+from pose2d.front_end import FrontEndSettings, track_video
+
+FLAGS = flags.FLAGS
+
+
+def _ms(function, repeats: int = 5) -> float:
+    function()
+    began = time.perf_counter()
+    for _ in range(repeats):
+        function()
+    return 1000 * (time.perf_counter() - began) / repeats
+
+
+def measure(path: str, models_dir: str | None, lifter_path: str, classifier_path: str) -> dict:
+    result = pose2d_bench.measure(path, models_dir)
+    settings = pipeline_run.RunSettings(video=path, openpose_dir=None, out_dir="",
+                                        lifter=lifter_path, classifier=classifier_path,
+                                        videos=False)
+    lifter, classifier = pipeline_run.load_models(settings)
+    tracked, _ = track_video(path, FrontEndSettings(model="lite", pose_models_dir=models_dir))
+    keypoints = tracked.tracks[0].keypoints
+    frames = len(keypoints)
+    poses = lifter.lift(keypoints)
+    result["lift_ms"] = round(_ms(lambda: lifter.lift(keypoints)) / frames, 3)
+    images = classifier.images
+    encode = lambda: pipeline_run.spmf_picture(poses, classifier)  # noqa: E731
+    result["encode_ms"] = round(_ms(encode) * images.eval_views / frames, 3)
+    classify_all = _ms(lambda: classifier.classify(poses)) / frames
+    result["classify_ms"] = round(max(classify_all - result["encode_ms"], 0.0), 3)
+    for model in model_files.LANDMARKS:
+        with tempfile.TemporaryDirectory() as out_dir:
+            began = time.perf_counter()
+            pipeline_run.run(pipeline_run.RunSettings(
+                video=path, openpose_dir=None, out_dir=out_dir, videos=False,
+                front_end=FrontEndSettings(model=model, pose_models_dir=models_dir)),
+                (lifter, classifier))
+            seconds = time.perf_counter() - began
+        result[f"end_to_end_fps_{model}"] = round(frames / seconds, 1)
+        models_ms = result["lift_ms"] + result["encode_ms"] + result["classify_ms"]
+        result[f"lift_and_classify_share_{model}"] = round(models_ms * frames / 1000 / seconds, 4)
+    result["lifted_frames"] = int(np.isfinite(poses).all(axis=(1, 2)).sum())
+    return result
+
+
+def main(argv: list[str]) -> None:
+    del argv
+    print(json.dumps({**measure(FLAGS.video, FLAGS.pose_models_dir, FLAGS.lifter,
+                                FLAGS.classifier), "video": FLAGS.video}))
+
+
+if __name__ == "__main__":
+    flags.DEFINE_string("video", "../shared/data/videos/ntu_drink_water.avi", "Video to time.")
+    flags.DEFINE_string("pose_models_dir", None, "Folder of the BlazePose .tflite files.")
+    flags.DEFINE_string("lifter", "", "Lifter (default: pretrained/lifter).")
+    flags.DEFINE_string("classifier", "", "Classifier export (default: pretrained/classifier).")
+    app.run(main)

@@ -1,0 +1,74 @@
+"""Keras's BackupAndRestore made safe against a kill or a full disk at any moment.
+
+Keras rewrites `backup/latest.weights.h5` and `training_metadata.json` in place: a run killed
+while the weights file is half written can never resume (`file signature not found`), and
+the epoch in the metadata can disagree with the weights. Here every backup is one folder,
+`backup/epoch-<E>`, holding both files, written under a staging name and renamed into place
+only once complete (`datasets.atomic.replace_directory`); the two newest are kept. A rerun
+resumes from the newest complete folder, removes leftovers of an interrupted write, and
+still reads a backup in Keras's own layout (runs made before this callback existed).
+"""
+from __future__ import annotations
+
+import glob
+import json
+import os
+import re
+import shutil
+
+import keras
+from absl import logging
+
+from datasets.atomic import replace_directory, write_text
+
+_FOLDER = re.compile(r"^epoch-(\d+)$")
+_WEIGHTS, _METADATA = "latest.weights.h5", "training_metadata.json"
+KEEP = 2
+
+
+class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
+    """BackupAndRestore at epoch ends whose every backup is complete or absent."""
+
+    def __init__(self, backup_dir: str):
+        super().__init__(backup_dir, save_freq="epoch", delete_checkpoint=False)
+
+    def complete_backups(self) -> list[tuple[int, str]]:
+        """(epoch, folder) of every finished backup, oldest first."""
+        found = []
+        for folder in glob.glob(os.path.join(glob.escape(self.backup_dir), "epoch-*")):
+            match = _FOLDER.match(os.path.basename(folder))
+            if match and all(os.path.isfile(os.path.join(folder, name))
+                             for name in (_WEIGHTS, _METADATA)):
+                found.append((int(match.group(1)), folder))
+        return sorted(found)
+
+    def _remove_leftovers(self) -> None:
+        for leftover in glob.glob(os.path.join(glob.escape(self.backup_dir), ".staging-*")):
+            logging.info("removing %s, left by an interrupted backup", leftover)
+            shutil.rmtree(leftover, ignore_errors=True)
+        for leftover in glob.glob(os.path.join(glob.escape(self.backup_dir), "*.previous")):
+            shutil.rmtree(leftover, ignore_errors=True)
+
+    def on_train_begin(self, logs=None):
+        if os.path.isdir(self.backup_dir):
+            self._remove_leftovers()
+        backups = self.complete_backups()
+        if backups:  # else Keras's own files, if any (an older run), or a fresh start
+            epoch, folder = backups[-1]
+            self._weights_path = os.path.join(folder, _WEIGHTS)
+            self._training_metadata_path = os.path.join(folder, _METADATA)
+            logging.info("resuming from %s (after epoch %d)", folder, epoch)
+        self._load_model()
+
+    def _save_model(self):
+        folder = os.path.join(self.backup_dir, f"epoch-{self._current_epoch}")
+
+        def write(staging: str) -> None:
+            os.makedirs(staging)
+            self.model.save_weights(os.path.join(staging, _WEIGHTS))
+            write_text(os.path.join(staging, _METADATA),
+                       json.dumps({"epoch": self._current_epoch, "batch": 0}))
+
+        replace_directory(folder, write)
+        for _, old in self.complete_backups()[:-KEEP]:
+            shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,112 @@
+"""Writes the models that ship in `pretrained/`, measured, with their manifest.
+
+    python -m pipeline.pretrained --lifter_model_dir=runs/lifter_sh_skeleton \
+        --classifier_export=runs/msr_lifted_ship/export --h36m_dir=../shared/data/h36m \
+        --lifter_recipe=recipes/lifter/sh_skeleton.flags \
+        --classifier_recipe=recipes/recognition/msr_lifted_ship.flags \
+        --classifier_figures=runs/msr_lifted/results.json
+
+pretrained/lifter      the lifter as float16 folded kernels + JSON (`lifting.deployed`)
+pretrained/classifier  the classifier's SavedModel (`spmf.deployed`)
+pretrained/MANIFEST.json  per file its sha256; per model the recipe, the figures measured
+                       WITH THE SHIPPED FILES (the lifter re-evaluated after its float16
+                       rounding), the label names and the joint layouts.
+"""
+from __future__ import annotations
+
+from common import quiet_tensorflow  # noqa: F401  (before anything imports TensorFlow)
+
+import json
+import os
+import shutil
+
+from absl import app, flags
+
+from common.file_digest import sha256
+from datasets import h36m
+from datasets.atomic import replace_directory, write_text
+from datasets.layouts import H36M_16, H36M_17
+from lifting.deployed import REPOSITORY, DeployedLifter, save_compact
+from lifting.evaluate import evaluate_deployed
+from spmf.deployed import DeployedClassifier
+
+PRETRAINED = os.path.join(REPOSITORY, "pretrained")
+MANIFEST = os.path.join(PRETRAINED, "MANIFEST.json")
+MAX_FILE_BYTES = 10 * 2 ** 20
+FLAGS = flags.FLAGS
+
+
+def files_of(root: str) -> dict[str, str]:
+    """{path relative to pretrained/: sha256} of every file below ROOT."""
+    found = {}
+    for folder, _, names in os.walk(root):
+        for name in sorted(names):
+            path = os.path.join(folder, name)
+            found[os.path.relpath(path, PRETRAINED)] = sha256(path)
+    return found
+
+
+def package_lifter(model_dir: str, h36m_dir: str, recipe: str) -> dict:
+    target = os.path.join(PRETRAINED, "lifter")
+    replace_directory(target, lambda staging: save_compact(model_dir, staging))
+    report = evaluate_deployed(DeployedLifter.load(target), h36m.load(h36m_dir))
+    with open(os.path.join(model_dir, "config.json"), encoding="utf-8") as handle:
+        trained = json.load(handle)["settings"]
+    return {"files": files_of(target), "recipe": recipe, "input": "(T, 16, 2) pixels, "
+            "H36M-16, of any image", "output": "(T, 17, 3) mm, root-relative, H36M-17",
+            "input_layout": H36M_16.name, "output_layout": H36M_17.name,
+            "input_normalization": trained["input_normalization"],
+            "streams": trained["architecture"]["streams"],
+            "trained_on": "Human3.6M S1 S5 S6 S7 S8, Stacked Hourglass detections",
+            "figures": {"protocol_1_mm": round(report["average"]["p1"], 2),
+                        "protocol_2_mm": round(report["average"]["p2"], 2),
+                        "evaluated_on": f"every frame of S9 and S11 ({report['examples']} "
+                                        "examples), SH detections"}}
+
+
+def package_classifier(export: str, recipe: str, figures_path: str) -> dict:
+    target = os.path.join(PRETRAINED, "classifier")
+    replace_directory(target, lambda staging: shutil.copytree(export, staging,
+                                                              dirs_exist_ok=True))
+    classifier = DeployedClassifier.load(target)
+    with open(figures_path, encoding="utf-8") as handle:
+        results = json.load(handle)
+    figures = {f"{r['protocol']} seed {r['seed']}": round(
+        100 * r["found_arc"]["test_sequence_accuracy"], 2) for r in results}
+    return {"files": files_of(target), "recipe": recipe, "labels": list(classifier.class_names),
+            "layout": classifier.layout, **classifier.description,
+            "figures": {"per_sequence_accuracy_percent": figures,
+                        "measured_by": "spmf.experiment on the cross-subject protocols, "
+                                       f"the same recipe ({figures_path})"}}
+
+
+def write_manifest(lifter: dict, classifier: dict) -> dict:
+    oversized = [name for model in (lifter, classifier) for name in model["files"]
+                 if os.path.getsize(os.path.join(PRETRAINED, name)) > MAX_FILE_BYTES]
+    if oversized:
+        raise ValueError(f"files over 10 MB cannot ship: {oversized}")
+    manifest = {"lifter": lifter, "classifier": classifier}
+    write_text(MANIFEST, json.dumps(manifest, indent=1) + "\n")
+    return manifest
+
+
+def main(argv: list[str]) -> None:
+    del argv
+    lifter = package_lifter(FLAGS.lifter_model_dir, FLAGS.h36m_dir, FLAGS.lifter_recipe)
+    classifier = package_classifier(FLAGS.classifier_export, FLAGS.classifier_recipe,
+                                    FLAGS.classifier_figures)
+    print(json.dumps(write_manifest(lifter, classifier)["lifter"]["figures"]))
+
+
+if __name__ == "__main__":
+    flags.DEFINE_string("lifter_model_dir", None, "The trained lifter (lifting.train).")
+    flags.DEFINE_string("classifier_export", None, "The classifier's export/ (enas.train).")
+    flags.DEFINE_string("h36m_dir", None, "Human3.6M, to measure the shipped lifter.")
+    flags.DEFINE_string("lifter_recipe", None, "The recipe the lifter was trained with.")
+    flags.DEFINE_string("classifier_recipe", None, "The recipe the classifier was trained with.")
+    flags.DEFINE_string("classifier_figures", None, "results.json of the spmf.experiment that "
+                        "measured the classifier's recipe.")
+    for name in ("lifter_model_dir", "classifier_export", "h36m_dir", "lifter_recipe",
+                 "classifier_recipe", "classifier_figures"):
+        flags.mark_flag_as_required(name)
+    app.run(main)
