@@ -10,6 +10,7 @@ from __future__ import annotations
 import glob
 import os
 import re
+import zipfile
 from typing import Iterable
 
 import h5py
@@ -76,8 +77,12 @@ def load_cameras(path: str | os.PathLike, subjects: Iterable[str] = SUBJECTS
 
 
 def _read_camera(group: h5py.Group) -> Camera:
-    name = _decode_name(group["Name"][:])
-    return Camera(
+    try:
+        name = _decode_name(group["Name"][:])
+    except (OverflowError, ValueError, TypeError):
+        raise DataFormatError(group.file.filename, f"{group.name}/Name is not a camera "
+                                                   "name") from None
+    camera = Camera(
         name=name,
         rotation=np.asarray(group["R"][:], np.float64).T,
         translation=np.asarray(group["T"][:], np.float64).ravel(),
@@ -87,6 +92,24 @@ def _read_camera(group: h5py.Group) -> Camera:
         tangential=np.asarray(group["p"][:], np.float64).ravel(),
         resolution=_RESOLUTIONS.get(name, (1000, 1000)),
     )
+    _check_camera(camera, f"{group.file.filename}[{group.name}]")
+    return camera
+
+
+def _check_camera(camera: Camera, source: str) -> None:
+    """A rotation that is 3 x 3 and orthonormal, a positive focal length, finite values."""
+    shapes = {"R": (camera.rotation, (3, 3)), "T": (camera.translation, (3,)),
+              "f": (camera.focal, (2,)), "c": (camera.center, (2,)),
+              "k": (camera.radial, (3,)), "p": (camera.tangential, (2,))}
+    for key, (values, shape) in shapes.items():
+        if values.shape != shape:
+            raise DataFormatError(source, f"{key} has shape {values.shape}, expected {shape}")
+        if not np.isfinite(values).all():
+            raise DataFormatError(source, f"{key} holds NaN or infinite values")
+    if not np.allclose(camera.rotation @ camera.rotation.T, np.eye(3), atol=1e-3):
+        raise DataFormatError(source, "R is not a rotation (not orthonormal)")
+    if (camera.focal <= 0).any():
+        raise DataFormatError(source, f"focal length {camera.focal.tolist()} is not positive")
 
 
 def _check_pose_array(array: np.ndarray, shape_tail: tuple[int, ...], source: str) -> None:
@@ -95,6 +118,21 @@ def _check_pose_array(array: np.ndarray, shape_tail: tuple[int, ...], source: st
                                       f"got {array.shape}")
     if array.shape[0] == 0:
         raise DataFormatError(source, "take has no frames")
+    if not np.issubdtype(array.dtype, np.number):
+        raise DataFormatError(source, f"values of type {array.dtype}, not numbers")
+    bad = ~np.isfinite(array)
+    if bad.any():
+        frame = int(np.argwhere(bad)[0][0])
+        raise DataFormatError(source, f"{int(bad.sum())} values are NaN or infinite (first in "
+                                      f"frame {frame})")
+
+
+def _store_take(corpus: PoseCorpus, take: Take, poses: np.ndarray, source: str) -> None:
+    """Adds a take's 3D poses; two spellings of one take ("Directions 1", "Directions_1")
+    are an error, not a silent overwrite."""
+    if take in corpus.poses_3d:
+        raise DataFormatError(source, f"take {take} appears twice (two spellings of one name)")
+    corpus.poses_3d[take] = poses.astype(np.float32)
 
 
 def _add_detection(corpus: PoseCorpus, take: Take, camera: str, sh16: np.ndarray,
@@ -105,6 +143,8 @@ def _add_detection(corpus: PoseCorpus, take: Take, camera: str, sh16: np.ndarray
         corpus.skipped.append(Skipped(source, f"no 3D poses for take {take}"))
         return
     frames = corpus.poses_3d[take].shape[0]
+    if (take, camera) in corpus.detections_2d:
+        raise DataFormatError(source, f"detections of take {take}, camera {camera} appear twice")
     if sh16.shape[0] != frames:
         raise DataFormatError(source, f"{sh16.shape[0]} detected frames but {frames} 3D frames")
     corpus.detections_2d[(take, camera)] = to_h36m16(sh16.astype(np.float32), SH_16)
@@ -136,7 +176,7 @@ def load_npz(data_dir: str | os.PathLike, subjects: Iterable[str] | None = None,
         subject, raw_take = key.split("/", 1)
         source = f"{poses_path}[{key}]"
         _check_pose_array(array, (17, 3), source)
-        corpus.poses_3d[parse_take(subject, raw_take, source)] = array.astype(np.float32)
+        _store_take(corpus, parse_take(subject, raw_take, source), array, source)
     detections_path = require_file(os.path.join(data_dir, NPZ_DETECTIONS))
     for key, array in _npz_items(detections_path, subjects):
         subject, rest = key.split("/", 1)
@@ -149,6 +189,10 @@ def load_npz(data_dir: str | os.PathLike, subjects: Iterable[str] | None = None,
 
 def _npz_items(path: str, subjects: tuple[str, ...] | None):
     """Yields (key, array) of an npz archive for the wanted subjects; never unpickles."""
+    with open(path, "rb") as handle:
+        if handle.read(4) != b"PK\x03\x04":
+            raise DataFormatError(path, "not an npz archive (no zip signature: empty, an .npy "
+                                        "or another format under an npz name)")
     try:
         with np.load(path, allow_pickle=False) as archive:
             for key in archive.files:
@@ -156,10 +200,11 @@ def _npz_items(path: str, subjects: tuple[str, ...] | None):
                     raise DataFormatError(path, f"key {key!r} is not '<subject>/<take>'")
                 if _wanted(key.split("/", 1)[0], subjects):
                     yield key, archive[key]
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
         if isinstance(error, DataFormatError):
             raise
-        raise DataFormatError(path, f"not a readable npz archive ({error})") from None
+        raise DataFormatError(path, f"not a readable npz archive, truncated or corrupt "
+                                    f"({type(error).__name__}: {error})") from None
 
 
 def _read_h5_dataset(path: str, dataset: str) -> np.ndarray:
@@ -199,7 +244,8 @@ def load_martinez_tree(data_dir: str | os.PathLike, subjects: Iterable[str] | No
                 raise DataFormatError(path, f"expected (96, T) positions, got {raw.shape}")
             poses = raw.T.reshape(-1, 32, 3)[:, H36M_32_TO_17].astype(np.float32)
             take_name = os.path.splitext(os.path.basename(path))[0]
-            corpus.poses_3d[parse_take(subject, take_name, path)] = poses
+            _check_pose_array(poses, (17, 3), path)
+            _store_take(corpus, parse_take(subject, take_name, path), poses, path)
         for path in sorted(glob.glob(os.path.join(subject_dir, "StackedHourglass", "*.h5"))):
             stem = os.path.splitext(os.path.basename(path))[0]
             raw_take, _, camera = stem.rpartition(".")

@@ -56,6 +56,8 @@ def _read_people(path: str) -> list[np.ndarray]:
             document = json.load(handle)
     except json.JSONDecodeError as error:
         raise DataFormatError(path, f"invalid JSON ({error.msg})", line=error.lineno) from None
+    except UnicodeDecodeError:
+        raise DataFormatError(path, "not text (binary bytes where JSON was expected)") from None
     people = document.get("people") if isinstance(document, dict) else None
     if not isinstance(people, list):
         raise DataFormatError(path, "no 'people' list (not OpenPose keypoint output)")
@@ -70,6 +72,14 @@ def _read_people(path: str) -> list[np.ndarray]:
         if array.ndim != 1 or array.size not in _LAYOUT_BY_VALUES:
             raise DataFormatError(path, f"person {index}: {array.size} values; expected 54 "
                                         "(COCO-18) or 75 (BODY-25)")
+        if arrays and array.size != arrays[0].size:
+            raise DataFormatError(path, f"person {index} has {array.size} values, person 0 "
+                                        f"{arrays[0].size}: one file holds one layout")
+        triples = array.reshape(-1, 3)
+        if not np.isfinite(triples).all():
+            raise DataFormatError(path, f"person {index}: NaN or infinite values")
+        if (triples[:, 2] < 0).any() or (triples[:, 2] > 1).any():
+            raise DataFormatError(path, f"person {index}: confidences outside [0, 1]")
         arrays.append(array)
     return arrays
 

@@ -23,6 +23,8 @@ def _first_bad_line(lines: list[str], num_columns: int, separator: str | None) -
         for field in fields:
             try:
                 float(field)
+                if separator and len(field.split()) != 1:
+                    raise ValueError
             except ValueError:
                 return number, f"not a number: {field.strip()!r}"
     raise AssertionError("no malformed line found")  # callers only ask when one exists
@@ -48,6 +50,8 @@ def read_table(path: str | os.PathLike, num_columns: int, separator: str | None 
     tokens = text.replace(separator, " ").split() if separator else text.split()
     try:
         values = np.array(tokens, dtype=np.float64)
+        if values.size != len(lines) * num_columns:  # an empty field, or a space inside one
+            raise ValueError
     except ValueError:
         number, problem = _first_bad_line(all_lines, num_columns, separator)
         raise DataFormatError(path, problem, line=number) from None

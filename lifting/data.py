@@ -133,6 +133,10 @@ class Normalization:
         inputs = _INPUT_TRANSFORMS[input_normalization](keypoints)
         inputs = np.asarray(inputs).reshape(-1, INPUT_DIM)
         targets = examples.pose_3d.reshape(-1, OUTPUT_DIM)
+        for name, values in (("2D keypoints", inputs), ("3D poses", targets)):
+            if not np.isfinite(values).all():
+                raise ValueError(f"the training {name} hold NaN or infinite values: the "
+                                 "statistics (and every model trained on them) would be NaN")
         return cls(inputs.mean(0), np.maximum(inputs.std(0), 1e-6),
                    targets.mean(0), np.maximum(targets.std(0), 1e-6), input_normalization)
 
