@@ -50,6 +50,21 @@ class SettingsMismatch(ValueError):
     """A run folder was made with settings that differ from the ones given now."""
 
 
+class RunFolderError(ValueError):
+    """The run folder cannot be used: it is a file, or it cannot be created or written."""
+
+
+def _require_writable_folder(folder: str) -> None:
+    if os.path.exists(folder) and not os.path.isdir(folder):
+        raise RunFolderError(f"{folder}: is a file, not a folder for the run")
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as error:
+        raise RunFolderError(f"{folder}: cannot be created ({error.strerror})") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise RunFolderError(f"{folder}: is not writable")
+
+
 def _flat(tree: Any, prefix: str = "") -> dict[str, Any]:
     """{"a.b": leaf} of nested dicts (the JSON form of nested dataclasses)."""
     if not isinstance(tree, dict):
@@ -74,6 +89,7 @@ def open_run(folder: str | os.PathLike, settings: Any, extendable: tuple[str, ..
     appended to the record's `history`. IGNORED fields (where the folder itself is) may
     differ freely. Returns the record written.
     """
+    _require_writable_folder(os.fspath(folder))
     path = os.path.join(os.fspath(folder), CONFIG_FILE)
     new = json.loads(json.dumps(record(settings)))  # tuples as lists, as stored
     if os.path.exists(path):
@@ -110,5 +126,5 @@ def exit_on_mismatch(binary: str, work: Callable[[], T]) -> T:
     every differing field)."""
     try:
         return work()
-    except (SettingsMismatch, NonFiniteLoss) as error:
+    except (SettingsMismatch, RunFolderError, NonFiniteLoss) as error:
         sys.exit(f"{binary}: {error}")

@@ -35,10 +35,11 @@ PAPER_PRESET = {"controller_lr": 0.00035, "controller_tanh_constant": 2.5,
 def define_flags() -> None:
     flags.DEFINE_string("output_dir", None, "Where checkpoints, logs and arc.txt go.")
     define_dataset_flags(valid_fraction=0.1)
-    flags.DEFINE_integer("batch_size", 128, "Child minibatch size.")
-    flags.DEFINE_integer("num_epochs", 310, "Search epochs.")
-    flags.DEFINE_integer("child_num_layers", 12, "Layers of the child.")
-    flags.DEFINE_integer("child_out_filters", 36, "Channels of every layer during search.")
+    flags.DEFINE_integer("batch_size", 128, "Child minibatch size.", lower_bound=1)
+    flags.DEFINE_integer("num_epochs", 310, "Search epochs.", lower_bound=1)
+    flags.DEFINE_integer("child_num_layers", 12, "Layers of the child.", lower_bound=1)
+    flags.DEFINE_integer("child_out_filters", 36, "Channels of every layer during search.",
+                         lower_bound=1)
     define_child_training_flags(l2_reg=2.5e-4, lr_min=0.0005, keep_prob=0.9)
     flags.DEFINE_float("controller_lr", 0.001, "Controller Adam learning rate.")
     flags.DEFINE_float("controller_tanh_constant", 1.5, "Logits = c * tanh(logits).")
@@ -48,8 +49,10 @@ def define_flags() -> None:
     flags.DEFINE_float("controller_skip_weight", 0.8, "Weight of the skip KL penalty.")
     flags.DEFINE_float("controller_bl_dec", 0.99, "Baseline decay.")
     flags.DEFINE_integer("controller_num_aggregate", 20, "Arcs per controller update.")
-    flags.DEFINE_integer("controller_train_steps", 50, "Controller updates per epoch.")
-    flags.DEFINE_integer("num_arcs_to_score", 100, "Arcs scored at the end to pick the best.")
+    flags.DEFINE_integer("controller_train_steps", 50, "Controller updates per epoch.",
+                         lower_bound=1)
+    flags.DEFINE_integer("num_arcs_to_score", 100, "Arcs scored at the end to pick the best.",
+                         lower_bound=1)
     flags.DEFINE_bool("controller_training", True, "Train the controller (without: the child "
                       "trains on arcs of the untrained controller, a random search).")
     flags.DEFINE_integer("controller_train_every", 1, "Controller phase after every N-th epoch.",

@@ -220,14 +220,15 @@ def define_flags() -> None:
                       "densenet_bc: the hand-designed control (no arc).")
     flags.DEFINE_integer("densenet_depth", 40, "DenseNet-BC depth (6n + 4).")
     flags.DEFINE_integer("densenet_growth_rate", 12, "DenseNet-BC growth rate k.")
-    flags.DEFINE_integer("child_out_filters", 96, "Channels before the first pool layer.")
+    flags.DEFINE_integer("child_out_filters", 96, "Channels before the first pool layer.",
+                         lower_bound=1)
     flags.DEFINE_integer("child_num_layers", 24, "Layers of the arc; checked against it (the "
                          "arc decides).")
     define_original_script_flags()
     define_final_run_controller_flags()
     define_child_training_flags(l2_reg=2e-4, lr_min=0.001, keep_prob=0.5)
-    flags.DEFINE_integer("batch_size", 100, "Per-replica batch size.")
-    flags.DEFINE_integer("num_epochs", 310, "Training epochs.")
+    flags.DEFINE_integer("batch_size", 100, "Per-replica batch size.", lower_bound=1)
+    flags.DEFINE_integer("num_epochs", 310, "Training epochs.", lower_bound=1)
     flags.DEFINE_enum("strategy", "default", list(STRATEGIES), "tf.distribute strategy.")
     flags.DEFINE_integer("seed", 0, "Random seed.")
     flags.mark_flag_as_required("output_dir")

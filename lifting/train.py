@@ -165,12 +165,14 @@ def train(settings: TrainSettings) -> dict:
         raise ValueError(f"{settings.init_from[0]} was trained with --input_normalization="
                          f"{inherited.input_normalization}, this run asks for "
                          f"{settings.input_normalization}: its weights expect the other input")
-    open_run(settings.model_dir, settings, extendable=("epochs",))
     keras.utils.set_random_seed(settings.seed)
     config = settings.architecture
     corpus = load_corpus(settings.dataset, settings.data_dir, settings.seed)
     train_examples = build_examples(corpus, h36m.TRAIN_SUBJECTS, settings.frame_stride)
     valid_examples = build_examples(corpus, h36m.TEST_SUBJECTS, settings.eval_frame_stride)
+    # the record after the data: a first run given a bad path leaves no record that would
+    # refuse the corrected rerun
+    open_run(settings.model_dir, settings, extendable=("epochs",))
     norm = _normalization(settings, train_examples, inherited)
     logging.info("%d training and %d validation examples", len(train_examples),
                  len(valid_examples))
@@ -215,13 +217,15 @@ def define_flags() -> None:
     flags.DEFINE_list("streams", list(STREAM_CHOICES), "Streams: gt,detected (the paper), "
                       "gt (Martinez with GT 2D) or detected.")
     flags.DEFINE_enum("activation", "selu", ["selu", "relu"], "selu (paper) or relu (Martinez).")
-    flags.DEFINE_integer("width", 1024, "Units per linear layer.")
-    flags.DEFINE_integer("num_blocks", 2, "Residual blocks per stream.")
-    flags.DEFINE_float("dropout", 0.5, "Dropout rate.")
-    flags.DEFINE_integer("batch_size", 64, "Per-replica batch size.")
-    flags.DEFINE_integer("epochs", 200, "Training epochs.")
+    flags.DEFINE_integer("width", 1024, "Units per linear layer.", lower_bound=1)
+    flags.DEFINE_integer("num_blocks", 2, "Residual blocks per stream.", lower_bound=0)
+    flags.DEFINE_float("dropout", 0.5, "Dropout rate.", lower_bound=0.0, upper_bound=0.99)
+    flags.DEFINE_integer("batch_size", 64, "Per-replica batch size.", lower_bound=1)
+    flags.DEFINE_integer("epochs", 200, "Training epochs (0: assemble --init_from streams, no "
+                         "training).", lower_bound=0)
     flags.DEFINE_float("learning_rate", 1e-3, "Initial Adam learning rate.")
-    flags.DEFINE_integer("lr_decay_steps", 100_000, "Steps per decay of the learning rate.")
+    flags.DEFINE_integer("lr_decay_steps", 100_000, "Steps per decay of the learning rate.",
+                         lower_bound=1)
     flags.DEFINE_float("lr_decay_rate", 0.96, "Decay factor of the learning rate.")
     flags.DEFINE_float("stream_loss_weight", 1.0, "Two streams: weight of the mean of the "
                        "streams' own losses next to the loss of their average (0 = average only).")
@@ -229,10 +233,11 @@ def define_flags() -> None:
                       "pixels: z-scored pixels (the papers; only the training cameras); "
                       "skeleton: per frame minus the Hip and over the joints' RMS distance from "
                       "it, then z-scored (any camera, image size, position, person size).")
-    flags.DEFINE_integer("frame_stride", 1, "Use every n-th training frame.")
+    flags.DEFINE_integer("frame_stride", 1, "Use every n-th training frame.", lower_bound=1)
     flags.DEFINE_bool("flip_augment", False, "Mirror each training example with probability "
                       "1/2 (not in either paper; see lifting/mirror.py).")
-    flags.DEFINE_integer("eval_frame_stride", 10, "Use every n-th frame for validation.")
+    flags.DEFINE_integer("eval_frame_stride", 10, "Use every n-th frame for validation.",
+                         lower_bound=1)
     flags.DEFINE_enum("strategy", "default", list(STRATEGIES), "tf.distribute strategy.")
     flags.DEFINE_bool("jit_compile", None, "Compile the train step with XLA (default: only "
                       f"for batch sizes up to {XLA_MAX_BATCH}, where it is faster).")

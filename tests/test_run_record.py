@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from common.run_record import SettingsMismatch, open_run
+from common.run_record import RunFolderError, SettingsMismatch, open_run
 
 
 @dataclasses.dataclass(frozen=True)
@@ -58,3 +58,15 @@ def test_an_unreadable_record_is_refused_with_its_path(tmp_path):
     (tmp_path / "config.json").write_text("{not json")
     with pytest.raises(SettingsMismatch, match="config.json: not a readable run record"):
         open_run(tmp_path, Settings())
+
+
+def test_a_run_folder_that_is_a_file_or_unwritable_is_named(tmp_path):
+    @dataclasses.dataclass(frozen=True)
+    class Settings:
+        epochs: int = 1
+
+    (tmp_path / "a_file").write_text("x")
+    with pytest.raises(RunFolderError, match="a_file: is a file"):
+        open_run(tmp_path / "a_file", Settings())
+    with pytest.raises(RunFolderError, match="cannot be created"):
+        open_run(tmp_path / "a_file" / "below", Settings())
