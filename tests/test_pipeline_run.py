@@ -2,6 +2,7 @@
 output file, and clear errors for inputs and models that cannot work."""
 import json
 
+import cv2
 import numpy as np
 import pytest
 
@@ -9,6 +10,7 @@ from datasets import openpose, synthetic
 from datasets.errors import DataFormatError
 from datasets.geometry import project
 from pipeline.run import RunSettings, run
+from pose2d import overlay, video
 from pose2d.front_end import FrontEndSettings
 from pose2d.tracker import TrackerSettings
 from spmf.deployed import DeployedClassifier, LayoutMismatch
@@ -86,3 +88,40 @@ def test_an_input_with_nobody_is_refused_by_name(tmp_path, skeleton_lifter, lift
         run(RunSettings(video=str(tmp_path / "bad.mp4"), openpose_dir=None,
                         out_dir=str(tmp_path / "out"), lifter=skeleton_lifter,
                         classifier=lifted_classifier))
+
+
+def _scenes(ntu_video, kind):
+    """Frames the test makes from the NTU clip: two people pasted side by side, the clip at
+    320 x 180, or the person cut off at the waist."""
+    frames = list(video.frames(ntu_video))[:16]
+    if kind == "two_people":
+        scenes = []
+        for frame in frames:
+            scene = np.full((720, 1280, 3), 190, np.uint8)
+            for x in (200, 760):
+                scene[40:680, x:x + 320] = frame[140:780, 880:1200]
+            scenes.append(scene)
+        return scenes
+    if kind == "low_resolution":
+        return [cv2.resize(f, (320, 180), interpolation=cv2.INTER_AREA) for f in frames]
+    return [f[100:560, 760:1320] for f in frames]
+
+
+@pytest.mark.parametrize("kind, people", [("two_people", 2), ("low_resolution", 1),
+                                          ("cut_off_at_the_waist", 1)])
+def test_hard_videos_give_outputs_not_crashes(tmp_path, ntu_video, pose_models_dir,
+                                              skeleton_lifter, lifted_classifier, kind,
+                                              people):
+    clip = tmp_path / f"{kind}.mp4"
+    overlay.write_mp4(clip, _scenes(ntu_video, kind), 30.0)
+    summary = run(RunSettings(
+        video=str(clip), openpose_dir=None, out_dir=str(tmp_path / "out"),
+        lifter=skeleton_lifter, classifier=lifted_classifier, videos=False,
+        front_end=FrontEndSettings(model="lite", pose_models_dir=str(pose_models_dir),
+                                   tracker=TrackerSettings(max_people=2))))
+    assert len(summary["people"]) == people
+    for person in summary["people"]:
+        assert person["frames_lifted"] >= 12 and person["action"]
+        with np.load(tmp_path / "out" / f"track_{person['track_id']}" / "poses_3d.npz",
+                     allow_pickle=False) as stored:
+            assert np.isfinite(stored["poses"][stored["lifted"]]).all()
