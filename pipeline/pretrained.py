@@ -1,10 +1,12 @@
 """Writes the models that ship in `pretrained/`, measured, with their manifest.
 
     python -m pipeline.pretrained --lifter_model_dir=runs/lifter_sh_skeleton \
-        --classifier_export=runs/msr_lifted_ship/export --h36m_dir=../shared/data/h36m \
-        --lifter_recipe=recipes/lifter/sh_skeleton.flags \
+        --h36m_dir=../shared/data/h36m --lifter_recipe=recipes/lifter/sh_skeleton.flags
+    python -m pipeline.pretrained --classifier_export=runs/msr_lifted_ship/export \
         --classifier_recipe=recipes/recognition/msr_lifted_ship.flags \
-        --classifier_figures=runs/msr_lifted/results.json
+        --classifier_figures=runs/msr_lifted_AS1/results.json
+
+Either model can be (re)written alone; the manifest keeps the other's entry.
 
 pretrained/lifter      the lifter as float16 folded kernels + JSON (`lifting.deployed`)
 pretrained/classifier  the classifier's SavedModel (`spmf.deployed`)
@@ -80,22 +82,35 @@ def package_classifier(export: str, recipe: str, figures_path: str) -> dict:
                                        f"the same recipe ({figures_path})"}}
 
 
-def write_manifest(lifter: dict, classifier: dict) -> dict:
-    oversized = [name for model in (lifter, classifier) for name in model["files"]
+def write_manifest(entries: dict[str, dict]) -> dict:
+    """MANIFEST.json with ENTRIES ({"lifter": ..., "classifier": ...}) replacing their
+    namesakes; refuses any shipped file over 10 MB."""
+    oversized = [name for model in entries.values() for name in model["files"]
                  if os.path.getsize(os.path.join(PRETRAINED, name)) > MAX_FILE_BYTES]
     if oversized:
         raise ValueError(f"files over 10 MB cannot ship: {oversized}")
-    manifest = {"lifter": lifter, "classifier": classifier}
+    manifest = {}
+    if os.path.isfile(MANIFEST):
+        with open(MANIFEST, encoding="utf-8") as handle:
+            manifest = json.load(handle)
+    manifest.update(entries)
     write_text(MANIFEST, json.dumps(manifest, indent=1) + "\n")
     return manifest
 
 
 def main(argv: list[str]) -> None:
     del argv
-    lifter = package_lifter(FLAGS.lifter_model_dir, FLAGS.h36m_dir, FLAGS.lifter_recipe)
-    classifier = package_classifier(FLAGS.classifier_export, FLAGS.classifier_recipe,
-                                    FLAGS.classifier_figures)
-    print(json.dumps(write_manifest(lifter, classifier)["lifter"]["figures"]))
+    entries = {}
+    if FLAGS.lifter_model_dir:
+        entries["lifter"] = package_lifter(FLAGS.lifter_model_dir, FLAGS.h36m_dir,
+                                           FLAGS.lifter_recipe)
+    if FLAGS.classifier_export:
+        entries["classifier"] = package_classifier(
+            FLAGS.classifier_export, FLAGS.classifier_recipe, FLAGS.classifier_figures)
+    if not entries:
+        raise app.UsageError("give --lifter_model_dir, --classifier_export or both")
+    write_manifest(entries)
+    print(json.dumps({name: entry["figures"] for name, entry in entries.items()}))
 
 
 if __name__ == "__main__":
@@ -106,7 +121,13 @@ if __name__ == "__main__":
     flags.DEFINE_string("classifier_recipe", None, "The recipe the classifier was trained with.")
     flags.DEFINE_string("classifier_figures", None, "results.json of the spmf.experiment that "
                         "measured the classifier's recipe.")
-    for name in ("lifter_model_dir", "classifier_export", "h36m_dir", "lifter_recipe",
-                 "classifier_recipe", "classifier_figures"):
-        flags.mark_flag_as_required(name)
+    flags.register_multi_flags_validator(
+        ["lifter_model_dir", "h36m_dir", "lifter_recipe"],
+        lambda f: not f["lifter_model_dir"] or bool(f["h36m_dir"] and f["lifter_recipe"]),
+        "--lifter_model_dir needs --h36m_dir and --lifter_recipe")
+    flags.register_multi_flags_validator(
+        ["classifier_export", "classifier_recipe", "classifier_figures"],
+        lambda f: not f["classifier_export"] or bool(f["classifier_recipe"]
+                                                     and f["classifier_figures"]),
+        "--classifier_export needs --classifier_recipe and --classifier_figures")
     app.run(main)

@@ -145,3 +145,21 @@ def test_lifted_msr_poses_are_drawn_beside_the_sensors(msr_dir, skeleton_lifter,
     assert picture.shape == (640, 4 * 320, 3)  # sensor above lifted, four sequences
     upright = msr_sensor_in_camera_view(sensor.sequences[0].joints[:1])[0]
     assert upright[H36M_17.index("Head"), 1] < upright[H36M_17.index("RFoot"), 1] - 1000
+
+
+def test_a_classifier_for_every_subject_trains_and_exports_without_a_test_split(
+        msr_dir, skeleton_lifter, tmp_path):
+    from enas import arc as arc_lib
+    from enas.train import FinalConfig, train_fixed
+    from spmf.deployed import DeployedClassifier
+
+    data = RecognitionData(dataset="msr_action3d", protocol="all20_every_subject",
+                           data_dir=str(msr_dir), train_copies=1, skeleton_source="lifted",
+                           lifter=skeleton_lifter)
+    config = FinalConfig(output_dir=str(tmp_path), arc=tuple(arc_lib.parse("0").tolist()),
+                         out_filters=4, num_epochs=1, batch_size=64, data=data)
+    report = train_fixed(config, load_splits(data))
+    assert report["test_examples"] == 0 and report["train_examples"] == 566
+    classifier = DeployedClassifier.load(str(tmp_path / "export"))
+    assert len(classifier.class_names) == 20 and classifier.layout == "h36m17"
+    assert classifier.description["protocol"] == "all20_every_subject"
