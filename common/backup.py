@@ -29,8 +29,12 @@ KEEP = 2
 class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
     """BackupAndRestore at epoch ends whose every backup is complete or absent."""
 
-    def __init__(self, backup_dir: str):
+    def __init__(self, backup_dir: str, write_dir: str | None = None):
+        """Resumes from BACKUP_DIR and writes there, or to WRITE_DIR when given (a
+        multi-worker run: every worker resumes from the chief's backups, only the chief's
+        writes land in the run folder)."""
         super().__init__(backup_dir, save_freq="epoch", delete_checkpoint=False)
+        self.write_dir = write_dir or backup_dir
 
     def complete_backups(self) -> list[tuple[int, str]]:
         """(epoch, folder) of every finished backup, oldest first."""
@@ -50,7 +54,7 @@ class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
             shutil.rmtree(leftover, ignore_errors=True)
 
     def on_train_begin(self, logs=None):
-        if os.path.isdir(self.backup_dir):
+        if os.path.isdir(self.backup_dir) and self.write_dir == self.backup_dir:
             self._remove_leftovers()
         backups = self.complete_backups()
         if backups:  # else Keras's own files, if any (an older run), or a fresh start
@@ -61,7 +65,7 @@ class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
         self._load_model()
 
     def _save_model(self):
-        folder = os.path.join(self.backup_dir, f"epoch-{self._current_epoch}")
+        folder = os.path.join(self.write_dir, f"epoch-{self._current_epoch}")
 
         def write(staging: str) -> None:
             os.makedirs(staging)
@@ -70,5 +74,6 @@ class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
                        json.dumps({"epoch": self._current_epoch, "batch": 0}))
 
         replace_directory(folder, write)
-        for _, old in self.complete_backups()[:-KEEP]:
-            shutil.rmtree(old, ignore_errors=True)
+        if self.write_dir == self.backup_dir:
+            for _, old in self.complete_backups()[:-KEEP]:
+                shutil.rmtree(old, ignore_errors=True)

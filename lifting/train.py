@@ -14,6 +14,7 @@ from common import quiet_tensorflow  # noqa: F401  (before anything imports Tens
 import dataclasses
 import json
 import os
+import shutil
 
 import keras
 import tensorflow as tf
@@ -21,7 +22,7 @@ from absl import app, flags, logging
 
 from common.backup import AtomicBackupAndRestore
 from common.callbacks import LearningRateLogger, ProgressLogger, StopOnNonFiniteLoss
-from common.distribute import STRATEGIES, make_strategy
+from common.distribute import STRATEGIES, make_strategy, worker_folder
 from common.run_record import exit_on_mismatch, open_run
 from datasets import h36m
 from lifting import batch_norm, evaluate, warm_start
@@ -90,14 +91,15 @@ class TrainSettings:
 
 
 def _normalization(settings: TrainSettings, train_examples,
-                   inherited: Normalization | None) -> Normalization:
+                   inherited: Normalization | None, folder: str) -> Normalization:
     """Training-set statistics (or those INHERITED with warm-start weights), fixed on the first
-    run and reused by every resumed one."""
-    path = os.path.join(settings.model_dir, NORM_FILE)
-    if os.path.exists(path):
-        return Normalization.load(path)
-    norm = inherited or Normalization.fit(train_examples, settings.input_normalization)
-    norm.save(path)
+    run and reused by every resumed one (a worker reads the chief's), saved in FOLDER."""
+    stored = os.path.join(settings.model_dir, NORM_FILE)
+    if os.path.exists(stored):
+        norm = Normalization.load(stored)
+    else:
+        norm = inherited or Normalization.fit(train_examples, settings.input_normalization)
+    norm.save(os.path.join(folder, NORM_FILE))
     return norm
 
 
@@ -158,7 +160,22 @@ def _targets_per_output(dataset, output_names):
 def train(settings: TrainSettings) -> dict:
     """Runs (or resumes) training, then saves weights, the export and eval.json. A model_dir
     whose config.json records other settings is refused before anything is written (a
-    raised --epochs extends the run)."""
+    raised --epochs extends the run).
+
+    Under --strategy=multi_worker every worker trains and evaluates (both are collective),
+    resuming from the chief's backups; only the chief writes the model_dir, the others
+    write their logs and backups to a temporary folder that is removed at the end.
+    """
+    strategy = make_strategy(settings.strategy)  # first: collectives before any other op
+    folder = worker_folder(settings.model_dir, strategy)
+    try:
+        return _train(settings, strategy, folder)
+    finally:
+        if folder != settings.model_dir:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _train(settings: TrainSettings, strategy: tf.distribute.Strategy, folder: str) -> dict:
     sources, inherited = (warm_start.load_sources(settings.init_from, settings.architecture)
                           if settings.init_from else ([], None))
     if inherited and inherited.input_normalization != settings.input_normalization:
@@ -172,11 +189,10 @@ def train(settings: TrainSettings) -> dict:
     valid_examples = build_examples(corpus, h36m.TEST_SUBJECTS, settings.eval_frame_stride)
     # the record after the data: a first run given a bad path leaves no record that would
     # refuse the corrected rerun
-    open_run(settings.model_dir, settings, extendable=("epochs",))
-    norm = _normalization(settings, train_examples, inherited)
+    open_run(folder, settings, extendable=("epochs",))
+    norm = _normalization(settings, train_examples, inherited, folder)
     logging.info("%d training and %d validation examples", len(train_examples),
                  len(valid_examples))
-    strategy = make_strategy(settings.strategy)
     with strategy.scope():
         model, trainer = compiled_model(settings, norm)
     if sources:  # a resumed run then overwrites these with its backup
@@ -185,9 +201,10 @@ def train(settings: TrainSettings) -> dict:
     global_batch = settings.batch_size * strategy.num_replicas_in_sync
     callbacks = [
         StopOnNonFiniteLoss(),
-        AtomicBackupAndRestore(os.path.join(settings.model_dir, "backup")),
+        AtomicBackupAndRestore(os.path.join(settings.model_dir, "backup"),
+                               write_dir=os.path.join(folder, "backup")),
         LearningRateLogger(),
-        keras.callbacks.TensorBoard(os.path.join(settings.model_dir, "logs")),
+        keras.callbacks.TensorBoard(os.path.join(folder, "logs")),
         ProgressLogger(settings.epochs, len(train_examples), global_batch),
     ]
     outputs = list(trainer.output)
@@ -198,12 +215,13 @@ def train(settings: TrainSettings) -> dict:
                 validation_data=_targets_per_output(valid_data, outputs),
                 epochs=settings.epochs, callbacks=callbacks, verbose=0,
                 shuffle=False)  # the dataset reshuffles itself each epoch
-    save_trained(model, settings.model_dir)
-    export_lifter(model, norm, config.streams, os.path.join(settings.model_dir, EXPORT_DIR))
     report = evaluate.evaluate_examples(model, norm, config, valid_examples,
                                         evaluate.training_mode(config.streams),
                                         settings.eval_frame_stride)
-    evaluate.record(settings.model_dir, report)
+    save_trained(model, folder)
+    if folder == settings.model_dir:  # the chief
+        export_lifter(model, norm, config.streams, os.path.join(folder, EXPORT_DIR))
+        evaluate.record(folder, report)
     return report
 
 
