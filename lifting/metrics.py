@@ -9,6 +9,7 @@ import numpy as np
 import tensorflow as tf
 
 from datasets.geometry import procrustes_align
+from datasets.layouts import H36M_17, bones
 
 
 def with_root(pose_16: np.ndarray) -> np.ndarray:
@@ -53,3 +54,18 @@ def mpjpe_metric(std_3d: np.ndarray):
         return tf.reduce_sum(tf.norm(difference, axis=-1), axis=-1) / 17.0
 
     return mpjpe_mm
+
+
+def limb_length_variation(poses: np.ndarray) -> dict[str, float]:
+    """{"Parent-Child": std / mean of that bone's length over the frames} of (T, 17, 3)
+    H36M-17 poses (non-finite frames left out): a body's bones keep their length, so a large
+    value marks poses that are not anatomically plausible."""
+    poses = poses[np.isfinite(poses).all(axis=(1, 2))]
+    names = H36M_17.joints
+    variation = {}
+    for parent, child in bones():
+        lengths = np.linalg.norm(poses[:, child] - poses[:, parent], axis=-1)
+        if len(lengths) and lengths.mean() > 0:
+            variation[f"{names[parent]}-{names[child]}"] = round(
+                float(lengths.std() / lengths.mean()), 4)
+    return variation

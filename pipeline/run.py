@@ -15,8 +15,9 @@ OUT_DIR receives:
     keypoints_2d.json  that person's keypoints
     poses_3d.npz       poses (T, 17, 3) mm root-relative H36M-17 (NaN where not lifted),
                        lifted (T,) bool, joints, fps; plain arrays (allow_pickle=False)
-    action.json        top-5 labels over the frames lifted, the label set, and with
-                       --window a label per sliding window
+    action.json        top-5 labels over the frames lifted, the label set, with
+                       --window a label per sliding window, and each limb's length
+                       variation (std / mean over the clip: anatomical plausibility)
     skeleton_3d.mp4    the 3D skeleton from a fixed viewpoint beside the frame
     skeleton_3d.png    a few of those frames, for a report viewer that cannot play mp4v
     spmf.png           the Enhanced-SPMF image the classifier saw (view 0, enlarged)
@@ -41,6 +42,7 @@ from datasets.errors import DataFormatError
 from datasets.layouts import H36M_17
 from datasets.sequences import SequenceDataset, SkeletonSequence
 from lifting.deployed import DeployedLifter
+from lifting.metrics import limb_length_variation
 from pipeline import report
 from pose2d import overlay, video
 from pose2d import track as track_binary
@@ -179,6 +181,7 @@ def process_person(track: PersonTrack, tracked: TrackedVideo, lifter: DeployedLi
     poses = lifter.lift(track.keypoints)
     lifted = np.isfinite(poses).all(axis=(1, 2))
     action, per_frame = recognise(track, poses, lifted, classifier, window)
+    action["limb_length_cv"] = limb_length_variation(poses)
     return PersonResult(track, poses, lifted, action, per_frame)
 
 
@@ -252,7 +255,9 @@ def run(settings: RunSettings,
     files = {r.track.track_id: write_person(r, tracked, settings, classifier) for r in results}
     report_path = report.write_html(settings, tracked, results, files, overlay_path)
     people = [{"track_id": r.track.track_id, "frames_lifted": int(r.lifted.sum()),
-               "action": (r.action["top5"] or [{"label": None}])[0]["label"]} for r in results]
+               "action": (r.action["top5"] or [{"label": None}])[0]["label"],
+               "largest_limb_length_cv": max(r.action["limb_length_cv"].values(), default=None)}
+              for r in results]
     return {"frames": tracked.num_frames, "people": people, **speed,
             "lift_and_classify_ms_per_frame": round(
                 1000 * models_seconds / max(tracked.num_frames, 1), 2),

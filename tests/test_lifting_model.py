@@ -120,3 +120,16 @@ def test_serving_copy_folds_clip_and_batch_norm_without_changing_outputs():
     kinds = {type(layer).__name__ for layer in served.layers}
     assert "MaxNormDense" not in kinds and "BatchNormalization" not in kinds
     assert served.count_params() < model.count_params()
+
+
+def test_limb_length_variation_is_zero_for_a_rigid_body_and_grows_with_stretching():
+    from datasets import synthetic
+    from lifting.metrics import limb_length_variation
+
+    poses = synthetic.generate(0).sequences.sequences[0].joints[:50].astype(np.float64)
+    rigid = np.repeat(poses[:1], 50, axis=0)
+    assert max(limb_length_variation(rigid).values()) < 1e-6
+    stretched = rigid.copy()
+    stretched[::2, 3] += (stretched[::2, 3] - stretched[::2, 2]) * 0.5  # right shin, +50%
+    variation = limb_length_variation(stretched)
+    assert variation["RKnee-RFoot"] > 0.15 and variation["LKnee-LFoot"] < 1e-6

@@ -58,6 +58,7 @@ def test_every_output_is_written_per_person(pipeline_run):
         assert sum(e["probability"] for e in action["top5"]) <= 1.0001
         assert action["frames"] == [0, FRAMES - 1]
         assert [w["frames"] for w in action["windows"]] == [[0, 30], [16, 45], [30, 59]]
+        assert len(action["limb_length_cv"]) == 16 and min(action["limb_length_cv"].values()) >= 0
         for name in ("keypoints_2d.json", "skeleton_3d.mp4", "skeleton_3d.png", "spmf.png"):
             assert (folder / name).stat().st_size > 0
     page = (out / "report.html").read_text()
