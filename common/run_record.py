@@ -80,14 +80,16 @@ def _grows(stored: Any, given: Any) -> bool:
 
 
 def open_run(folder: str | os.PathLike, settings: Any, extendable: tuple[str, ...] = (),
-             ignored: tuple[str, ...] = ("output_dir", "model_dir")) -> dict[str, Any]:
+             ignored: tuple[str, ...] = ("output_dir", "model_dir"),
+             shortenable: tuple[str, ...] = ()) -> dict[str, Any]:
     """Records SETTINGS in FOLDER/config.json, or checks them against the record already there.
 
     A resumed run must be the same run: any differing field refuses to start, naming each
     field with its stored and its new value, before anything is written, except a raise of a
-    field in EXTENDABLE (e.g. the epoch count: the run is only lengthened), which is
-    appended to the record's `history`. IGNORED fields (where the folder itself is) may
-    differ freely. Returns the record written.
+    field in EXTENDABLE (e.g. the epoch count: the run is only lengthened) or a lowering of
+    one in SHORTENABLE (a run whose schedule does not depend on its length ends early; the
+    caller checks that no more was done already), each appended to the record's `history`.
+    IGNORED fields (where the folder itself is) may differ freely. Returns the record written.
     """
     _require_writable_folder(os.fspath(folder))
     path = os.path.join(os.fspath(folder), CONFIG_FILE)
@@ -105,7 +107,8 @@ def open_run(folder: str | os.PathLike, settings: Any, extendable: tuple[str, ..
                    for key in sorted(stored.keys() | given.keys())
                    if stored.get(key) != given.get(key) and key.split(".")[-1] not in ignored}
         refused = {key: values for key, values in changed.items()
-                   if key not in extendable or not _grows(*values)}
+                   if not (key in extendable and _grows(*values))
+                   and not (key in shortenable and _grows(*reversed(values)))}
         if refused:
             raise SettingsMismatch(
                 f"{path}: this folder holds a run made with other settings; start a new "

@@ -23,7 +23,7 @@ from absl import app, flags, logging
 from common.backup import AtomicBackupAndRestore
 from common.callbacks import LearningRateLogger, ProgressLogger, StopOnNonFiniteLoss
 from common.distribute import STRATEGIES, make_strategy, worker_folder
-from common.run_record import exit_on_mismatch, open_run
+from common.run_record import SettingsMismatch, exit_on_mismatch, open_run
 from datasets import h36m
 from lifting import batch_norm, evaluate, warm_start
 from lifting.config import NORM_FILE, LifterConfig, save_trained
@@ -54,7 +54,8 @@ class TrainSettings:
       dataset, data_dir: h36m (from DATA_DIR) or synthetic.
       architecture: streams, activation, width, blocks, dropout.
       batch_size: per-replica batch.
-      epochs: the only setting a resumed run may change (raise).
+      epochs: the only setting a resumed run may change: raised to extend the run, lowered
+        (not below the epochs done) to end it early.
       learning_rate, lr_decay_steps, lr_decay_rate: Adam with staircase exponential decay.
       stream_loss_weight: weight of the mean of the streams' own losses beside the average's.
       input_normalization: pixels (z-scored pixels, the papers') or skeleton (per frame
@@ -157,6 +158,16 @@ def _targets_per_output(dataset, output_names):
     return dataset.map(lambda inputs, target: (inputs, {n: target for n in output_names}))
 
 
+def _refuse_fewer_epochs_than_done(settings: TrainSettings) -> None:
+    """A lowered --epochs ends a run early (its learning rate follows steps, not the planned
+    length), but never below the epochs already trained."""
+    backups = AtomicBackupAndRestore(os.path.join(settings.model_dir, "backup"))
+    done = max((epoch for epoch, _ in backups.complete_backups()), default=0)
+    if settings.epochs < done:
+        raise SettingsMismatch(f"{settings.model_dir}: {done} epochs are already trained; "
+                               f"--epochs={settings.epochs} cannot undo them")
+
+
 def train(settings: TrainSettings) -> dict:
     """Runs (or resumes) training, then saves weights, the export and eval.json. A model_dir
     whose config.json records other settings is refused before anything is written (a
@@ -189,7 +200,8 @@ def _train(settings: TrainSettings, strategy: tf.distribute.Strategy, folder: st
     valid_examples = build_examples(corpus, h36m.TEST_SUBJECTS, settings.eval_frame_stride)
     # the record after the data: a first run given a bad path leaves no record that would
     # refuse the corrected rerun
-    open_run(folder, settings, extendable=("epochs",))
+    _refuse_fewer_epochs_than_done(settings)
+    open_run(folder, settings, extendable=("epochs",), shortenable=("epochs",))
     norm = _normalization(settings, train_examples, inherited, folder)
     logging.info("%d training and %d validation examples", len(train_examples),
                  len(valid_examples))

@@ -64,16 +64,19 @@ def test_killed_training_resumes_with_the_same_step_and_learning_rate(tmp_path):
     command = [sys.executable, "-m", "lifting.train", f"--model_dir={tmp_path}",
                "--dataset=synthetic", "--width=32", "--batch_size=256", "--epochs=3",
                "--lr_decay_steps=50", "--lr_decay_rate=0.5", "--nojit_compile"]
-    metadata = tmp_path / "backup" / "training_metadata.json"
+    def backed_up_epochs():
+        return sorted(json.loads(path.read_text())["epoch"]
+                      for path in (tmp_path / "backup").glob("epoch-*/training_metadata.json"))
+
     first = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL)
     deadline = time.time() + 240
-    while not metadata.exists() and time.time() < deadline and first.poll() is None:
+    while not backed_up_epochs() and time.time() < deadline and first.poll() is None:
         time.sleep(0.2)
     first.send_signal(signal.SIGKILL)
     first.wait()
-    assert json.loads(metadata.read_text())["epoch"] >= 1
-    done = json.loads(metadata.read_text())["epoch"]
+    assert backed_up_epochs() and backed_up_epochs()[-1] >= 1
+    done = backed_up_epochs()[-1]
     second = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=600)
     assert second.returncode == 0, second.stderr[-2000:]
     assert f"epoch {done + 1}/3" in second.stderr and "epoch 1/3 " not in second.stderr
@@ -96,6 +99,10 @@ def test_killed_training_resumes_with_the_same_step_and_learning_rate(tmp_path):
     assert "epoch 4/4" in longer.stderr and "epoch 3/4 " not in longer.stderr
     history = json.loads((tmp_path / "config.json").read_text())["history"]
     assert history[-1]["changed"] == {"epochs": [3, 4]}
+    # a lowered --epochs ends a run early, never below what is done
+    undo = subprocess.run([a.replace("--epochs=3", "--epochs=2") for a in command], cwd=REPO,
+                          capture_output=True, text=True, timeout=600)
+    assert undo.returncode != 0 and "4 epochs are already trained" in undo.stderr
 
 
 def test_export_matches_the_keras_model(trained):

@@ -70,3 +70,12 @@ def test_a_run_folder_that_is_a_file_or_unwritable_is_named(tmp_path):
         open_run(tmp_path / "a_file", Settings())
     with pytest.raises(RunFolderError, match="cannot be created"):
         open_run(tmp_path / "a_file" / "below", Settings())
+
+
+def test_a_shortenable_field_may_be_lowered_and_is_recorded(tmp_path):
+    open_run(tmp_path, Settings(num_epochs=20))
+    with pytest.raises(SettingsMismatch, match="num_epochs stored 20, given 15"):
+        open_run(tmp_path, Settings(num_epochs=15), extendable=("num_epochs",))
+    open_run(tmp_path, Settings(num_epochs=15), shortenable=("num_epochs",))
+    stored = json.loads((tmp_path / "config.json").read_text())
+    assert stored["history"][-1]["changed"] == {"num_epochs": [20, 15]}
