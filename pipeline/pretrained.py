@@ -4,7 +4,7 @@
         --h36m_dir=../shared/data/h36m --lifter_recipe=recipes/lifter/sh_skeleton.flags
     python -m pipeline.pretrained --classifier_export=runs/msr_lifted_ship/export \
         --classifier_recipe=recipes/recognition/msr_lifted_ship.flags \
-        --classifier_figures=runs/msr_lifted_AS1/results.json
+        --classifier_figures=runs/msr_lifted_AS1_final/eval.json
 
 Either model can be (re)written alone; the manifest keeps the other's entry.
 
@@ -66,20 +66,31 @@ def package_lifter(model_dir: str, h36m_dir: str, recipe: str) -> dict:
                                         "examples), SH detections"}}
 
 
+def measured_accuracy(path: str) -> dict[str, float]:
+    """{run: per-sequence accuracy %} of an spmf.experiment results.json, or of an enas.train
+    eval.json (its protocol read from the config.json beside it)."""
+    with open(path, encoding="utf-8") as handle:
+        results = json.load(handle)
+    if isinstance(results, list):
+        return {f"{r['protocol']} seed {r['seed']}": round(
+            100 * r["found_arc"]["test_sequence_accuracy"], 2) for r in results}
+    with open(os.path.join(os.path.dirname(path), "config.json"), encoding="utf-8") as handle:
+        settings = json.load(handle)["settings"]
+    name = f"{settings['data']['protocol']} seed {settings['seed']}"
+    return {name: round(100 * results["test_sequence_accuracy"], 2)}
+
+
 def package_classifier(export: str, recipe: str, figures_path: str) -> dict:
     target = os.path.join(PRETRAINED, "classifier")
     replace_directory(target, lambda staging: shutil.copytree(export, staging,
                                                               dirs_exist_ok=True))
     classifier = DeployedClassifier.load(target)
-    with open(figures_path, encoding="utf-8") as handle:
-        results = json.load(handle)
-    figures = {f"{r['protocol']} seed {r['seed']}": round(
-        100 * r["found_arc"]["test_sequence_accuracy"], 2) for r in results}
+    figures = measured_accuracy(figures_path)
     return {"files": files_of(target), "recipe": recipe, "labels": list(classifier.class_names),
             "layout": classifier.layout, **classifier.description,
             "figures": {"per_sequence_accuracy_percent": figures,
-                        "measured_by": "spmf.experiment on the cross-subject protocols, "
-                                       f"the same recipe ({figures_path})"}}
+                        "measured_by": f"{figures_path}: cross-subject runs of the same arc, "
+                                       "encoding and augmentation"}}
 
 
 def write_manifest(entries: dict[str, dict]) -> dict:
@@ -119,8 +130,8 @@ if __name__ == "__main__":
     flags.DEFINE_string("h36m_dir", None, "Human3.6M, to measure the shipped lifter.")
     flags.DEFINE_string("lifter_recipe", None, "The recipe the lifter was trained with.")
     flags.DEFINE_string("classifier_recipe", None, "The recipe the classifier was trained with.")
-    flags.DEFINE_string("classifier_figures", None, "results.json of the spmf.experiment that "
-                        "measured the classifier's recipe.")
+    flags.DEFINE_string("classifier_figures", None, "results.json of an spmf.experiment, or "
+                        "eval.json of an enas.train run, that measured the classifier's recipe.")
     flags.register_multi_flags_validator(
         ["lifter_model_dir", "h36m_dir", "lifter_recipe"],
         lambda f: not f["lifter_model_dir"] or bool(f["h36m_dir"] and f["lifter_recipe"]),

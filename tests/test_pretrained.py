@@ -1,0 +1,70 @@
+"""The models that ship in pretrained/: intact, loadable with no data and no network, and
+as good as their manifest says."""
+import json
+import os
+
+import numpy as np
+import pytest
+
+from datasets import h36m
+from lifting.deployed import DeployedLifter
+from lifting.evaluate import evaluate_deployed
+from pipeline.pretrained import MANIFEST, MAX_FILE_BYTES, PRETRAINED, sha256
+from spmf.deployed import DeployedClassifier
+
+
+@pytest.fixture(scope="module")
+def manifest() -> dict:
+    with open(MANIFEST, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def test_every_shipped_file_has_its_manifest_sha256_and_fits_in_10_mb(manifest):
+    listed = {name: digest for model in manifest.values() for name, digest in
+              model["files"].items()}
+    on_disk = {os.path.relpath(os.path.join(folder, name), PRETRAINED)
+               for folder, _, names in os.walk(PRETRAINED) for name in names} - {"MANIFEST.json"}
+    assert set(listed) == on_disk
+    for name, digest in listed.items():
+        path = os.path.join(PRETRAINED, name)
+        assert sha256(path) == digest, name
+        assert os.path.getsize(path) <= MAX_FILE_BYTES, name
+
+
+def test_the_shipped_lifter_lifts_pixels_of_any_image_size(manifest):
+    """(T, 16, 2) pixels of a person 200 px tall in a 320 x 240 image and of the same
+    person large and off-centre in a 1920 x 1080 frame: one call each, the same poses."""
+    lifter = DeployedLifter.load()
+    assert lifter.input_normalization == manifest["lifter"]["input_normalization"] == "skeleton"
+    rng = np.random.default_rng(0)
+    standing = np.array([[0, 0], [-12, 2], [-13, 45], [-14, 90], [12, 2], [13, 45], [14, 90],
+                         [0, -25], [0, -50], [0, -72], [14, -48], [26, -25], [30, -2],
+                         [-14, -48], [-26, -25], [-30, -2]], np.float32)
+    small = standing[None] + [160, 120] + rng.normal(0, 0.5, (8, 16, 2)).astype(np.float32)
+    large = (small - [160, 120]) * 4.3 + [1500, 600]
+    poses_small, poses_large = lifter.lift(small), lifter.lift(large)
+    assert poses_small.shape == (8, 17, 3)
+    np.testing.assert_allclose(poses_small, poses_large, atol=0.5)
+    height = poses_small[:, 10, 1] - poses_small[:, 3, 1]  # head above the right foot
+    assert np.all(height < -1200)  # y grows downwards: an upright adult, in millimetres
+
+
+def test_the_shipped_classifier_takes_the_lifters_joints(manifest):
+    classifier = DeployedClassifier.load()
+    assert classifier.layout == manifest["classifier"]["layout"] == "h36m17"
+    assert list(classifier.class_names) == manifest["classifier"]["labels"]
+    assert len(classifier.class_names) == 20
+    poses = DeployedLifter.load().lift(np.tile(np.float32(
+        [[0, 0], [-12, 2], [-13, 45], [-14, 90], [12, 2], [13, 45], [14, 90], [0, -25],
+         [0, -50], [0, -72], [14, -48], [26, -25], [30, -2], [-14, -48], [-26, -25],
+         [-30, -2]])[None], (30, 1, 1)) + np.linspace(0, 5, 30)[:, None, None])
+    probabilities = classifier.classify(poses)
+    assert probabilities.shape == (20,) and abs(probabilities.sum() - 1) < 1e-4
+
+
+@pytest.mark.slow
+def test_the_shipped_lifter_scores_its_manifest_figure_on_s9_and_s11(manifest, h36m_dir):
+    report = evaluate_deployed(DeployedLifter.load(), h36m.load(str(h36m_dir)))
+    figures = manifest["lifter"]["figures"]
+    assert abs(report["average"]["p1"] - figures["protocol_1_mm"]) < 0.1
+    assert abs(report["average"]["p2"] - figures["protocol_2_mm"]) < 0.1
