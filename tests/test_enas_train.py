@@ -52,7 +52,7 @@ def test_rerun_resumes_instead_of_restarting(trained):
     config, data, _ = trained
     import dataclasses
     report = train_fixed(dataclasses.replace(config, num_epochs=3), data)
-    metadata = json.loads(open(os.path.join(config.output_dir, "backup",
+    metadata = json.loads(open(os.path.join(config.output_dir, "backup", "epoch-3",
                                             "training_metadata.json")).read())
     assert metadata["epoch"] == 3 and "test_accuracy" in report
 
