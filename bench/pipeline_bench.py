@@ -25,19 +25,12 @@ import numpy as np
 from absl import app, flags
 
 from bench import pose2d_bench
+from bench.timing import ms_per_call
 from pipeline import run as pipeline_run
 from pose2d import model_files
 from pose2d.front_end import FrontEndSettings, track_video
 
 FLAGS = flags.FLAGS
-
-
-def _ms(function, repeats: int = 5) -> float:
-    function()
-    began = time.perf_counter()
-    for _ in range(repeats):
-        function()
-    return 1000 * (time.perf_counter() - began) / repeats
 
 
 def measure(path: str, models_dir: str | None, lifter_path: str, classifier_path: str) -> dict:
@@ -50,11 +43,11 @@ def measure(path: str, models_dir: str | None, lifter_path: str, classifier_path
     keypoints = tracked.tracks[0].keypoints
     frames = len(keypoints)
     poses = lifter.lift(keypoints)
-    result["lift_ms"] = round(_ms(lambda: lifter.lift(keypoints)) / frames, 3)
+    result["lift_ms"] = round(ms_per_call(lambda: lifter.lift(keypoints), 5) / frames, 3)
     images = classifier.images
-    encode = lambda: pipeline_run.spmf_picture(poses, classifier)  # noqa: E731
-    result["encode_ms"] = round(_ms(encode) * images.eval_views / frames, 3)
-    classify_all = _ms(lambda: classifier.classify(poses)) / frames
+    encode = lambda: classifier.encode(poses)  # noqa: E731
+    result["encode_ms"] = round(ms_per_call(encode, 5) * images.eval_views / frames, 3)
+    classify_all = ms_per_call(lambda: classifier.classify(poses), 5) / frames
     result["classify_ms"] = round(max(classify_all - result["encode_ms"], 0.0), 3)
     for model in model_files.LANDMARKS:
         with tempfile.TemporaryDirectory() as out_dir:

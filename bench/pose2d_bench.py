@@ -18,19 +18,12 @@ import time
 
 from absl import app, flags
 
+from bench.timing import ms_per_call
 from pose2d import model_files, video
 from pose2d.front_end import FrontEndSettings, load_models, track_video
 from pose2d.roi import region_from_points
 
 FLAGS = flags.FLAGS
-
-
-def _ms_per_call(function, calls: int) -> float:
-    function()
-    start = time.perf_counter()
-    for _ in range(calls):
-        function()
-    return 1000 * (time.perf_counter() - start) / calls
 
 
 def measure(path: str, models_dir: str | None, calls: int = 30) -> dict:
@@ -44,9 +37,9 @@ def measure(path: str, models_dir: str | None, calls: int = 30) -> dict:
         frame = frames[len(frames) // 2]
         detection = detector.detect(frame)[0]
         region = region_from_points(detection.keypoints[0], detection.keypoints[1])
-        result["detector_ms"] = round(_ms_per_call(lambda: detector.detect(frame), calls), 2)
+        result["detector_ms"] = round(ms_per_call(lambda: detector.detect(frame), calls), 2)
         result[f"landmark_ms_{model}"] = round(
-            _ms_per_call(lambda: landmarks.locate(frame, region), calls), 2)
+            ms_per_call(lambda: landmarks.locate(frame, region), calls), 2)
         tracked, stats = track_video(path, settings)
         result[f"end_to_end_fps_{model}"] = round(stats.frames / stats.wall_seconds, 1)
         result[f"end_to_end_ms_{model}"] = round(1000 * stats.wall_seconds / stats.frames, 2)

@@ -18,3 +18,12 @@ def timed_rate(step: Callable[[], object], items_per_call: int, seconds: float) 
         step()
         calls += 1
     return calls * items_per_call / (time.perf_counter() - start)
+
+
+def ms_per_call(step: Callable[[], object], calls: int) -> float:
+    """Milliseconds per call of STEP over CALLS calls, after one warm-up call."""
+    step()
+    start = time.perf_counter()
+    for _ in range(calls):
+        step()
+    return 1000 * (time.perf_counter() - start) / calls

@@ -5,7 +5,7 @@ while the weights file is half written can never resume (`file signature not fou
 the epoch in the metadata can disagree with the weights. Here every backup is one folder,
 `backup/epoch-<E>`, holding both files, written under a staging name and renamed into place
 only once complete (`datasets.atomic.replace_directory`); the two newest are kept. A rerun
-resumes from the newest complete folder, removes leftovers of an interrupted write, and
+resumes from the newest complete folder, recovers what an interrupted write left, and
 still reads a backup in Keras's own layout (runs made before this callback existed).
 """
 from __future__ import annotations
@@ -19,9 +19,11 @@ import shutil
 import keras
 from absl import logging
 
-from datasets.atomic import replace_directory, write_text
+from datasets.atomic import (PREVIOUS_SUFFIX, recover_interrupted_replace, replace_directory,
+                             write_text)
 
 _FOLDER = re.compile(r"^epoch-(\d+)$")
+_STAGING = re.compile(r"^\.staging-(epoch-\d+)-")
 _WEIGHTS, _METADATA = "latest.weights.h5", "training_metadata.json"
 KEEP = 2
 
@@ -46,16 +48,21 @@ class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
                 found.append((int(match.group(1)), folder))
         return sorted(found)
 
-    def _remove_leftovers(self) -> None:
-        for leftover in glob.glob(os.path.join(glob.escape(self.backup_dir), ".staging-*")):
-            logging.info("removing %s, left by an interrupted backup", leftover)
-            shutil.rmtree(leftover, ignore_errors=True)
-        for leftover in glob.glob(os.path.join(glob.escape(self.backup_dir), "*.previous")):
-            shutil.rmtree(leftover, ignore_errors=True)
+    def _recover_interrupted_writes(self) -> None:
+        """Every backup folder a kill interrupted, recovered as replace_directory does."""
+        names = {os.path.basename(path).removesuffix(PREVIOUS_SUFFIX)
+                 for path in glob.glob(os.path.join(glob.escape(self.backup_dir), "*"
+                                                    + PREVIOUS_SUFFIX))}
+        names |= {match.group(1) for path in glob.glob(os.path.join(
+            glob.escape(self.backup_dir), ".staging-*"))
+            if (match := _STAGING.match(os.path.basename(path)))}
+        for name in sorted(names):
+            logging.info("recovering %s from an interrupted backup", name)
+            recover_interrupted_replace(os.path.join(self.backup_dir, name))
 
     def on_train_begin(self, logs=None):
         if os.path.isdir(self.backup_dir) and self.write_dir == self.backup_dir:
-            self._remove_leftovers()
+            self._recover_interrupted_writes()
         backups = self.complete_backups()
         if backups:  # else Keras's own files, if any (an older run), or a fresh start
             epoch, folder = backups[-1]

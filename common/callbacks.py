@@ -7,6 +7,8 @@ import time
 import keras
 from absl import logging
 
+from common.run_record import NonFiniteLoss
+
 
 class LearningRateLogger(keras.callbacks.Callback):
     """Adds the optimiser's current learning rate to the epoch logs (so TensorBoard plots it).
@@ -62,10 +64,6 @@ class ProgressLogger(keras.callbacks.Callback):
         logging.info("epoch %d/%d %.0fs (%.0f examples/s, ETA %.0f min) %s", epoch + 1,
                      self.total_epochs, seconds, self.examples_per_epoch / seconds, eta / 60,
                      metrics)
-
-
-class NonFiniteLoss(FloatingPointError):
-    """Training produced a NaN or infinite loss: nothing from this run may be saved."""
 
 
 class StopOnNonFiniteLoss(keras.callbacks.Callback):

@@ -14,7 +14,6 @@ import platform
 import sys
 from typing import Any, Callable, TypeVar
 
-from common.callbacks import NonFiniteLoss
 from datasets.atomic import write_text
 
 CONFIG_FILE = "config.json"
@@ -48,6 +47,11 @@ def write_config(folder: str | os.PathLike, settings: Any) -> str:
 
 class SettingsMismatch(ValueError):
     """A run folder was made with settings that differ from the ones given now."""
+
+
+class NonFiniteLoss(FloatingPointError):
+    """Training produced a NaN or infinite loss: nothing from this run may be saved
+    (raised by common.callbacks.StopOnNonFiniteLoss)."""
 
 
 class RunFolderError(ValueError):

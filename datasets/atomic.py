@@ -43,7 +43,23 @@ def write_text(path: str | os.PathLike, text: str) -> None:
             handle.write(text)
 
 
-def _recover_interrupted_swap(path: str, previous: str) -> None:
+PREVIOUS_SUFFIX = ".previous"
+
+
+def _staging_prefix(path: str) -> str:
+    return f".staging-{os.path.basename(path)}-"
+
+
+def recover_interrupted_replace(path: str | os.PathLike) -> None:
+    """Deals with what a `replace_directory(PATH, ...)` killed midway left: its staging
+    folders are removed, and PATH.previous is put back if it is the only copy (killed between
+    the two renames) or removed if the new PATH landed."""
+    path = os.fspath(path)
+    parent = os.path.dirname(os.path.abspath(path))
+    pattern = glob.escape(_staging_prefix(path)) + "*"
+    for leftover in glob.glob(os.path.join(glob.escape(parent), pattern)):
+        shutil.rmtree(leftover, ignore_errors=True)
+    previous = path + PREVIOUS_SUFFIX
     if not os.path.exists(previous):
         return
     if os.path.exists(path):
@@ -56,19 +72,15 @@ def replace_directory(path: str | os.PathLike, write: Callable[[str], None]) -> 
     """Calls WRITE(folder) on a staging folder beside PATH, then swaps it in for PATH.
 
     The previous PATH (e.g. an earlier SavedModel export) stays whole until the new one is
-    complete; the swap is two renames. What a killed earlier call left is dealt with first:
-    its staging folders are removed, and a PATH.previous is either the only copy (killed
-    between the renames: it is put back) or stale (removed).
+    complete; the swap is two renames. What a killed earlier call left is dealt with first
+    (`recover_interrupted_replace`).
     """
     path = os.fspath(path)
     parent = os.path.dirname(os.path.abspath(path))
     os.makedirs(parent, exist_ok=True)
-    previous = path + ".previous"
-    _recover_interrupted_swap(path, previous)
-    prefix = f".staging-{os.path.basename(path)}-"
-    for leftover in glob.glob(os.path.join(glob.escape(parent), glob.escape(prefix) + "*")):
-        shutil.rmtree(leftover, ignore_errors=True)
-    staging = tempfile.mkdtemp(dir=parent, prefix=prefix)
+    recover_interrupted_replace(path)
+    previous = path + PREVIOUS_SUFFIX
+    staging = tempfile.mkdtemp(dir=parent, prefix=_staging_prefix(path))
     try:
         write(os.path.join(staging, "content"))
         if os.path.exists(path):

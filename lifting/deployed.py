@@ -1,7 +1,7 @@
 """The lifter as a user holds it: 2D pixels of any image in, root-relative millimetres out.
 
     from lifting.deployed import DeployedLifter
-    lifter = DeployedLifter.pretrained()            # pretrained/lifter, shipped in the repo
+    lifter = DeployedLifter.load()                  # pretrained/lifter, shipped in the repo
     poses = lifter.lift(keypoints)                  # (T, 16, 2) px, H36M-16 -> (T, 17, 3) mm
 
 Three sources give the same object: a model_dir of `lifting.train`, the compact files of
@@ -134,10 +134,6 @@ class DeployedLifter:
         if os.path.isfile(os.path.join(path, CONFIG_FILE)):
             return cls.from_model_dir(path)
         raise DataFormatError(path, "neither a compact lifter, a SavedModel nor a model_dir")
-
-    @classmethod
-    def pretrained(cls) -> "DeployedLifter":
-        return cls.from_compact(PRETRAINED_LIFTER)
 
 
 def _serving_functions(model, norm: Normalization, streams: tuple[str, ...], source: str):

@@ -40,16 +40,14 @@ from datasets import skeleton_drawing as drawing
 from datasets.atomic import atomic_path, write_text
 from datasets.errors import DataFormatError
 from datasets.layouts import H36M_17
-from datasets.sequences import SequenceDataset, SkeletonSequence
 from lifting.deployed import DeployedLifter
 from lifting.metrics import limb_length_variation
 from pipeline import report
-from pose2d import overlay, video
+from pose2d import overlay
 from pose2d import track as track_binary
-from pose2d.front_end import FrontEndSettings, track_openpose, track_video
+from pose2d.front_end import FrontEndSettings
 from pose2d.model_files import ModelFileError
 from pose2d.tracks import PersonTrack, TrackedVideo, to_json
-from spmf.data import SkeletonImages
 from spmf.deployed import DeployedClassifier, LayoutMismatch
 
 FLAGS = flags.FLAGS
@@ -112,15 +110,10 @@ def load_models(settings: RunSettings) -> tuple[DeployedLifter, DeployedClassifi
 
 def find_people(settings: RunSettings) -> tuple[TrackedVideo, dict]:
     """The 2D tracks of the input, with the front-end's speed; NobodyFound when empty."""
-    if settings.video:
-        info = video.probe(settings.video)
-        tracked, stats = track_video(settings.video, settings.front_end,
-                                     track_binary.Progress(info.frame_count))
-        speed = {"front_end_frames_per_s": round(stats.frames / max(stats.wall_seconds, 1e-9),
-                                                 1), "detector_runs": stats.detector_runs}
-    else:
-        tracked, speed = track_openpose(settings.openpose_dir, settings.front_end,
-                                        settings.openpose_fps), {}
+    tracked, summary = track_binary.find_tracks(settings.video, settings.openpose_dir,
+                                                settings.front_end, settings.openpose_fps)
+    speed = ({"front_end_frames_per_s": summary["frames_per_s"],
+              "detector_runs": summary["detector_runs"]} if summary else {})
     if not tracked.tracks:
         raise NobodyFound(f"{tracked.source}: nobody was found in any of its "
                           f"{tracked.num_frames} frames")
@@ -170,10 +163,7 @@ def recognise(track: PersonTrack, poses: np.ndarray, lifted: np.ndarray,
 
 def spmf_picture(poses: np.ndarray, classifier: DeployedClassifier) -> np.ndarray:
     """The unaugmented Enhanced-SPMF image of the lifted frames, enlarged."""
-    dataset = SequenceDataset(name="clip", layout=H36M_17, class_names=classifier.class_names,
-                              sequences=(SkeletonSequence(poses, 0, 0, "clip"),))
-    image = SkeletonImages(dataset, classifier.images).encode(np.arange(1), None)[0]
-    return drawing.enlarged(image)
+    return drawing.enlarged(classifier.encode(poses, "clip"))
 
 
 def process_person(track: PersonTrack, tracked: TrackedVideo, lifter: DeployedLifter,
@@ -183,10 +173,6 @@ def process_person(track: PersonTrack, tracked: TrackedVideo, lifter: DeployedLi
     action, per_frame = recognise(track, poses, lifted, classifier, window)
     action["limb_length_cv"] = limb_length_variation(poses)
     return PersonResult(track, poses, lifted, action, per_frame)
-
-
-def frames_of(settings: RunSettings, tracked: TrackedVideo):
-    return (video.frames(settings.video) if settings.video else overlay.blank_frames(tracked))
 
 
 def write_person(result: PersonResult, tracked: TrackedVideo, settings: RunSettings,
@@ -207,7 +193,7 @@ def write_person(result: PersonResult, tracked: TrackedVideo, settings: RunSetti
     title = f"#{result.track.track_id}"
 
     def side_by_side():
-        for index, frame in enumerate(frames_of(settings, tracked)):
+        for index, frame in enumerate(track_binary.frames_to_draw_on(settings.video, tracked)):
             label = result.labels_per_frame[index]
             yield drawing.beside(frame, drawing.skeleton_3d_image(
                 result.poses[index], title=f"{title} {label}".strip()))
@@ -251,7 +237,7 @@ def run(settings: RunSettings,
         overlay.write_mp4(overlay_path, (
             overlay.draw(frame, tracked, index, settings.front_end.min_confidence,
                          {track: per_frame[index] for track, per_frame in labels.items()})
-            for index, frame in enumerate(frames_of(settings, tracked))), tracked.fps)
+            for index, frame in enumerate(track_binary.frames_to_draw_on(settings.video, tracked))), tracked.fps)
     files = {r.track.track_id: write_person(r, tracked, settings, classifier) for r in results}
     report_path = report.write_html(settings, tracked, results, files, overlay_path)
     people = [{"track_id": r.track.track_id, "frames_lifted": int(r.lifted.sum()),

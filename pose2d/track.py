@@ -18,6 +18,9 @@ import json
 import os
 import sys
 import time
+from typing import Iterator
+
+import numpy as np
 
 from absl import app, flags, logging
 
@@ -27,7 +30,7 @@ from pose2d import overlay, video
 from pose2d.front_end import FrontEndSettings, track_openpose, track_video
 from pose2d.model_files import ModelFileError
 from pose2d.tracker import TrackerSettings
-from pose2d.tracks import write_json
+from pose2d.tracks import TrackedVideo, write_json
 
 FLAGS = flags.FLAGS
 
@@ -65,23 +68,31 @@ class Progress:
             logging.info("frame %d/%d, %.1f frames/s, ETA %.0f s", done, self.total, rate, eta)
 
 
+def find_tracks(video_path: str | None, openpose_dir: str | None, front_end: FrontEndSettings,
+                openpose_fps: float = 30.0) -> tuple[TrackedVideo, dict]:
+    """The tracks of a video (with progress, and the front-end's speed in the summary) or of
+    an OpenPose folder (whose files do not say their frame rate: OPENPOSE_FPS)."""
+    if video_path:
+        info = video.probe(video_path)
+        tracked, stats = track_video(video_path, front_end, Progress(info.frame_count))
+        return tracked, {"frames_per_s": round(stats.frames / max(stats.wall_seconds, 1e-9), 1),
+                         "detector_runs": stats.detector_runs}
+    return track_openpose(openpose_dir, front_end, openpose_fps), {}
+
+
+def frames_to_draw_on(video_path: str | None, tracked: TrackedVideo) -> Iterator[np.ndarray]:
+    """The video's frames again, or black frames of its size for keypoint input."""
+    return video.frames(video_path) if video_path else overlay.blank_frames(tracked)
+
+
 def run(settings: TrackSettings) -> dict:
     os.makedirs(settings.out_dir, exist_ok=True)
     start = time.perf_counter()
-    if settings.video:
-        info = video.probe(settings.video)
-        tracked, stats = track_video(settings.video, settings.front_end,
-                                     Progress(info.frame_count))
-        summary = {"frames_per_s": round(stats.frames / max(stats.wall_seconds, 1e-9), 1),
-                   "detector_runs": stats.detector_runs}
-    else:
-        tracked = track_openpose(settings.openpose_dir, settings.front_end)
-        summary = {}
+    tracked, summary = find_tracks(settings.video, settings.openpose_dir, settings.front_end)
     write_config(settings.out_dir, settings)
     write_json(tracked, os.path.join(settings.out_dir, "keypoints_2d.json"))
     if settings.overlay:
-        frames = (video.frames(settings.video) if settings.video
-                  else overlay.blank_frames(tracked))
+        frames = frames_to_draw_on(settings.video, tracked)
         overlay.write_mp4(os.path.join(settings.out_dir, "overlay.mp4"),
                           (overlay.draw(f, tracked, i, settings.front_end.min_confidence)
                            for i, f in enumerate(frames)), tracked.fps)

@@ -88,15 +88,22 @@ class DeployedClassifier:
         its K views' softmax, (num_classes,)."""
         return self.classify_many([joints], name)[0]
 
-    def classify_many(self, sequences: list[np.ndarray], name: str = "sequence") -> np.ndarray:
-        """One probability row per sequence, all encoded and classified in one batch."""
-        layout = LAYOUTS[self.layout]
+    def _images(self, sequences: list[np.ndarray], name: str) -> SkeletonImages:
+        """SEQUENCES (unlabelled) as the classifier's encoder sees them."""
         dataset = SequenceDataset(
-            name=name, layout=layout, class_names=self.class_names,
+            name=name, layout=LAYOUTS[self.layout], class_names=self.class_names,
             sequences=tuple(SkeletonSequence(joints=np.asarray(joints, np.float32), label=0,
                                              subject=0, source=f"{name}[{index}]")
                             for index, joints in enumerate(sequences)))
-        views = SkeletonImages(dataset, self.images).evaluation_images()
+        return SkeletonImages(dataset, self.images)
+
+    def encode(self, joints: np.ndarray, name: str = "sequence") -> np.ndarray:
+        """The unaugmented Enhanced-SPMF image (view 0) the classifier sees of JOINTS."""
+        return self._images([joints], name).encode(np.arange(1), None)[0]
+
+    def classify_many(self, sequences: list[np.ndarray], name: str = "sequence") -> np.ndarray:
+        """One probability row per sequence, all encoded and classified in one batch."""
+        views = self._images(sequences, name).evaluation_images()
         probabilities = self.serve(images=tf.constant(views.images, tf.float32))["probabilities"]
         per_view = probabilities.numpy().reshape(len(sequences), self.images.eval_views, -1)
         return per_view.mean(axis=1)

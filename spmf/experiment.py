@@ -237,11 +237,14 @@ def write_report(settings: ExperimentSettings, results: list[dict]) -> None:
 
 def draw_lifted_poses(settings: ExperimentSettings) -> str | None:
     """lifted_vs_sensor.png for MSR Action3D from lifted poses: a few sequences' middle
-    frames as the sensor measured them and as the lifter lifted them; its path."""
+    frames as the sensor measured them and as the lifter lifted them; its path (drawn once:
+    a resumed experiment keeps it)."""
     data = settings.data
     if data.skeleton_source != "lifted" or data.dataset != "msr_action3d":
         return None
     path = os.path.join(settings.output_dir, "lifted_vs_sensor.png")
+    if os.path.exists(path):
+        return path
     draw_lifted_against_sensor(
         load_sequences(data.dataset, data.data_dir),
         lifted_sequences(data.dataset, data.data_dir, data.lifter or None), path)

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from common.backup import AtomicBackupAndRestore
-from common.callbacks import NonFiniteLoss, StopOnNonFiniteLoss
+from common.callbacks import StopOnNonFiniteLoss
+from common.run_record import NonFiniteLoss
 from datasets.atomic import replace_directory
 
 
