@@ -17,6 +17,7 @@ import re
 import shutil
 
 import keras
+import numpy as np
 from absl import logging
 
 from datasets.atomic import (PREVIOUS_SUFFIX, recover_interrupted_replace, replace_directory,
@@ -25,6 +26,7 @@ from datasets.atomic import (PREVIOUS_SUFFIX, recover_interrupted_replace, repla
 _FOLDER = re.compile(r"^epoch-(\d+)$")
 _STAGING = re.compile(r"^\.staging-(epoch-\d+)-")
 _WEIGHTS, _METADATA = "latest.weights.h5", "training_metadata.json"
+_RANDOM_STATE = "random_state.npz"
 KEEP = 2
 
 
@@ -69,7 +71,28 @@ class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
             self._weights_path = os.path.join(folder, _WEIGHTS)
             self._training_metadata_path = os.path.join(folder, _METADATA)
             logging.info("resuming from %s (after epoch %d)", folder, epoch)
-        self._load_model()
+            self._load_model()
+            self._load_random_state(os.path.join(folder, _RANDOM_STATE))
+        else:
+            self._load_model()
+
+    def _random_state(self) -> list:
+        """The model's variables that are not weights: the seed generators' states (dropout
+        masks), which `save_weights` leaves out. Without them a resumed run draws other
+        masks than an uninterrupted one."""
+        weights = {id(weight) for weight in self.model.weights}
+        return [variable for variable in self.model.variables if id(variable) not in weights]
+
+    def _load_random_state(self, path: str) -> None:
+        if not os.path.isfile(path):  # a backup written before the state was saved
+            return
+        variables = self._random_state()
+        with np.load(path, allow_pickle=False) as saved:
+            if len(saved.files) != len(variables):
+                raise ValueError(f"{path}: {len(saved.files)} random states for a model with "
+                                 f"{len(variables)}; the backup is of another model")
+            for index, variable in enumerate(variables):
+                variable.assign(saved[f"state_{index}"])
 
     def _save_model(self):
         folder = os.path.join(self.write_dir, f"epoch-{self._current_epoch}")
@@ -79,6 +102,9 @@ class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
             self.model.save_weights(os.path.join(staging, _WEIGHTS))
             write_text(os.path.join(staging, _METADATA),
                        json.dumps({"epoch": self._current_epoch, "batch": 0}))
+            np.savez(os.path.join(staging, _RANDOM_STATE),
+                     **{f"state_{index}": keras.ops.convert_to_numpy(variable)
+                        for index, variable in enumerate(self._random_state())})
 
         replace_directory(folder, write)
         if self.write_dir == self.backup_dir:

@@ -19,6 +19,8 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
+from common.fused_batch_norm import normalise_training_batch, update_moving_average
+
 
 @keras.saving.register_keras_serializable(package="enas")
 class FusedBatchNorm(keras.layers.Layer):
@@ -54,18 +56,18 @@ class FusedBatchNorm(keras.layers.Layer):
                 inputs, self.gamma, self.beta, self.moving_mean, self.moving_variance,
                 epsilon=self.epsilon, is_training=False)
             return outputs
-        outputs, mean, variance = tf.compat.v1.nn.fused_batch_norm(
-            inputs, self.gamma, self.beta, epsilon=self.epsilon, is_training=True)
+        outputs, mean, variance = normalise_training_batch(
+            inputs, self.gamma, self.beta, self.epsilon, bessel_corrected=True)
         decay = self.momentum
         if not self.zero_debias:
-            self.moving_mean.assign(self.moving_mean * decay + mean * (1.0 - decay))
-            self.moving_variance.assign(self.moving_variance * decay + variance * (1.0 - decay))
+            update_moving_average(self.moving_mean, mean, decay)
+            update_moving_average(self.moving_variance, variance, decay)
             return outputs
         self.updates.assign_add(1.0)
         correction = 1.0 - tf.pow(decay, self.updates)
         for biased, value, moving in ((self.biased_mean, mean, self.moving_mean),
                                       (self.biased_variance, variance, self.moving_variance)):
-            biased.assign(biased * decay + value * (1.0 - decay))
+            update_moving_average(biased, value, decay)
             moving.assign(biased / correction)
         return outputs
 

@@ -71,6 +71,21 @@ def conv(filters: int, size: int, name: str, strides: int = 1) -> keras.layers.C
                                kernel_initializer=he_normal(), name=name)
 
 
+def op_layer(op: int, filters: int, prefix: str = "") -> keras.layers.Layer:
+    """The layer of one of the six ops: 0 conv 3x3, 1 separable 3x3, 2 conv 5x5, 3 separable
+    5x5, 4 average pool 3x3, 5 max pool 3x3 (stride 1, same padding). The shared child and
+    the fixed model wrap it differently (ENAS_SPEC.md s. 2 and 4), so only the op is shared."""
+    if op >= 4:
+        pool = keras.layers.AveragePooling2D if op == 4 else keras.layers.MaxPooling2D
+        return pool(3, strides=1, padding="same", name=f"{prefix}pool")
+    size = 3 if op in (0, 1) else 5
+    if op in (1, 3):
+        return keras.layers.SeparableConv2D(
+            filters, size, padding="same", use_bias=False, name=f"{prefix}sep{size}",
+            depthwise_initializer=he_normal(), pointwise_initializer=he_normal())
+    return conv(filters, size, f"{prefix}conv{size}")
+
+
 class Branch(keras.layers.Layer):
     """conv1x1 -> BN -> ReLU, then the op: a (separable) conv -> BN -> ReLU, or a pool."""
 
@@ -79,16 +94,7 @@ class Branch(keras.layers.Layer):
         self.op = op
         self.inp_conv = conv(filters, 1, "inp_conv")
         self.inp_bn = batch_norm("inp_bn")
-        size = 3 if op in (0, 1) else 5
-        if op in (0, 2):
-            self.out_op = conv(filters, size, f"conv{size}")
-        elif op in (1, 3):
-            self.out_op = keras.layers.SeparableConv2D(
-                filters, size, padding="same", use_bias=False, name=f"sep{size}",
-                depthwise_initializer=he_normal(), pointwise_initializer=he_normal())
-        else:
-            pool = keras.layers.AveragePooling2D if op == 4 else keras.layers.MaxPooling2D
-            self.out_op = pool(3, strides=1, padding="same", name="pool")
+        self.out_op = op_layer(op, filters)
         # The original's batch_norm_with_mask: a plain moving average from (0, 1).
         self.out_bn = batch_norm("out_bn", _BRANCH_BN_EPS, zero_debias=False) if op < 4 else None
 

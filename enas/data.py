@@ -14,11 +14,11 @@ from __future__ import annotations
 import dataclasses
 from typing import Callable
 
-import keras
 import numpy as np
 import tensorflow as tf
 
 from common import input_pipeline
+from common.epoch_order import EpochOrder
 
 
 @dataclasses.dataclass(frozen=True)
@@ -139,30 +139,20 @@ def batches(arrays: tuple[np.ndarray, np.ndarray], batch_size: int, shuffle: boo
     return input_pipeline.prefetch_without_autotuner(batched)
 
 
-class EpochFeed(keras.callbacks.Callback):
+class EpochFeed(EpochOrder):
     """`model.fit`'s training data, epoch by epoch: epoch E's images are
-    `data.train_for_epoch(E)` in an order drawn from (seed, E), full batches only.
-
-    Keras tells a callback, not a dataset, which epoch begins; the generator behind `dataset()`
-    reads it when Keras opens the epoch's iterator, so a run resumed by BackupAndRestore at
-    epoch E trains on exactly the batches an uninterrupted run would have seen there.
-    """
+    `data.train_for_epoch(E)` in the order `EpochOrder` draws from (seed, E), full batches
+    only; a run resumed at epoch E trains on the batches an uninterrupted run saw there."""
 
     def __init__(self, data: ImageSplits, batch_size: int, seed: int):
-        super().__init__()
-        self.data, self.batch_size, self.seed = data, batch_size, seed
-        self.epoch = 0
+        self.data = data
         # every epoch holds as many images; epoch 0 is drawn once here to count them
         self.examples_per_epoch = len(data.train_for_epoch(0)[1])
-
-    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
-        self.epoch = epoch
+        super().__init__(self.examples_per_epoch, batch_size, seed)
 
     def _batches(self):
         images, labels = self.data.train_for_epoch(self.epoch)
-        order = np.random.default_rng([self.seed, self.epoch]).permutation(len(labels))
-        for start in range(0, len(order) - self.batch_size + 1, self.batch_size):
-            chosen = order[start:start + self.batch_size]
+        for chosen in self.batch_indices():
             yield images[chosen], labels[chosen]
 
     def dataset(self) -> tf.data.Dataset:
@@ -170,6 +160,6 @@ class EpochFeed(keras.callbacks.Callback):
         generated = tf.data.Dataset.from_generator(self._batches, output_signature=(
             tf.TensorSpec((self.batch_size, *shape), tf.float32),
             tf.TensorSpec((self.batch_size,), tf.int32)))
-        batches = self.examples_per_epoch // self.batch_size
-        counted = generated.apply(tf.data.experimental.assert_cardinality(batches))
+        counted = generated.apply(
+            tf.data.experimental.assert_cardinality(self.batches_per_epoch))
         return input_pipeline.prefetch_without_autotuner(counted)

@@ -13,28 +13,16 @@ import keras
 import numpy as np
 
 from enas import arc as arc_lib
-from enas.child import FactorizedReduction, batch_norm, conv, he_normal
-
-_SIZES = {0: 3, 1: 3, 2: 5, 3: 5}
-
+from enas.child import FactorizedReduction, batch_norm, conv, he_normal, op_layer
 
 def _op(x, op: int, filters: int, name: str):
     """ReLU -> conv1x1 -> BN, then ReLU -> (separable) conv k x k -> BN, or a 3x3 pool."""
     x = keras.layers.ReLU(name=f"{name}_relu_in")(x)
     x = batch_norm(f"{name}_bn_in")(conv(filters, 1, f"{name}_conv1x1")(x))
     if op >= 4:
-        pool = keras.layers.AveragePooling2D if op == 4 else keras.layers.MaxPooling2D
-        return pool(3, strides=1, padding="same", name=f"{name}_pool")(x)
+        return op_layer(op, filters, f"{name}_")(x)
     x = keras.layers.ReLU(name=f"{name}_relu_op")(x)
-    size = _SIZES[op]
-    if op in (1, 3):
-        x = keras.layers.SeparableConv2D(filters, size, padding="same", use_bias=False,
-                                         depthwise_initializer=he_normal(),
-                                         pointwise_initializer=he_normal(),
-                                         name=f"{name}_sep{size}")(x)
-    else:
-        x = conv(filters, size, f"{name}_conv{size}")(x)
-    return batch_norm(f"{name}_bn_op")(x)
+    return batch_norm(f"{name}_bn_op")(op_layer(op, filters, f"{name}_")(x))
 
 
 def build_fixed_model(arc: np.ndarray, num_classes: int, out_filters: int = 96,

@@ -4,12 +4,11 @@ Keras 3 normalises a training batch with a chain of separate ops (moments, subtr
 shift) and differentiates each of them; on the lifter's (batch, 1024) activations that chain
 and its gradient took 13% of the op time of a batch-1024 train step (TF profiler).
 TensorFlow's fused kernel (`FusedBatchNormV3` and its gradient) does the same arithmetic in a
-few passes: the one-stream train step at batch 1024 ran 5-20% faster with it in alternating
-runs on this noisy 2-core VM (BUILD_NOTES.md).
+few passes (`common.fused_batch_norm`): the one-stream train step at batch 1024 ran 5-20%
+faster with it in alternating runs on this noisy 2-core VM (BUILD_NOTES.md).
 
 The layer is a BatchNormalization: the same variables, the same formulas, the same inference
-path. The fused kernel reports the batch variance with Bessel's correction; Keras keeps the
-biased one in its moving average, and so does this layer, so weights trained with either layer
+path. Keras keeps the biased batch variance in its moving average, and so does this layer, so weights trained with either layer
 load into the other and give the same poses. It keeps Keras's class name because a Keras
 weights file addresses each layer by its class name: the name is what lets the lifters trained
 before this layer existed load into it.
@@ -18,6 +17,8 @@ from __future__ import annotations
 
 import keras
 import tensorflow as tf
+
+from common.fused_batch_norm import normalise_training_batch, update_moving_average
 
 
 @keras.saving.register_keras_serializable(package="lifting")
@@ -35,16 +36,12 @@ class BatchNormalization(keras.layers.BatchNormalization):
     def call(self, inputs, training=None, mask=None):
         if not (self.fused and training and self.trainable) or not self._fusable(inputs, mask):
             return super().call(inputs, training=training, mask=mask)
-        features = inputs.shape[-1]
-        images = tf.reshape(tf.cast(inputs, tf.float32), (-1, 1, 1, features))  # NHWC, H=W=1
-        normalised, mean, corrected_variance = tf.compat.v1.nn.fused_batch_norm(
-            images, self.gamma, self.beta, epsilon=self.epsilon, is_training=True)
-        count = tf.cast(tf.shape(images)[0], tf.float32)
-        variance = corrected_variance * (count - 1.0) / count  # 0 for a batch of one, as Keras
-        self.moving_mean.assign(self.moving_mean * self.momentum + mean * (1.0 - self.momentum))
-        self.moving_variance.assign(
-            self.moving_variance * self.momentum + variance * (1.0 - self.momentum))
-        return tf.cast(tf.reshape(normalised, tf.shape(inputs)), self.compute_dtype)
+        normalised, mean, variance = normalise_training_batch(
+            tf.cast(inputs, tf.float32), self.gamma, self.beta, self.epsilon,
+            bessel_corrected=False)
+        update_moving_average(self.moving_mean, mean, self.momentum)
+        update_moving_average(self.moving_variance, variance, self.momentum)
+        return tf.cast(normalised, self.compute_dtype)
 
     def _fusable(self, inputs, mask) -> bool:
         """Whether the fused kernel computes exactly what Keras would for these settings."""

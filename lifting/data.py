@@ -15,6 +15,7 @@ import numpy as np
 import tensorflow as tf
 
 from common import input_pipeline
+from common.epoch_order import EpochOrder
 from datasets import h36m, synthetic
 from datasets.atomic import write_text
 from datasets.corpus import PoseCorpus
@@ -214,36 +215,34 @@ def model_inputs(examples: LiftingExamples, norm: Normalization, streams: Iterab
 
 
 def make_dataset(examples: LiftingExamples, norm: Normalization, streams: Iterable[str],
-                 batch_size: int, shuffle: bool, seed: int = 0,
+                 batch_size: int, order: EpochOrder | None = None,
                  flip: bool = False) -> tf.data.Dataset:
-    """Batches of ({input name: (B, 32)}, (B, 48)), shuffled per epoch when asked.
+    """Batches of ({input name: (B, 32)}, (B, 48)): in ORDER's batches for training, else
+    in the examples' order (the remainder kept).
 
     The raw arrays live in the graph once; each step gathers one batch by index and normalises
     it, which is far cheaper than slicing, shuffling and batching millions of single examples.
-    FLIP mirrors each example with probability 1/2 (`lifting.mirror`), drawn anew every epoch.
+    FLIP (training only) mirrors each example with probability 1/2 (`lifting.mirror`), drawn
+    from the batch's key, so anew every epoch and again the same in a resumed run.
     """
+    if flip and order is None:
+        raise ValueError("flip augmentation is for training batches: give an EpochOrder")
     streams = tuple(streams)
     keypoints = {STREAM_INPUTS[s]: tf.constant(examples.keypoints_2d(s)) for s in streams}
     pose = tf.constant(examples.pose_3d)
     principal_x = tf.constant(examples.principal_x)
-    indices = tf.data.Dataset.range(len(examples))
-    if shuffle:
-        indices = indices.shuffle(len(examples), seed=seed, reshuffle_each_iteration=True)
-    batches = indices.batch(batch_size, drop_remainder=shuffle)
 
-    def normalised_batch(index, random_key=None):
+    def normalised_batch(index, key=None):
         batch_keypoints = {name: tf.gather(value, index) for name, value in keypoints.items()}
         batch_pose = tf.gather(pose, index)
-        if random_key is not None:
+        if flip:
             batch_keypoints, batch_pose = _mirror_half(
-                batch_keypoints, batch_pose, tf.gather(principal_x, index), [seed, random_key])
+                batch_keypoints, batch_pose, tf.gather(principal_x, index), key)
         return ({name: norm.normalise_2d(value) for name, value in batch_keypoints.items()},
                 norm.normalise_3d(batch_pose))
 
-    if flip:
-        # One fresh random key per batch and epoch: the mirrored half changes every epoch.
-        keys = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True)
-        batches = tf.data.Dataset.zip(batches, keys)
+    batches = (order.index_dataset() if order is not None
+               else tf.data.Dataset.range(len(examples)).batch(batch_size))
     return input_pipeline.prefetch_without_autotuner(
         batches.map(normalised_batch, num_parallel_calls=tf.data.AUTOTUNE))
 

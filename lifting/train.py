@@ -23,6 +23,7 @@ from absl import app, flags, logging
 from common.backup import AtomicBackupAndRestore
 from common.callbacks import LearningRateLogger, ProgressLogger, StopOnNonFiniteLoss
 from common.distribute import STRATEGIES, make_strategy, worker_folder
+from common.epoch_order import EpochOrder
 from common.run_record import SettingsMismatch, exit_on_mismatch, open_run
 from datasets import h36m
 from lifting import batch_norm, evaluate, warm_start
@@ -220,13 +221,15 @@ def _train(settings: TrainSettings, strategy: tf.distribute.Strategy, folder: st
         ProgressLogger(settings.epochs, len(train_examples), global_batch),
     ]
     outputs = list(trainer.output)
-    train_data = make_dataset(train_examples, norm, config.streams, global_batch, shuffle=True,
-                              seed=settings.seed, flip=settings.flip_augment)
-    valid_data = make_dataset(valid_examples, norm, config.streams, 4096, shuffle=False)
+    order = EpochOrder(len(train_examples), global_batch, settings.seed)
+    callbacks.append(order)
+    train_data = make_dataset(train_examples, norm, config.streams, global_batch, order,
+                              flip=settings.flip_augment)
+    valid_data = make_dataset(valid_examples, norm, config.streams, 4096)
     trainer.fit(_targets_per_output(train_data, outputs),
                 validation_data=_targets_per_output(valid_data, outputs),
                 epochs=settings.epochs, callbacks=callbacks, verbose=0,
-                shuffle=False)  # the dataset reshuffles itself each epoch
+                shuffle=False)  # the order is EpochOrder's
     report = evaluate.evaluate_examples(model, norm, config, valid_examples,
                                         evaluate.training_mode(config.streams),
                                         settings.eval_frame_stride)

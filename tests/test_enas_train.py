@@ -48,13 +48,26 @@ def test_export_takes_raw_pixels_and_matches_keras(trained):
 
 
 @pytest.mark.slow
-def test_rerun_resumes_instead_of_restarting(trained):
-    config, data, _ = trained
+def test_a_run_resumed_from_its_backup_ends_equal_to_an_uninterrupted_one(trained, tmp_path):
+    """One epoch, then the folder extended to two: the same batches and dropout masks as the
+    uninterrupted run's second epoch, so the same weights."""
+    config, data, report = trained
     import dataclasses
-    report = train_fixed(dataclasses.replace(config, num_epochs=3), data)
-    metadata = json.loads(open(os.path.join(config.output_dir, "backup", "epoch-3",
-                                            "training_metadata.json")).read())
-    assert metadata["epoch"] == 3 and "test_accuracy" in report
+    from enas.fixed import build_fixed_model
+    first = dataclasses.replace(config, output_dir=str(tmp_path), num_epochs=1)
+    train_fixed(first, data)
+    resumed_report = train_fixed(dataclasses.replace(first, num_epochs=2), data)
+    metadata = json.loads((tmp_path / "backup" / "epoch-2" / "training_metadata.json").read_text())
+    assert metadata["epoch"] == 2
+    models = []
+    for folder in (str(tmp_path), config.output_dir):
+        model = build_fixed_model(np.array(ARC), data.num_classes, 8, 0.5, (32, 32, 3))
+        model.load_weights(os.path.join(folder, "backup", "epoch-2", "latest.weights.h5"))
+        models.append(model)
+    for resumed, straight in zip(*(model.weights for model in models)):
+        np.testing.assert_allclose(resumed.numpy(), straight.numpy(), atol=1e-5,
+                                   err_msg=resumed.path)
+    assert resumed_report["test_accuracy"] == report["test_accuracy"]
 
 
 @pytest.mark.slow

@@ -5,6 +5,7 @@ import pytest
 import tensorflow as tf
 
 from common import input_pipeline
+from common.epoch_order import EpochOrder
 from datasets import synthetic
 from enas import data as enas_data
 from lifting import data as lifting_data
@@ -24,9 +25,9 @@ def examples():
 
 def test_lifting_batches_run_without_the_autotuner(examples):
     norm = lifting_data.Normalization.fit(examples)
-    for shuffle, flip in ((True, True), (False, False)):
-        dataset = lifting_data.make_dataset(examples, norm, ("gt", "detected"), 32,
-                                            shuffle=shuffle, flip=flip)
+    for order, flip in ((EpochOrder(len(examples), 32, seed=0), True), (None, False)):
+        dataset = lifting_data.make_dataset(examples, norm, ("gt", "detected"), 32, order,
+                                            flip=flip)
         assert not _autotuned(dataset)
         assert len(list(dataset)) >= 1
 

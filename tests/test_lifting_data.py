@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from common.epoch_order import EpochOrder
 from datasets import geometry, h36m, layouts, synthetic
 from lifting import data
 
@@ -44,16 +45,23 @@ def test_normalization_round_trip(corpus, tmp_path):
     np.testing.assert_allclose(loaded.std_2d, norm.std_2d, rtol=1e-6)
 
 
-def test_dataset_reshuffles_each_epoch_and_covers_every_example(corpus):
+def test_dataset_reshuffles_each_epoch_repeatably_and_covers_every_example(corpus):
     examples = data.build_examples(corpus, ["S9"])
     norm = data.Normalization.fit(examples)
-    dataset = data.make_dataset(examples, norm, ("gt", "detected"), 64, shuffle=True, seed=1)
-    epochs = [np.concatenate([y.numpy() for _, y in dataset]) for _ in range(2)]
+    order = EpochOrder(len(examples), 64, seed=1)
+    dataset = data.make_dataset(examples, norm, ("gt", "detected"), 64, order)
+
+    def epoch(number):
+        order.on_epoch_begin(number)
+        return np.concatenate([y.numpy() for _, y in dataset])
+
+    epochs = [epoch(0), epoch(1)]
     assert not np.array_equal(epochs[0], epochs[1])
+    np.testing.assert_array_equal(epoch(1), epochs[1])  # a resumed epoch 1: the same batches
     expected = norm.normalise_3d(examples.pose_3d).numpy()
     for targets in epochs:  # each example at most once per epoch, only the remainder dropped
         assert len(np.unique(targets, axis=0)) == len(targets) == len(examples) // 64 * 64
-    ordered = data.make_dataset(examples, norm, ("gt",), 100, shuffle=False)
+    ordered = data.make_dataset(examples, norm, ("gt",), 100)
     inputs, targets = next(iter(ordered))
     assert set(inputs) == {"gt_2d"}
     np.testing.assert_allclose(targets.numpy(), expected[:100])

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from datasets import geometry, h36m, layouts, synthetic
+from common.epoch_order import EpochOrder
 from lifting import data, evaluate, mirror
 from lifting.config import LifterConfig
 from lifting.model import build_lifter
@@ -54,10 +55,11 @@ def test_flip_augmentation_mirrors_about_half_of_each_epoch_anew(examples):
     mirrored = norm.normalise_3d(mirror_image.pose_3d).numpy()
     plain_inputs = norm.normalise_2d(examples.gt_2d).numpy()
     mirrored_inputs = norm.normalise_2d(mirror_image.gt_2d).numpy()
-    dataset = data.make_dataset(examples, norm, ("gt", "detected"), 64, shuffle=True, seed=3,
-                                flip=True)
+    order = EpochOrder(len(examples), 64, seed=3)
+    dataset = data.make_dataset(examples, norm, ("gt", "detected"), 64, order, flip=True)
     choices = []
-    for _ in range(2):
+    for number in range(2):
+        order.on_epoch_begin(number)
         epoch = {}
         for inputs, targets in dataset:
             for gt_row, target in zip(inputs["gt_2d"].numpy(), targets.numpy()):

@@ -51,6 +51,20 @@ def test_tensorboard_has_loss_learning_rate_and_validation_mpjpe(trained):
     assert len(mpjpe) == 2 and mpjpe[1] < mpjpe[0]
 
 
+def test_a_run_resumed_from_its_backup_ends_equal_to_an_uninterrupted_one(trained, tmp_path):
+    """One epoch, then the same folder extended to two: the resumed epoch sees the batches,
+    mirrored halves and dropout masks of the uninterrupted run's second epoch."""
+    from lifting.config import load_trained
+    train(TrainSettings(model_dir=str(tmp_path), epochs=1, **TINY))
+    report = train(TrainSettings(model_dir=str(tmp_path), epochs=2, **TINY))
+    model_dir, uninterrupted = trained
+    for resumed, straight in zip(load_trained(str(tmp_path))[0].weights,
+                                 load_trained(model_dir)[0].weights):
+        np.testing.assert_allclose(resumed.numpy(), straight.numpy(), atol=1e-5,
+                                   err_msg=resumed.path)
+    assert report["average"]["p1"] == pytest.approx(uninterrupted["average"]["p1"], abs=1e-3)
+
+
 def test_changing_the_architecture_of_a_model_dir_is_refused(trained):
     model_dir, _ = trained
     with pytest.raises(SettingsMismatch, match="architecture.width stored 32, given 64"):
