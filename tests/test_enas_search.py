@@ -2,10 +2,8 @@
 import dataclasses
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
 
 import keras
 import numpy as np
@@ -20,6 +18,7 @@ from enas.searcher import SearchConfig, open_search, run_epoch
 from enas.child import ChildConfig
 from enas.reinforce import ReinforceConfig
 from tests.conftest import REPO
+from tests.kill_harness import kill_when, rerun
 
 TINY_FLAGS = ["--child_num_layers=3", "--child_out_filters=8", "--batch_size=32",
               "--controller_train_steps=2", "--controller_num_aggregate=3",
@@ -37,15 +36,9 @@ def test_search_killed_mid_epoch_resumes_with_identical_controller(tmp_path):
     num_epochs = 4
     command = [sys.executable, "-m", "enas.search", f"--output_dir={tmp_path}",
                f"--num_epochs={num_epochs}", *TINY_FLAGS]
-    first = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL)
     ckpt_dir = str(tmp_path / "ckpt")
-    deadline = time.time() + 400
-    while (tf.train.latest_checkpoint(ckpt_dir) is None and time.time() < deadline
-           and first.poll() is None):
-        time.sleep(0.02)
-    first.send_signal(signal.SIGKILL)
-    first.wait()
+    kill_when(command, lambda: tf.train.latest_checkpoint(ckpt_dir) is not None, 400,
+              poll_s=0.02)
     survivor = tf.train.latest_checkpoint(ckpt_dir)
     assert survivor is not None, "the search wrote no checkpoint before the deadline"
     done = int(survivor.rsplit("-", 1)[1])
@@ -62,7 +55,7 @@ def test_search_killed_mid_epoch_resumes_with_identical_controller(tmp_path):
                    if k.startswith("search/controller/" + variable.name.split(":")[0]))
         np.testing.assert_array_equal(variable.numpy(), saved.get_tensor(key))
 
-    second = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=900)
+    second = rerun(command)
     assert second.returncode == 0, second.stderr[-2000:]
     assert "resumed from" in second.stderr
     assert f"epoch {done + 1}/{num_epochs}" in second.stderr
@@ -76,6 +69,34 @@ def test_search_killed_mid_epoch_resumes_with_identical_controller(tmp_path):
     assert {"child/loss", "child/lr", "controller/reward", "controller/baseline",
             "controller/entropy", "controller/skip_rate", "controller/log_prob",
             "sampled_arcs"} <= summary_tags(str(tmp_path / "logs"))
+
+
+@pytest.mark.slow
+def test_killed_during_the_end_of_search_selection_resumes_to_the_same_arcs(tmp_path):
+    """SIGKILL once the last epoch's checkpoint has landed and before arc.txt exists (the
+    arcs are being sampled and scored): the rerun trains nothing more and writes the arcs an
+    uninterrupted search writes. 60 arcs to score keep the selection long enough to catch."""
+    num_epochs = 2
+    flags = [*TINY_FLAGS[:-1], "--num_arcs_to_score=60", f"--num_epochs={num_epochs}"]
+
+    def command(folder):
+        return [sys.executable, "-m", "enas.search", f"--output_dir={folder}", *flags]
+
+    killed, straight = tmp_path / "killed", tmp_path / "straight"
+
+    def selecting() -> bool:
+        last = tf.train.latest_checkpoint(str(killed / "ckpt"))
+        return bool(last) and last.endswith(f"-{num_epochs}")
+
+    assert kill_when(command(killed), selecting, 600, poll_s=0.002)
+    assert not (killed / "arc.txt").exists(), "the selection ended before the kill"
+    resumed = rerun(command(killed))
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert "resumed from" in resumed.stderr and f"epoch {num_epochs}/" not in resumed.stderr
+    uninterrupted = rerun(command(straight))
+    assert uninterrupted.returncode == 0, uninterrupted.stderr[-2000:]
+    for name in ("arc.txt", "arcs.jsonl"):
+        assert (killed / name).read_text() == (straight / name).read_text(), name
 
 
 @pytest.mark.slow

@@ -1,11 +1,10 @@
 """End-to-end lifter training on the synthetic set: outputs, resume after a kill, strategies."""
 import json
 import os
-import signal
+import shutil
 import subprocess
 import sys
 import textwrap
-import time
 
 import numpy as np
 import pytest
@@ -17,6 +16,7 @@ from common.run_record import SettingsMismatch
 from common.tensorboard_scalars import read_scalars
 from lifting.train import TrainSettings, train
 from tests.conftest import REPO
+from tests.kill_harness import kill_when, rerun
 
 TINY = dict(dataset="synthetic", architecture=LifterConfig(width=32), batch_size=256,
             eval_frame_stride=10, jit_compile=False)
@@ -82,16 +82,10 @@ def test_killed_training_resumes_with_the_same_step_and_learning_rate(tmp_path):
         return sorted(json.loads(path.read_text())["epoch"]
                       for path in (tmp_path / "backup").glob("epoch-*/training_metadata.json"))
 
-    first = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL)
-    deadline = time.time() + 240
-    while not backed_up_epochs() and time.time() < deadline and first.poll() is None:
-        time.sleep(0.2)
-    first.send_signal(signal.SIGKILL)
-    first.wait()
+    kill_when(command, lambda: bool(backed_up_epochs()), 240, poll_s=0.2)
     assert backed_up_epochs() and backed_up_epochs()[-1] >= 1
     done = backed_up_epochs()[-1]
-    second = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=600)
+    second = rerun(command)
     assert second.returncode == 0, second.stderr[-2000:]
     assert f"epoch {done + 1}/3" in second.stderr and "epoch 1/3 " not in second.stderr
     rates = _scalars(str(tmp_path / "logs" / "train"), "epoch_learning_rate")
@@ -117,6 +111,68 @@ def test_killed_training_resumes_with_the_same_step_and_learning_rate(tmp_path):
     undo = subprocess.run([a.replace("--epochs=3", "--epochs=2") for a in command], cwd=REPO,
                           capture_output=True, text=True, timeout=600)
     assert undo.returncode != 0 and "4 epochs are already trained" in undo.stderr
+
+
+@pytest.mark.slow
+def test_killed_while_a_backup_is_written_resumes_and_ends_as_an_uninterrupted_run(tmp_path):
+    """SIGKILL while epoch 2's backup is half written (its staging folder exists, epoch 1's
+    backup is complete): the rerun recovers, resumes after epoch 1 and ends with the
+    uninterrupted run's figures. Width 512 makes the weights file large enough to catch."""
+    def command(folder):
+        return [sys.executable, "-m", "lifting.train", f"--model_dir={folder}",
+                "--dataset=synthetic", "--width=512", "--batch_size=256", "--epochs=3",
+                "--eval_frame_stride=10", "--nojit_compile"]
+
+    killed, straight = tmp_path / "killed", tmp_path / "straight"
+    backup = killed / "backup"
+
+    def writing_the_second_backup() -> bool:
+        names = os.listdir(backup) if backup.is_dir() else []
+        return ((backup / "epoch-1" / "training_metadata.json").is_file()
+                and any(name.startswith(".staging-epoch-2-") for name in names))
+
+    assert kill_when(command(killed), writing_the_second_backup, 600, poll_s=0.001), \
+        "the run ended before its second backup could be caught half written"
+    resumed = rerun(command(killed))
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert "recovering epoch-2" in resumed.stderr and "epoch 2/3" in resumed.stderr
+    assert "epoch 1/3 " not in resumed.stderr
+    uninterrupted = rerun(command(straight))
+    assert uninterrupted.returncode == 0, uninterrupted.stderr[-2000:]
+    figures = [json.loads((folder / "eval.json").read_text())["gt+sh"]["average"]
+               for folder in (killed, straight)]
+    assert figures[0]["p1"] == pytest.approx(figures[1]["p1"], abs=1e-3), figures
+    assert sorted(os.listdir(backup)) == ["epoch-2", "epoch-3"]
+
+
+@pytest.mark.slow
+def test_a_run_that_fills_its_disk_fails_and_its_rerun_with_space_finishes(tmp_path):
+    """The run folder on a 20 MB tmpfs (a mount namespace of its own: `unshare -rm`), too
+    small for the first backup: the run dies (h5py segfaults on ENOSPC), and the rerun after
+    the filesystem is enlarged recovers the half-written backup and trains all epochs."""
+    if shutil.which("unshare") is None:
+        pytest.skip("needs util-linux's unshare to mount a small filesystem")
+    train_command = (f"{sys.executable} -m lifting.train --model_dir=$D/run "
+                     "--dataset=synthetic --width=512 --batch_size=256 --epochs=2 "
+                     "--eval_frame_stride=10 --nojit_compile")
+    script = textwrap.dedent(f"""
+        D={tmp_path}/small; mkdir -p $D
+        mount -t tmpfs -o size=20m tmpfs $D || exit 97
+        {train_command} 2> {tmp_path}/first.log; echo "first=$?"
+        mount -o remount,size=300m $D
+        {train_command} 2> {tmp_path}/second.log; echo "second=$?"
+        ls -a $D/run/backup
+    """)
+    result = subprocess.run(["unshare", "-rm", "sh", "-c", script], cwd=REPO,
+                            capture_output=True, text=True, timeout=900)
+    if result.returncode == 97 or "first=" not in result.stdout:
+        pytest.skip(f"this machine refuses a tmpfs mount: {result.stderr[-300:]}")
+    assert "first=0" not in result.stdout
+    assert "No space left on device" in (tmp_path / "first.log").read_text()
+    assert "second=0" in result.stdout, (tmp_path / "second.log").read_text()[-2000:]
+    second = (tmp_path / "second.log").read_text()
+    assert "epoch 2/2" in second
+    assert result.stdout.split()[-2:] == ["epoch-1", "epoch-2"]  # no staging folder left
 
 
 def test_export_matches_the_keras_model(trained):
