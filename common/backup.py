@@ -71,10 +71,9 @@ class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
             self._weights_path = os.path.join(folder, _WEIGHTS)
             self._training_metadata_path = os.path.join(folder, _METADATA)
             logging.info("resuming from %s (after epoch %d)", folder, epoch)
-            self._load_model()
-            self._load_random_state(os.path.join(folder, _RANDOM_STATE))
-        else:
-            self._load_model()
+        self._load_model()
+        if backups:
+            self._load_random_state(os.path.join(backups[-1][1], _RANDOM_STATE))
 
     def _random_state(self) -> list:
         """The model's variables that are not weights: the seed generators' states (dropout

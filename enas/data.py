@@ -146,9 +146,8 @@ class EpochFeed(EpochOrder):
 
     def __init__(self, data: ImageSplits, batch_size: int, seed: int):
         self.data = data
-        # every epoch holds as many images; epoch 0 is drawn once here to count them
-        self.examples_per_epoch = len(data.train_for_epoch(0)[1])
-        super().__init__(self.examples_per_epoch, batch_size, seed)
+        # every epoch holds as many images (`count`); epoch 0 is drawn once here to count them
+        super().__init__(len(data.train_for_epoch(0)[1]), batch_size, seed)
 
     def _batches(self):
         images, labels = self.data.train_for_epoch(self.epoch)

@@ -15,6 +15,7 @@ import numpy as np
 from enas import arc as arc_lib
 from enas.child import FactorizedReduction, batch_norm, conv, he_normal, op_layer
 
+
 def _op(x, op: int, filters: int, name: str):
     """ReLU -> conv1x1 -> BN, then ReLU -> (separable) conv k x k -> BN, or a 3x3 pool."""
     x = keras.layers.ReLU(name=f"{name}_relu_in")(x)

@@ -171,7 +171,7 @@ def train_fixed(config: FinalConfig, data: ImageSplits) -> dict:
                       loss=_loss_with_l2(model, config.l2_reg), metrics=["accuracy"])
     global_batch = min(config.batch_size * strategy.num_replicas_in_sync, len(data.train[1]))
     feed = EpochFeed(data, global_batch, config.seed)
-    examples_per_epoch = feed.examples_per_epoch
+    examples_per_epoch = feed.count
     began = time.perf_counter()
     model.fit(feed.dataset(),
               validation_data=(input_pipeline.array_batches(data.test, global_batch)

@@ -8,10 +8,10 @@ few passes (`common.fused_batch_norm`): the one-stream train step at batch 1024 
 faster with it in alternating runs on this noisy 2-core VM (BUILD_NOTES.md).
 
 The layer is a BatchNormalization: the same variables, the same formulas, the same inference
-path. Keras keeps the biased batch variance in its moving average, and so does this layer, so weights trained with either layer
-load into the other and give the same poses. It keeps Keras's class name because a Keras
-weights file addresses each layer by its class name: the name is what lets the lifters trained
-before this layer existed load into it.
+path. Keras keeps the biased batch variance in its moving average, and so does this layer,
+so weights trained with either layer load into the other and give the same poses. It keeps
+Keras's class name because a Keras weights file addresses each layer by its class name: the
+name is what lets the lifters trained before this layer existed load into it.
 """
 from __future__ import annotations
 
