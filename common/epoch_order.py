@@ -16,6 +16,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from common.run_record import SettingConflict
+
 
 class EpochOrder(keras.callbacks.Callback):
     """Full batches of indices into COUNT examples, epoch E permuted by (seed, E)."""
@@ -23,7 +25,8 @@ class EpochOrder(keras.callbacks.Callback):
     def __init__(self, count: int, batch_size: int, seed: int):
         super().__init__()
         if batch_size > count:
-            raise ValueError(f"a batch of {batch_size} is larger than the {count} examples")
+            raise SettingConflict(f"batch_size {batch_size} is larger than the {count} training "
+                                  "examples")
         self.count, self.batch_size, self.seed = count, batch_size, seed
         self.epoch = 0
 

@@ -15,6 +15,7 @@ import sys
 from typing import Any, Callable, TypeVar
 
 from datasets.atomic import write_text
+from datasets.errors import DataFormatError
 
 CONFIG_FILE = "config.json"
 T = TypeVar("T")
@@ -127,11 +128,21 @@ def open_run(folder: str | os.PathLike, settings: Any, extendable: tuple[str, ..
     return new
 
 
-def exit_on_mismatch(binary: str, work: Callable[[], T]) -> T:
-    """WORK's result; a SettingsMismatch (or a training whose loss turned NaN) ends the binary
-    with its message and status 1 instead of a traceback (the message names the folder and
-    every differing field)."""
+class SettingConflict(ValueError):
+    """A setting the data contradicts, found once the data is loaded (a batch larger than
+    the training set): the message names the setting."""
+
+
+USER_ERRORS = (SettingsMismatch, RunFolderError, NonFiniteLoss, SettingConflict,
+               DataFormatError)
+
+
+def exit_on_user_error(binary: str, work: Callable[[], T]) -> T:
+    """WORK's result; an error of the user's input or settings (USER_ERRORS: a changed
+    setting, an unusable run folder, a malformed file, a loss that turned NaN) ends the
+    binary with its one-line message and status 1 instead of a traceback; the message names
+    the folder, file or setting."""
     try:
         return work()
-    except (SettingsMismatch, RunFolderError, NonFiniteLoss) as error:
+    except USER_ERRORS as error:
         sys.exit(f"{binary}: {error}")

@@ -14,6 +14,8 @@ import re
 
 import numpy as np
 
+from datasets.errors import DataFormatError
+
 OP_NAMES = ("conv3x3", "sep3x3", "conv5x5", "sep5x5", "avgpool3x3", "maxpool3x3")
 OP_SHORT = ("c3", "s3", "c5", "s5", "ap", "mp")
 NUM_OPS = len(OP_NAMES)
@@ -102,9 +104,13 @@ def describe(arc: np.ndarray) -> dict:
 
 def read_file(path: str, num_layers: int | None = None) -> np.ndarray:
     """Reads an arc file (as search writes arc.txt); lines starting with '#' are comments."""
-    with open(path, "r", encoding="utf-8") as handle:
-        text = " ".join(line for line in handle if not line.lstrip().startswith("#"))
     try:
+        with open(path, "r", encoding="utf-8") as handle:
+            text = " ".join(line for line in handle if not line.lstrip().startswith("#"))
         return parse(text, num_layers)
+    except UnicodeDecodeError:
+        raise DataFormatError(path, "not a text file of integers (binary bytes)") from None
+    except OSError as error:
+        raise DataFormatError(path, f"cannot be read ({error.strerror})") from None
     except ValueError as error:
-        raise ValueError(f"{path}: {error}") from None
+        raise DataFormatError(path, str(error)) from None

@@ -19,6 +19,7 @@ import tensorflow as tf
 
 from common import input_pipeline
 from common.epoch_order import EpochOrder
+from common.run_record import SettingConflict
 
 
 @dataclasses.dataclass(frozen=True)
@@ -130,6 +131,9 @@ def load(dataset: str, seed: int = 0, valid_fraction: float = 0.1) -> ImageSplit
 def batches(arrays: tuple[np.ndarray, np.ndarray], batch_size: int, shuffle: bool,
             seed: int = 0, repeat: bool = False) -> tf.data.Dataset:
     """(images, labels) batches; shuffled each pass when asked; full batches only."""
+    if batch_size > len(arrays[1]):
+        raise SettingConflict(f"batch_size {batch_size} is larger than the {len(arrays[1])} "
+                              "examples it batches")
     dataset = tf.data.Dataset.from_tensor_slices(arrays)
     if shuffle:
         dataset = dataset.shuffle(len(arrays[1]), seed=seed, reshuffle_each_iteration=True)

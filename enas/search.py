@@ -14,7 +14,7 @@ import json
 from absl import app, flags
 
 from common.distribute import STRATEGIES
-from common.run_record import exit_on_mismatch
+from common.run_record import exit_on_user_error
 from enas.child import ChildConfig
 from enas.controller import ControllerConfig
 from enas.flags import (check_original_script_flags, define_child_training_flags,
@@ -104,7 +104,7 @@ def main(argv: list[str]) -> None:
     del argv
     check_original_script_flags()
     config = settings_from_flags()
-    print(json.dumps(exit_on_mismatch("enas.search",
+    print(json.dumps(exit_on_user_error("enas.search",
                                       lambda: run_search(config, image_splits(config.data)))))
 
 

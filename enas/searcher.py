@@ -17,8 +17,10 @@ whole minibatch. The controller stays on the host: its work is tiny and serial.
 from __future__ import annotations
 
 import dataclasses
+import glob
 import json
 import os
+import shutil
 import time
 from typing import Any
 
@@ -276,8 +278,12 @@ def open_search(config: SearchConfig, data: ImageSplits
     keras.utils.set_random_seed(config.seed)
     search = Search(config, data)
     checkpoint = tf.train.Checkpoint(search=search)
-    manager = tf.train.CheckpointManager(checkpoint, os.path.join(config.output_dir, "ckpt"),
-                                         max_to_keep=2)
+    ckpt_dir = os.path.join(config.output_dir, "ckpt")
+    # A save killed midway leaves its shards in ckpt-N_temp/ (the index names only finished
+    # checkpoints, so they are never read): cleared here rather than left to accumulate.
+    for leftover in glob.glob(os.path.join(glob.escape(ckpt_dir), "ckpt-*_temp")):
+        shutil.rmtree(leftover, ignore_errors=True)
+    manager = tf.train.CheckpointManager(checkpoint, ckpt_dir, max_to_keep=2)
     if manager.latest_checkpoint:
         checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
         logging.info("resumed from %s at epoch %d", manager.latest_checkpoint,

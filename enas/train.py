@@ -28,7 +28,7 @@ from common.backup import AtomicBackupAndRestore
 from common.callbacks import LearningRateLogger, ProgressLogger, StopOnNonFiniteLoss
 from common.distribute import STRATEGIES, make_strategy
 from common.per_sequence import per_sequence
-from common.run_record import exit_on_mismatch, open_run
+from common.run_record import exit_on_user_error, open_run
 from datasets.atomic import replace_directory, write_text
 from enas import arc as arc_lib
 from enas.data import EpochFeed, ImageSplits
@@ -169,7 +169,7 @@ def train_fixed(config: FinalConfig, data: ImageSplits) -> dict:
         model.compile(optimizer=keras.optimizers.SGD(config.schedule.lr_max, momentum=0.9,
                                                      nesterov=True, **clip),
                       loss=_loss_with_l2(model, config.l2_reg), metrics=["accuracy"])
-    global_batch = min(config.batch_size * strategy.num_replicas_in_sync, len(data.train[1]))
+    global_batch = config.batch_size * strategy.num_replicas_in_sync
     feed = EpochFeed(data, global_batch, config.seed)
     examples_per_epoch = feed.count
     began = time.perf_counter()
@@ -241,8 +241,12 @@ def _arc_from_flags() -> tuple[int, ...]:
         return ()
     if bool(FLAGS.child_fixed_arc) == bool(FLAGS.arc_file):
         raise app.UsageError("give exactly one of --child_fixed_arc and --arc_file")
-    arc = (arc_lib.parse(FLAGS.child_fixed_arc) if FLAGS.child_fixed_arc
-           else arc_lib.read_file(FLAGS.arc_file))
+    try:
+        arc = (arc_lib.read_file(FLAGS.arc_file) if FLAGS.arc_file
+               else arc_lib.parse(FLAGS.child_fixed_arc))
+    except ValueError as error:  # DataFormatError names the file
+        flag = "--arc_file" if FLAGS.arc_file else "--child_fixed_arc"
+        raise app.UsageError(f"{flag}: {error}") from None
     check_arc_against_flags(arc)
     return tuple(int(v) for v in arc)
 
@@ -263,7 +267,7 @@ def settings_from_flags() -> FinalConfig:
 def main(argv: list[str]) -> None:
     del argv
     config = settings_from_flags()
-    report = exit_on_mismatch("enas.train", lambda: train_fixed(config, image_splits(config.data)))
+    report = exit_on_user_error("enas.train", lambda: train_fixed(config, image_splits(config.data)))
     print(json.dumps(report))
 
 

@@ -15,6 +15,7 @@ import os
 
 import keras
 
+from common.run_record import RunFolderError
 from datasets.atomic import atomic_path
 from lifting.data import Normalization
 from lifting.model import build_lifter
@@ -52,8 +53,8 @@ class LifterConfig:
         records existed, the bare architecture that config.json then held)."""
         path = os.path.join(model_dir, CONFIG_FILE)
         if not os.path.isfile(path):
-            raise FileNotFoundError(f"{path}: no lifter config (is {model_dir} a model_dir "
-                                    "written by lifting.train?)")
+            raise RunFolderError(f"{path}: no lifter config (is {model_dir} a model_dir "
+                                 "written by lifting.train?)")
         with open(path, "r", encoding="utf-8") as handle:
             stored = json.load(handle)
         fields = stored["settings"]["architecture"] if "settings" in stored else stored

@@ -203,7 +203,8 @@ def run(settings: EvaluateSettings) -> dict:
 
 def main(argv: list[str]) -> None:
     del argv
-    report = run(settings_from_flags())
+    settings = settings_from_flags()
+    report = run_record.exit_on_user_error("lifting.evaluate", lambda: run(settings))
     print(json.dumps({"input": report_key(report), **report["average"]}))
 
 

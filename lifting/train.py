@@ -24,7 +24,7 @@ from common.backup import AtomicBackupAndRestore
 from common.callbacks import LearningRateLogger, ProgressLogger, StopOnNonFiniteLoss
 from common.distribute import STRATEGIES, make_strategy, worker_folder
 from common.epoch_order import EpochOrder
-from common.run_record import SettingsMismatch, exit_on_mismatch, open_run
+from common.run_record import SettingsMismatch, exit_on_user_error, open_run
 from datasets import h36m
 from lifting import batch_norm, evaluate, warm_start
 from lifting.config import NORM_FILE, LifterConfig, save_trained
@@ -304,7 +304,7 @@ def settings_from_flags() -> TrainSettings:
 def main(argv: list[str]) -> None:
     del argv
     settings = settings_from_flags()
-    report = exit_on_mismatch("lifting.train", lambda: train(settings))
+    report = exit_on_user_error("lifting.train", lambda: train(settings))
     print(json.dumps({"average": report["average"], "input": report["input"]}))
 
 

@@ -28,7 +28,7 @@ import os
 import numpy as np
 from absl import app, flags, logging
 
-from common.run_record import exit_on_mismatch
+from common.run_record import exit_on_user_error
 from datasets import describe, openpose, synthetic, visualize
 from datasets.atomic import write_text
 from datasets.geometry import project
@@ -253,7 +253,7 @@ def main(argv: list[str]) -> None:
         stages.append(run_video_stage)
     results = []
     for stage in stages:
-        result = exit_on_mismatch("pipeline.demo", lambda: stage(settings))
+        result = exit_on_user_error("pipeline.demo", lambda: stage(settings))
         logging.info("%s stage done", result["stage"])
         print(json.dumps({k: v for k, v in result.items() if k != "reports"}), flush=True)
         results.append(result)

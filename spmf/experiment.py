@@ -34,7 +34,7 @@ from absl import app, flags, logging
 matplotlib.use("Agg")
 from matplotlib import pyplot  # noqa: E402  (after the headless backend is chosen)
 
-from common.run_record import exit_on_mismatch, open_run  # noqa: E402
+from common.run_record import exit_on_user_error, open_run  # noqa: E402
 from common.tensorboard_scalars import read_scalars  # noqa: E402
 from datasets.atomic import atomic_path, write_text  # noqa: E402
 from enas import arc as arc_lib  # noqa: E402
@@ -289,6 +289,11 @@ def settings_from_flags() -> ExperimentSettings:
     if unknown:
         raise app.UsageError(f"--controls: unknown {', '.join(unknown)}; choose from "
                              + ", ".join(CONTROLS))
+    try:
+        seeds = tuple(int(seed) for seed in FLAGS.seeds)
+    except ValueError:
+        raise app.UsageError(f"--seeds: integers separated by commas, got "
+                             f"{','.join(FLAGS.seeds)!r}") from None
     final = FinalConfig(
         output_dir="", network="enas_arc", out_filters=FLAGS.final_out_filters,
         keep_prob=FLAGS.final_keep_prob, densenet_depth=FLAGS.densenet_depth,
@@ -299,14 +304,14 @@ def settings_from_flags() -> ExperimentSettings:
         eval_every_epochs=search.eval_every_epochs, strategy=search.strategy)
     return ExperimentSettings(
         output_dir=FLAGS.output_dir, protocols=tuple(protocols),
-        seeds=tuple(int(seed) for seed in FLAGS.seeds), search=search, final=final,
+        seeds=seeds, search=search, final=final,
         controls=tuple(FLAGS.controls), data=search.data)
 
 
 def main(argv: list[str]) -> None:
     del argv
     settings = settings_from_flags()
-    exit_on_mismatch("spmf.experiment", lambda: run_experiment(settings))
+    exit_on_user_error("spmf.experiment", lambda: run_experiment(settings))
     logging.info("report: %s", os.path.join(FLAGS.output_dir, "report.md"))
 
 

@@ -153,3 +153,13 @@ def test_a_stopped_and_resumed_search_ends_equal_to_an_uninterrupted_one(tmp_pat
     for (name, value), (other, again) in zip(straight, resumed):
         assert name.rsplit("/", 1)[-1] == other.rsplit("/", 1)[-1]
         np.testing.assert_allclose(again, value, rtol=0, atol=1e-6, err_msg=name)
+
+
+def test_the_shards_of_a_killed_checkpoint_save_are_cleared_on_the_next_start(tmp_path):
+    leftover = tmp_path / "ckpt" / "ckpt-3_temp"
+    leftover.mkdir(parents=True)
+    (leftover / "part-00000-of-00001.data-00000-of-00001").write_bytes(b"half")
+    config = SearchConfig(output_dir=str(tmp_path), child=ChildConfig(num_layers=1,
+                          out_filters=4), batch_size=8, data=BuiltinImages())
+    open_search(config, load("synthetic_images"))
+    assert not leftover.exists()

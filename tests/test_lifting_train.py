@@ -196,6 +196,31 @@ def test_export_matches_the_keras_model(trained):
         assert pair["pose_3d"].shape == (size, 17, 3) and not pair["pose_3d"].numpy()[:, 0].any()
 
 
+@pytest.mark.slow
+def test_an_export_killed_while_it_is_written_is_redone_by_the_rerun(trained, tmp_path):
+    """SIGKILL while lifting.export writes its staging folder over an existing export: the
+    old export stays loadable, and the rerun clears the leftover and exports the same model."""
+    model_dir = tmp_path / "model"
+    shutil.copytree(trained[0], model_dir)
+    command = [sys.executable, "-m", "lifting.export", f"--model_dir={model_dir}"]
+
+    def writing_the_export() -> bool:
+        return any(p.name.startswith(".staging-export-") and any(p.glob("content/*"))
+                   for p in model_dir.iterdir())
+
+    assert kill_when(command, writing_the_export, 300, poll_s=0.002)
+    assert any(p.name.startswith(".staging-export-") for p in model_dir.iterdir())
+    poses = tf.constant(np.random.default_rng(1).uniform(200, 800, (5, 16, 2)), tf.float32)
+    lift = lambda: tf.saved_model.load(str(model_dir / "export")).signatures[  # noqa: E731
+        "serving_default"](keypoints_2d=poses)["pose_3d"].numpy()
+    before = lift()  # the export of the training run survived the kill
+    again = rerun(command)
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert not [p.name for p in model_dir.iterdir() if p.name.startswith(".staging")
+                or p.name.endswith(".previous")]
+    np.testing.assert_allclose(lift(), before, rtol=0, atol=1e-4)
+
+
 def test_xla_serves_small_batches_only_unless_told():
     from lifting.train import XLA_MAX_BATCH, _use_xla
     small, large = (TrainSettings(model_dir="unused", batch_size=b)
