@@ -8,6 +8,11 @@ Search configuration: 12 layers, 36 filters, batch 128, 32x32x3 input, 10 classe
   controller_arcs_per_s        arcs sampled per second
   controller_update_s          one controller update: 20 arcs, each scored on 128 images
   controller_phase_vs_static_forwards  (50 updates) / (1000 static forwards of 128 images)
+
+`--torch_reference` also times a PyTorch model of the same search (bench/torch_enas_reference:
+the shared child stepped on a new controller-sampled arc each step, and the controller
+update) in interleaved rounds with our child step and controller update, and reports our
+speed-ups over it, each the median over rounds of the ratio within a round.
 """
 from __future__ import annotations
 
@@ -18,6 +23,7 @@ import numpy as np
 import tensorflow as tf
 from absl import app, flags
 
+from bench.timing import interleaved_readings, median_ratio, timed_rate
 from enas.child import ChildConfig
 from enas.data import ImageSplits
 from enas.searcher import Search, SearchConfig
@@ -27,6 +33,10 @@ flags.DEFINE_integer("steps", 6, "Timed calls per measurement (after warm-up).")
 flags.DEFINE_integer("child_num_layers", 12, "Layers of the child.")
 flags.DEFINE_integer("child_out_filters", 36, "Channels of the child.")
 flags.DEFINE_integer("batch_size", 128, "Minibatch size.")
+flags.DEFINE_bool("torch_reference", False, "Also time the PyTorch model of the search (needs "
+                  "torch) in interleaved rounds with ours.")
+flags.DEFINE_float("seconds", 20.0, "--torch_reference: seconds per meter per round.")
+flags.DEFINE_integer("repeats", 3, "--torch_reference: interleaved rounds.")
 
 
 def _seconds_per_call(function, steps: int) -> float:
@@ -86,7 +96,28 @@ def main(argv: list[str]) -> None:
         "config": f"{FLAGS.child_num_layers} layers, {FLAGS.child_out_filters} filters, "
                   f"batch {batch}, 32x32x3",
     }
+    if FLAGS.torch_reference:
+        result.update(_against_torch(search, images, labels))
     print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in result.items()}))
+
+
+def _against_torch(search: Search, images: tf.Tensor, labels: tf.Tensor) -> dict[str, float]:
+    """Our child step and controller update and the PyTorch model's, in interleaved rounds."""
+    from bench import torch_enas_reference  # pylint: disable=import-outside-toplevel
+    batch = int(labels.shape[0])
+    meters = {
+        "child_images_per_s": lambda s: timed_rate(
+            lambda: search.child_step(images, labels)["loss"].numpy(), batch, s),
+        "controller_updates_per_s": lambda s: timed_rate(
+            lambda: search.controller_step()["loss"].numpy(), 1, s),
+        **torch_enas_reference.search_meters(FLAGS.child_num_layers, FLAGS.child_out_filters,
+                                             batch, search.config.reinforce.num_aggregate)}
+    readings = interleaved_readings(meters, FLAGS.seconds, FLAGS.repeats)
+    result = {f"round_median_{key}": float(np.median(values)) for key, values in readings.items()}
+    for name in ("child_images_per_s", "controller_updates_per_s"):
+        result[f"speedup_over_torch_{name.rsplit('_per_s', 1)[0]}"] = median_ratio(
+            readings, name, f"torch_{name}")
+    return result
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ import numpy as np
 import tensorflow as tf
 from absl import app, flags, logging
 
-from bench.timing import timed_rate
+from bench.timing import interleaved_readings, median_ratio, timed_rate
 from common import input_pipeline
 from lifting.config import LifterConfig
 from lifting.data import INPUT_DIM, OUTPUT_DIM, Normalization
@@ -103,18 +103,6 @@ def inference_meters(export_dir: str) -> dict[str, Callable[[float], float]]:
             lambda: serving(keypoints_2d=one)["pose_3d"].numpy(), 1, seconds)}
 
 
-def interleaved_readings(meters: dict[str, Callable[[float], float]], seconds: float,
-                        repeats: int) -> dict[str, list[float]]:
-    """Every meter's readings, one per round, the meters taking turns within each round."""
-    readings = {key: [] for key in meters}
-    for round_index in range(repeats):
-        for key, meter in meters.items():
-            readings[key].append(meter(seconds))
-        logging.info("round %d/%d: %s", round_index + 1, repeats,
-                     {k: round(v[-1], 2) for k, v in readings.items()})
-    return readings
-
-
 def main(argv: list[str]) -> None:
     del argv
     batches = [int(b) for b in FLAGS.batches]
@@ -131,7 +119,7 @@ def main(argv: list[str]) -> None:
         readings = interleaved_readings(meters, FLAGS.seconds, FLAGS.repeats)
     result = {key: float(np.median(values)) for key, values in readings.items()}
     for batch in batches:
-        result[f"train_2stream_over_1stream_batch{batch}"] = _median_ratio(
+        result[f"train_2stream_over_1stream_batch{batch}"] = median_ratio(
             readings, _train_key(2, batch), _train_key(1, batch))
     if FLAGS.torch_reference:
         result.update(_speedups_over_torch(readings, batches, FLAGS.inference))
@@ -153,11 +141,6 @@ def _train_key(num_streams: int, batch: int) -> str:
     return f"train_{num_streams}stream_batch{batch}_examples_per_s"
 
 
-def _median_ratio(readings: dict[str, list[float]], numerator: str, denominator: str) -> float:
-    """The median over rounds of NUMERATOR / DENOMINATOR, each ratio taken within one round."""
-    return float(np.median(np.divide(readings[numerator], readings[denominator])))
-
-
 def _torch_key(key: str) -> str:
     """The PyTorch port's reading of the figure our meter KEY reads."""
     return f"torch_{key}"
@@ -175,13 +158,13 @@ def _torch_meters(batches: list[int], inference: bool) -> dict[str, Callable[[fl
 def _speedups_over_torch(readings: dict[str, list[float]], batches: list[int],
                          inference: bool) -> dict[str, float]:
     """Our one-stream speed over the PyTorch port's per figure (above 1: ours is faster)."""
-    speedups = {f"speedup_over_torch_train_batch{batch}": _median_ratio(
+    speedups = {f"speedup_over_torch_train_batch{batch}": median_ratio(
         readings, _train_key(1, batch), _torch_key(_train_key(1, batch))) for batch in batches}
     if inference:
         rate, latency = "infer_poses_per_s_batch1024", "infer_ms_batch1"
-        speedups["speedup_over_torch_infer_batch1024"] = _median_ratio(
+        speedups["speedup_over_torch_infer_batch1024"] = median_ratio(
             readings, rate, _torch_key(rate))
-        speedups["speedup_over_torch_infer_batch1"] = _median_ratio(  # a latency: inverted
+        speedups["speedup_over_torch_infer_batch1"] = median_ratio(  # a latency: inverted
             readings, _torch_key(latency), latency)
     return speedups
 

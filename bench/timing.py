@@ -1,9 +1,14 @@
-"""The timing loop of the lifter benchmark, shared by our lifter and the PyTorch reference so
-that their figures are taken the same way."""
+"""The timing loops of the benchmarks, shared by our models and their PyTorch references so
+that both figures are taken the same way, in interleaved rounds: this machine's speed drifts
+by tens of percent within minutes, so only ratios taken within one round compare two models
+under the same conditions."""
 from __future__ import annotations
 
 import time
 from typing import Callable
+
+import numpy as np
+from absl import logging
 
 
 def timed_rate(step: Callable[[], object], items_per_call: int, seconds: float) -> float:
@@ -27,3 +32,20 @@ def ms_per_call(step: Callable[[], object], calls: int) -> float:
     for _ in range(calls):
         step()
     return 1000 * (time.perf_counter() - start) / calls
+
+
+def interleaved_readings(meters: dict[str, Callable[[float], float]], seconds: float,
+                        repeats: int) -> dict[str, list[float]]:
+    """Every meter's readings, one per round, the meters taking turns within each round."""
+    readings = {key: [] for key in meters}
+    for round_index in range(repeats):
+        for key, meter in meters.items():
+            readings[key].append(meter(seconds))
+        logging.info("round %d/%d: %s", round_index + 1, repeats,
+                     {k: round(v[-1], 2) for k, v in readings.items()})
+    return readings
+
+
+def median_ratio(readings: dict[str, list[float]], numerator: str, denominator: str) -> float:
+    """The median over rounds of NUMERATOR / DENOMINATOR, each ratio taken within one round."""
+    return float(np.median(np.divide(readings[numerator], readings[denominator])))

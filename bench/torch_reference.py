@@ -23,7 +23,7 @@ from bench.timing import timed_rate
 from lifting.data import INPUT_DIM, OUTPUT_DIM
 
 
-def _torch():
+def import_torch():
     try:
         import torch  # pylint: disable=import-outside-toplevel
     except ImportError as error:
@@ -39,7 +39,7 @@ def _unit(nn, inputs: int, width: int, dropout: float) -> list:
 
 def build_reference(width: int = 1024, stages: int = 2, dropout: float = 0.5):
     """Martinez's residual MLP as a torch Module mapping (B, 32) to (B, 48)."""
-    torch = _torch()
+    torch = import_torch()
     nn = torch.nn
 
     class Stage(nn.Module):
@@ -66,7 +66,7 @@ def build_reference(width: int = 1024, stages: int = 2, dropout: float = 0.5):
 
 def training_meter(batch: int) -> Callable[[float], float]:
     """Examples/s of the port's train step (forward, MSE, backward, grad-norm clip, Adam)."""
-    torch = _torch()
+    torch = import_torch()
     model = build_reference().train()
     optimiser = torch.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = torch.nn.MSELoss()
@@ -90,7 +90,7 @@ def training_meter(batch: int) -> Callable[[float], float]:
 def inference_meters() -> dict[str, Callable[[float], float]]:
     """Poses/s at batch 1024 and ms per batch-1 call of the port in eval mode, keyed by the
     names of the lifter bench's own inference figures."""
-    torch = _torch()
+    torch = import_torch()
     model = build_reference().eval()
     big = torch.randn(1024, INPUT_DIM)
     one = torch.randn(1, INPUT_DIM)

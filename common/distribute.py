@@ -1,16 +1,26 @@
 """Choosing a tf.distribute strategy by name, as the --strategy flag of every trainer does."""
 from __future__ import annotations
 
+import contextlib
+import functools
+import hashlib
+import os
+import shutil
 import tempfile
+from typing import Iterator, Sequence
 
 import tensorflow as tf
 
 STRATEGIES = ("default", "mirrored", "multi_worker")
 
 
+@functools.cache
 def make_strategy(name: str) -> tf.distribute.Strategy:
     """default: one device (a GPU when present); mirrored: all local GPUs (or CPUs when
-    there is none); multi_worker: the cluster described by TF_CONFIG."""
+    there is none); multi_worker: the cluster described by TF_CONFIG.
+
+    One strategy per name and process: a collective strategy can be set up only once in a
+    process, and spmf.experiment runs a search and several trainings in one."""
     if name == "default":
         return tf.distribute.get_strategy()
     if name == "mirrored":
@@ -57,9 +67,50 @@ def is_chief(strategy: tf.distribute.Strategy) -> bool:
     return resolver.task_type == "worker" and resolver.task_id == 0 and not has_chief
 
 
-def worker_folder(folder: str, strategy: tf.distribute.Strategy) -> str:
-    """FOLDER for the chief; for any other worker a fresh temporary folder (its own logs and
-    backups, which nobody reads; the caller removes it)."""
+@contextlib.contextmanager
+def worker_folder(folder: str, strategy: tf.distribute.Strategy) -> Iterator[str]:
+    """FOLDER for the chief; for any other worker an empty temporary folder (its own logs and
+    backups, which nobody reads), removed when the block ends. Its name follows from the
+    worker and FOLDER, so the rerun of a killed cluster clears what the killed worker left."""
     if is_chief(strategy):
-        return folder
-    return tempfile.mkdtemp(prefix=f"worker{strategy.cluster_resolver.task_id}-")
+        yield folder
+        return
+    digest = hashlib.sha256(os.path.abspath(folder).encode()).hexdigest()[:12]
+    temporary = os.path.join(tempfile.gettempdir(),
+                             f"worker{strategy.cluster_resolver.task_id}-{digest}")
+    shutil.rmtree(temporary, ignore_errors=True)
+    os.makedirs(temporary)
+    try:
+        yield temporary
+    finally:
+        shutil.rmtree(temporary, ignore_errors=True)
+
+
+def broadcast_from_chief(strategy: tf.distribute.Strategy, variables: Sequence) -> None:
+    """Sets every worker's VARIABLES to the chief's values (those of global replica 0).
+
+    For state that only the chief changes (the search's controller phase runs there once)
+    or only the chief restored (a resumed run: no other worker needs a copy of the chief's
+    checkpoint). One all-reduce in which every replica but replica 0 contributes zeros; a
+    collective, so every worker calls it at the same point.
+    """
+    if strategy.num_replicas_in_sync == 1:
+        return
+
+    by_dtype: dict[tf.DType, list[int]] = {}
+    for index, variable in enumerate(variables):  # one all-reduce packs one dtype only
+        by_dtype.setdefault(variable.dtype, []).append(index)
+
+    def chief_values():
+        context = tf.distribute.get_replica_context()
+        first = tf.equal(context.replica_id_in_sync_group, 0)
+        shared = {}
+        for indices in by_dtype.values():
+            values = [tf.convert_to_tensor(variables[i]) for i in indices]
+            summed = context.all_reduce(tf.distribute.ReduceOp.SUM,
+                                        [tf.where(first, v, tf.zeros_like(v)) for v in values])
+            shared.update(zip(indices, summed))
+        return [shared[index] for index in range(len(variables))]
+
+    for variable, value in zip(variables, strategy.run(chief_values)):
+        variable.assign(strategy.experimental_local_results(value)[0])

@@ -13,7 +13,7 @@ import json
 
 from absl import app, flags
 
-from common.distribute import STRATEGIES
+from common.distribute import STRATEGIES, make_strategy
 from common.run_record import exit_on_user_error
 from enas.child import ChildConfig
 from enas.controller import ControllerConfig
@@ -104,6 +104,7 @@ def main(argv: list[str]) -> None:
     del argv
     check_original_script_flags()
     config = settings_from_flags()
+    make_strategy(config.strategy)  # first: a collective strategy before any other TF op
     print(json.dumps(exit_on_user_error("enas.search",
                                       lambda: run_search(config, image_splits(config.data)))))
 

@@ -13,11 +13,19 @@ Under a tf.distribute strategy (`strategy`), the child and its optimiser are mir
 child step samples ONE arc, every replica runs it on its slice of the minibatch, and the
 replicas' gradients are summed before the clip, so the step equals the one-device step on the
 whole minibatch. The controller stays on the host: its work is tiny and serial.
+
+Under MultiWorkerMirroredStrategy every worker runs the child steps (each step's gradient sum
+is a collective) and samples each step's arc from its own copy of the controller and its
+generator, which hold the same state on every worker: the controller phase, the logged arcs
+and the evaluations run once, on the chief, and the chief's whole state is then broadcast
+(`common.distribute.broadcast_from_chief`), as it is after the chief restores a checkpoint.
+Only the chief writes the run folder; the others write nothing that is kept.
 """
 from __future__ import annotations
 
 import dataclasses
 import glob
+import hashlib
 import json
 import os
 import shutil
@@ -30,7 +38,7 @@ import tensorflow as tf
 from absl import logging
 
 from common import input_pipeline
-from common.distribute import make_strategy
+from common.distribute import broadcast_from_chief, is_chief, make_strategy, worker_folder
 from common.run_record import open_run
 from datasets.atomic import write_text
 from enas import arc as arc_lib
@@ -145,6 +153,20 @@ class Search(tf.Module):
         self.valid_images = tf.constant(data.valid[0])
         self.valid_labels = tf.constant(data.valid[1])
 
+    def state_variables(self) -> list:
+        """Every variable of the search in a fixed order: the child's weights, moving
+        statistics and dropout seed, both optimisers, the controller, the baseline, the epoch
+        and both random generators (what a checkpoint holds and the chief broadcasts)."""
+        return [*self.child.variables, *self.child_optimizer.variables,
+                *self.controller.trainable_variables, *self.trainer.optimizer.variables,
+                self.trainer.baseline, self.epoch, self.controller.rng.state,
+                self.data_rng.state]
+
+    @tf.function
+    def share_chief_state(self) -> None:
+        """Every worker's state set to the chief's (nothing to do on one worker)."""
+        broadcast_from_chief(self.strategy, self.state_variables())
+
     def minibatch_accuracy(self, arc, images, labels) -> tf.Tensor:
         return accuracy_of(self.child(images, arc, training=False), labels)
 
@@ -157,7 +179,7 @@ class Search(tf.Module):
         gradients = totals.pop("gradients")
         clipped = clip_gradients(gradients, self.config.grad_bound, self.config.clip_mode)
         self.child_optimizer.apply_gradients(zip(clipped, self.child.trainable_variables))
-        return {**totals, "grad_norm": tf.linalg.global_norm(gradients)}
+        return {**totals, "grad_norm": tf.linalg.global_norm(gradients), "arc": arc}
 
     def _replica_share(self, arc, images, labels) -> dict:
         """This replica's slice of the minibatch: its gradients and statistics, each divided
@@ -224,14 +246,22 @@ def _write_scalars(writer, step: int, values: dict[str, float]) -> None:
 
 
 def run_epoch(search: Search, writer, epoch: int) -> dict[str, float]:
-    """One epoch of child training, the controller phase and the evaluations."""
+    """One epoch of child training, the controller phase and the evaluations (the last two on
+    the chief only, whose state the caller then broadcasts); the chief's summary."""
     config = search.config
     lr = config.schedule(epoch)
     search.child_optimizer.learning_rate = lr
     began = time.perf_counter()
     child_stats = [search.child_step(x, y) for x, y in batches(
-        search.data.train_for_epoch(epoch), config.batch_size, shuffle=True, seed=config.seed * 100_003 + epoch)]
+        search.data.train_for_epoch(epoch), config.batch_size, shuffle=True,
+        seed=config.seed * 100_003 + epoch)]
     child_seconds = time.perf_counter() - began
+    arcs = np.stack([stats.pop("arc").numpy() for stats in child_stats])
+    # every worker logs this: equal digests show that all trained the same arcs
+    logging.info("epoch %d: %d child steps, arcs digest %s", epoch + 1, len(arcs),
+                 hashlib.sha256(arcs.astype(np.int32).tobytes()).hexdigest()[:16])
+    if not is_chief(search.strategy):
+        return {}
     # The original trains the controller after epochs that are multiples of train_every.
     trains_controller = (config.controller_training
                          and (epoch + 1) % config.controller_train_every == 0)
@@ -270,15 +300,18 @@ def select_best_arcs(search: Search) -> list[dict]:
     return scored[:10]
 
 
-def open_search(config: SearchConfig, data: ImageSplits
+def open_search(config: SearchConfig, data: ImageSplits, folder: str | None = None
                 ) -> tuple[Search, tf.train.CheckpointManager]:
-    """A new search, or the one in config.output_dir restored from its last checkpoint
-    (refused when the folder's config.json records other settings)."""
-    open_run(config.output_dir, config, extendable=("num_epochs",))
+    """A new search, or the one in FOLDER (default config.output_dir; a worker's temporary
+    folder on the other workers of a cluster) restored from its last checkpoint, refused
+    when the folder's config.json records other settings. Under several workers the chief's
+    state is then broadcast, so every worker continues from the chief's checkpoint."""
+    folder = folder or config.output_dir
+    open_run(folder, config, extendable=("num_epochs",))
     keras.utils.set_random_seed(config.seed)
     search = Search(config, data)
     checkpoint = tf.train.Checkpoint(search=search)
-    ckpt_dir = os.path.join(config.output_dir, "ckpt")
+    ckpt_dir = os.path.join(folder, "ckpt")
     # A save killed midway leaves its shards in ckpt-N_temp/ (the index names only finished
     # checkpoints, so they are never read): cleared here rather than left to accumulate.
     for leftover in glob.glob(os.path.join(glob.escape(ckpt_dir), "ckpt-*_temp")):
@@ -288,18 +321,30 @@ def open_search(config: SearchConfig, data: ImageSplits
         checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
         logging.info("resumed from %s at epoch %d", manager.latest_checkpoint,
                      int(search.epoch.numpy()))
+    search.share_chief_state()
     return search, manager
 
 
 def run_search(config: SearchConfig, data: ImageSplits) -> dict:
-    """Runs or resumes the search in config.output_dir; returns the best arc and its score."""
-    search, manager = open_search(config, data)
-    writer = tf.summary.create_file_writer(os.path.join(config.output_dir, "logs"))
+    """Runs or resumes the search in config.output_dir; returns the best arc and its score
+    (on the chief; another worker of a cluster returns {} once the child steps are done)."""
+    strategy = make_strategy(config.strategy)
+    with worker_folder(config.output_dir, strategy) as folder:
+        return _search_in(config, data, folder)
+
+
+def _search_in(config: SearchConfig, data: ImageSplits, folder: str) -> dict:
+    search, manager = open_search(config, data, folder)
+    chief = folder == config.output_dir
+    writer = tf.summary.create_file_writer(os.path.join(folder, "logs"))
     start = int(search.epoch.numpy())
     for epoch in range(start, config.num_epochs):
         began = time.perf_counter()
         summary = run_epoch(search, writer, epoch)
         search.epoch.assign(epoch + 1)
+        search.share_chief_state()
+        if not chief:
+            continue
         manager.save(checkpoint_number=epoch + 1)  # temp files, then an atomic index update
         seconds = time.perf_counter() - began
         missing = float("nan")  # epochs without evaluation or without a controller phase
@@ -312,6 +357,8 @@ def run_search(config: SearchConfig, data: ImageSplits) -> dict:
                      summary.get("child/test_acc", missing),
                      summary.get("controller/reward", missing),
                      summary.get("controller/baseline", missing))
+    if not chief:
+        return {}
     best = select_best_arcs(search)
     write_text(os.path.join(config.output_dir, "arcs.jsonl"),
                "".join(json.dumps(item) + "\n" for item in best))

@@ -26,7 +26,7 @@ from absl import app, flags
 from common import input_pipeline
 from common.backup import AtomicBackupAndRestore
 from common.callbacks import LearningRateLogger, ProgressLogger, StopOnNonFiniteLoss
-from common.distribute import STRATEGIES, make_strategy
+from common.distribute import STRATEGIES, make_strategy, worker_folder
 from common.per_sequence import per_sequence
 from common.run_record import exit_on_user_error, open_run
 from datasets.atomic import replace_directory, write_text
@@ -158,10 +158,20 @@ def build_network(config: FinalConfig, data: ImageSplits) -> keras.Model:
 
 def train_fixed(config: FinalConfig, data: ImageSplits) -> dict:
     """Trains (or resumes) the network of CONFIG; returns the eval.json report. A folder that
-    records other settings is refused before anything is written."""
-    open_run(config.output_dir, config, extendable=("num_epochs",))
-    keras.utils.set_random_seed(config.seed)
+    records other settings is refused before anything is written.
+
+    Under --strategy=multi_worker every worker trains (resuming from the chief's backups) and
+    evaluates; only the chief writes the run folder, eval.json and the export, the others
+    write to a temporary folder that is removed at the end."""
     strategy = make_strategy(config.strategy)
+    with worker_folder(config.output_dir, strategy) as folder:
+        return _train_in(config, data, strategy, folder)
+
+
+def _train_in(config: FinalConfig, data: ImageSplits, strategy: tf.distribute.Strategy,
+              folder: str) -> dict:
+    open_run(folder, config, extendable=("num_epochs",))
+    keras.utils.set_random_seed(config.seed)
     with strategy.scope():
         model = build_network(config, data)
         clip = ({"clipnorm": config.grad_bound} if config.clip_mode == "norm"
@@ -181,9 +191,10 @@ def train_fixed(config: FinalConfig, data: ImageSplits) -> dict:
               callbacks=[
                   feed,
                   StopOnNonFiniteLoss(),
-                  AtomicBackupAndRestore(os.path.join(config.output_dir, "backup")),
+                  AtomicBackupAndRestore(os.path.join(config.output_dir, "backup"),
+                                         write_dir=os.path.join(folder, "backup")),
                   keras.callbacks.LearningRateScheduler(config.schedule), LearningRateLogger(),
-                  keras.callbacks.TensorBoard(os.path.join(config.output_dir, "logs")),
+                  keras.callbacks.TensorBoard(os.path.join(folder, "logs")),
                   ProgressLogger(config.num_epochs, examples_per_epoch, global_batch)])
     report = {**evaluate_classifier(model, data, config.batch_size),
               "train_examples_per_epoch": int(examples_per_epoch),
@@ -191,8 +202,9 @@ def train_fixed(config: FinalConfig, data: ImageSplits) -> dict:
               "params": parameter_count(model), "network": config.network,
               "arc": arc_lib.format_flat(np.array(config.arc)) if config.arc else "",
               "fit_seconds_this_call": round(time.perf_counter() - began, 1)}
-    write_text(os.path.join(config.output_dir, "eval.json"), json.dumps(report, indent=2))
-    export_classifier(model, data, os.path.join(config.output_dir, "export"))
+    if folder == config.output_dir:  # the chief
+        write_text(os.path.join(folder, "eval.json"), json.dumps(report, indent=2))
+        export_classifier(model, data, os.path.join(folder, "export"))
     return report
 
 
@@ -267,6 +279,7 @@ def settings_from_flags() -> FinalConfig:
 def main(argv: list[str]) -> None:
     del argv
     config = settings_from_flags()
+    make_strategy(config.strategy)  # first: a collective strategy before any other TF op
     report = exit_on_user_error("enas.train", lambda: train_fixed(config, image_splits(config.data)))
     print(json.dumps(report))
 

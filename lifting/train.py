@@ -14,7 +14,6 @@ from common import quiet_tensorflow  # noqa: F401  (before anything imports Tens
 import dataclasses
 import json
 import os
-import shutil
 
 import keras
 import tensorflow as tf
@@ -179,12 +178,8 @@ def train(settings: TrainSettings) -> dict:
     write their logs and backups to a temporary folder that is removed at the end.
     """
     strategy = make_strategy(settings.strategy)  # first: collectives before any other op
-    folder = worker_folder(settings.model_dir, strategy)
-    try:
+    with worker_folder(settings.model_dir, strategy) as folder:
         return _train(settings, strategy, folder)
-    finally:
-        if folder != settings.model_dir:
-            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _train(settings: TrainSettings, strategy: tf.distribute.Strategy, folder: str) -> dict:

@@ -31,3 +31,15 @@ def test_the_torch_reference_has_as_many_parameters_as_one_stream_of_ours():
     theirs = sum(p.numel() for p in reference.parameters())
     assert theirs == sum(int(np.prod(w.shape)) for w in ours.trainable_weights)
     assert reference(torch.zeros(3, 32)).shape == (3, 48)
+
+
+def test_the_torch_search_reference_has_as_many_child_parameters_as_ours():
+    torch = pytest.importorskip("torch", reason="PyTorch is a benchmark-only extra (.[bench])")
+    from bench.torch_enas_reference import build_child
+    from enas.child import ChildConfig, SharedChild
+    reference = build_child(num_layers=6, filters=12)
+    ours = SharedChild(ChildConfig(num_layers=6, out_filters=12))
+    assert (sum(p.numel() for p in reference.parameters())
+            == sum(int(np.prod(w.shape)) for w in ours.trainable_weights))
+    arc = [0] + [op for k in range(1, 6) for op in (k % 6, *([1] * k))]
+    assert reference(torch.zeros(2, 3, 32, 32), arc).shape == (2, 10)

@@ -118,14 +118,9 @@ def test_paper_preset_sets_the_papers_values_and_explicit_flags_win():
 
 
 def _every_variable(search) -> list[tuple[str, np.ndarray]]:
-    """Child weights and moving statistics, both optimisers, controller, baseline, epoch and
-    both random generators' states, in a fixed order (Keras numbers the names of a second
+    """Every variable of the search, in a fixed order (Keras numbers the names of a second
     optimiser in one process, so names alone do not pair them)."""
-    variables = [*search.child.variables, *search.child_optimizer.variables,
-                 *search.controller.trainable_variables, *search.trainer.optimizer.variables,
-                 search.trainer.baseline, search.epoch, search.controller.rng.state,
-                 search.data_rng.state]
-    return [(getattr(v, "path", v.name), np.array(v.numpy())) for v in variables]
+    return [(getattr(v, "path", v.name), np.array(v.numpy())) for v in search.state_variables()]
 
 
 @pytest.mark.slow
