@@ -23,7 +23,7 @@ from common.backup import AtomicBackupAndRestore
 from common.callbacks import LearningRateLogger, ProgressLogger, StopOnNonFiniteLoss
 from common.distribute import STRATEGIES, make_strategy, worker_folder
 from common.epoch_order import EpochOrder
-from common.run_record import SettingsMismatch, exit_on_user_error, open_run
+from common.run_record import SettingConflict, SettingsMismatch, exit_on_user_error, open_run
 from datasets import h36m
 from lifting import batch_norm, evaluate, warm_start
 from lifting.config import NORM_FILE, LifterConfig, save_trained
@@ -148,8 +148,15 @@ def _steps_per_execution(settings: TrainSettings, jit_compile: bool) -> int:
 
 
 def _use_xla(settings: TrainSettings) -> bool:
+    """XLA for small batches unless told; never for collectives on CPUs, which XLA cannot
+    compile (a multi-worker run without GPUs)."""
+    collectives_on_cpu = (settings.strategy == "multi_worker"
+                          and not tf.config.list_logical_devices("GPU"))
     if settings.jit_compile is None:
-        return settings.batch_size <= XLA_MAX_BATCH
+        return settings.batch_size <= XLA_MAX_BATCH and not collectives_on_cpu
+    if settings.jit_compile and collectives_on_cpu:
+        raise SettingConflict("--jit_compile under --strategy=multi_worker needs GPUs: XLA "
+                              "does not compile collectives on CPUs (use --nojit_compile)")
     return settings.jit_compile
 
 

@@ -284,6 +284,9 @@ def settings_from_flags() -> ExperimentSettings:
     if not isinstance(search.data, RecognitionData):
         raise app.UsageError("spmf.experiment needs a skeleton --dataset: "
                              + ", ".join(PROTOCOLS))
+    if search.strategy == "multi_worker":  # its phases read each other's files on one machine
+        raise app.UsageError("--strategy=multi_worker: run enas.search and enas.train on the "
+                             "cluster; spmf.experiment runs on one machine (default, mirrored)")
     protocols = PROTOCOLS[search.data.dataset] if every_protocol else (search.data.protocol,)
     unknown = [name for name in FLAGS.controls if name not in CONTROLS]
     if unknown:

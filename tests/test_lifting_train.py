@@ -12,7 +12,7 @@ import tensorflow as tf
 
 from lifting.config import LifterConfig
 from lifting.data import Normalization
-from common.run_record import SettingsMismatch
+from common.run_record import SettingConflict, SettingsMismatch
 from common.tensorboard_scalars import read_scalars
 from lifting.train import TrainSettings, train
 from tests.conftest import REPO
@@ -228,6 +228,12 @@ def test_xla_serves_small_batches_only_unless_told():
     assert _use_xla(small) and not _use_xla(large)
     assert _use_xla(TrainSettings(model_dir="unused", batch_size=1024, jit_compile=True))
     assert not _use_xla(TrainSettings(model_dir="unused", batch_size=8, jit_compile=False))
+    if not tf.config.list_logical_devices("GPU"):  # XLA has no collectives on CPUs
+        assert not _use_xla(TrainSettings(model_dir="unused", batch_size=8,
+                                          strategy="multi_worker"))
+        with pytest.raises(SettingConflict, match="--nojit_compile"):
+            _use_xla(TrainSettings(model_dir="unused", batch_size=8, jit_compile=True,
+                                   strategy="multi_worker"))
 
 
 def test_several_steps_per_call_only_for_xla_steps_outside_distribution_strategies():

@@ -67,6 +67,9 @@ def test_a_bad_arc_file_is_named(tmp_path, content, problem):
     (["-m", "spmf.experiment", "--dataset=msr_action3d", "--protocol=AS1", "--seeds=0,one",
       "--data_dir=/absent", "--output_dir={tmp}/run"],
      "--seeds: integers separated by commas, got '0,one'"),
+    (["-m", "spmf.experiment", "--dataset=msr_action3d", "--protocol=AS1",
+      "--strategy=multi_worker", "--data_dir=/absent", "--output_dir={tmp}/run"],
+     "--strategy=multi_worker: run enas.search and enas.train on the cluster"),
 ])
 def test_a_binary_given_a_bad_flag_or_path_prints_one_line_and_fails(tmp_path, argv, message):
     result = subprocess.run([sys.executable, *(a.format(tmp=tmp_path) for a in argv)],
