@@ -31,8 +31,8 @@ setup(
     ],
     extras_require={
         "test": ["pytest==9.0.3"],
-        # Only `bench.lifting_bench --torch_reference`: the speed reference is a
-        # PyTorch program, timed beside ours in the same process.
+        # Only `bench.lifting_bench` / `bench.enas_bench --torch_reference`: the speed
+        # references are PyTorch programs, timed beside ours in the same process.
         "bench": ["torch==2.13.0"],
     },
 )
