@@ -55,6 +55,7 @@ def test_a_bad_arc_file_is_named(tmp_path, content, problem):
     assert raised.value.path == str(path)
 
 
+@pytest.mark.slow  # five binaries started: about a minute
 @pytest.mark.parametrize("argv, message", [
     (["-m", "enas.train", "--dataset=msr_action3d", "--protocol=AS1", "--data_dir=/absent",
       "--child_fixed_arc=0 3 1 4 0 1", "--child_num_layers=3", "--output_dir={tmp}/run"],
