@@ -86,8 +86,12 @@ def worker_folder(folder: str, strategy: tf.distribute.Strategy) -> Iterator[str
         shutil.rmtree(temporary, ignore_errors=True)
 
 
+@tf.autograph.experimental.do_not_convert
 def broadcast_from_chief(strategy: tf.distribute.Strategy, variables: Sequence) -> None:
     """Sets every worker's VARIABLES to the chief's values (those of global replica 0).
+
+    Its loops run over a fixed list of variables while the graph is traced, so AutoGraph
+    has nothing to convert; left to it, it fails on the closure and warns on every trace.
 
     For state that only the chief changes (the search's controller phase runs there once)
     or only the chief restored (a resumed run: no other worker needs a copy of the chief's
