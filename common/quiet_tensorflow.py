@@ -5,11 +5,26 @@ soon as it loads, which buries a binary's own progress lines. This sets the C++ 
 errors only before TensorFlow is imported, unless the user chose a level already
 (TF_CPP_MIN_LOG_LEVEL=0 brings them all back). The few lines TensorFlow writes before its
 logger is initialised (the CUDA driver probe on a machine without a GPU) ignore the setting.
-TensorFlow's Python logger (checkpoint sharding times, SavedModel asset notices), which absl
-would print at INFO beside the binary's own lines, is set to warnings and above.
+TensorFlow's Python logger (SavedModel asset notices), which absl would print at INFO beside
+the binary's own lines, is set to warnings and above; so are the INFO lines some of its
+modules send through absl's logger itself (the checkpoint sharding times of every save),
+which is the binaries' own logger and cannot be raised as a whole.
 """
+import importlib.util
 import logging
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 logging.getLogger("tensorflow").setLevel(logging.WARNING)
+
+_TENSORFLOW_FOLDERS = tuple(
+    os.path.join(folder, "")
+    for folder in importlib.util.find_spec("tensorflow").submodule_search_locations)
+
+
+def _not_tensorflow_info(record: logging.LogRecord) -> bool:
+    return record.levelno >= logging.WARNING or not record.pathname.startswith(
+        _TENSORFLOW_FOLDERS)
+
+
+logging.getLogger("absl").addFilter(_not_tensorflow_info)
