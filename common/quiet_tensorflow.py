@@ -14,6 +14,8 @@ import importlib.util
 import logging
 import os
 
+from absl import logging as absl_logging
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 logging.getLogger("tensorflow").setLevel(logging.WARNING)
 
@@ -27,4 +29,6 @@ def _not_tensorflow_info(record: logging.LogRecord) -> bool:
         _TENSORFLOW_FOLDERS)
 
 
-logging.getLogger("absl").addFilter(_not_tensorflow_info)
+# absl's own logger (absl names each line's caller; a plain logger of that name made before
+# absl loads would name absl's module instead).
+absl_logging.get_absl_logger().addFilter(_not_tensorflow_info)
