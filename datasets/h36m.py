@@ -118,8 +118,8 @@ def _check_pose_array(array: np.ndarray, shape_tail: tuple[int, ...], source: st
                                       f"got {array.shape}")
     if array.shape[0] == 0:
         raise DataFormatError(source, "take has no frames")
-    if not np.issubdtype(array.dtype, np.number):
-        raise DataFormatError(source, f"values of type {array.dtype}, not numbers")
+    if not (np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating)):
+        raise DataFormatError(source, f"values of type {array.dtype}, not real numbers")
     bad = ~np.isfinite(array)
     if bad.any():
         frame = int(np.argwhere(bad)[0][0])
@@ -139,6 +139,10 @@ def _add_detection(corpus: PoseCorpus, take: Take, camera: str, sh16: np.ndarray
                    source: str) -> None:
     """Stores one camera's SH-16 detections in H36M-16 order after checking frame counts."""
     _check_pose_array(sh16, (16, 2), source)
+    known = [c.name for c in corpus.cameras.get(take.subject, ())]
+    if known and camera not in known:
+        raise DataFormatError(source, f"camera {camera!r} is not one of {take.subject}'s "
+                                      f"cameras ({', '.join(known)})")
     if take not in corpus.poses_3d:
         corpus.skipped.append(Skipped(source, f"no 3D poses for take {take}"))
         return
@@ -168,13 +172,14 @@ def load_npz(data_dir: str | os.PathLike, subjects: Iterable[str] | None = None,
     """Loads the compact release: positions_3d_17j.npz, sh_detections_2d.npz, cameras.h5."""
     data_dir = require_dir(data_dir)
     subjects = tuple(subjects) if subjects is not None else None
-    cameras = load_cameras(cameras_path or os.path.join(data_dir, CAMERA_FILE),
-                           subjects or SUBJECTS)
-    corpus = PoseCorpus({}, cameras, {}, detector="stacked_hourglass")
+    cameras_path = require_file(cameras_path or os.path.join(data_dir, CAMERA_FILE))
+    corpus = PoseCorpus({}, {}, {}, detector="stacked_hourglass")
     poses_path = require_file(os.path.join(data_dir, NPZ_POSES))
     for key, array in _npz_items(poses_path, subjects):
         subject, raw_take = key.split("/", 1)
         source = f"{poses_path}[{key}]"
+        if subject not in corpus.cameras:  # the subjects the release holds, as it names them
+            corpus.cameras.update(_cameras_of(subject, cameras_path, source))
         _check_pose_array(array, (17, 3), source)
         _store_take(corpus, parse_take(subject, raw_take, source), array, source)
     detections_path = require_file(os.path.join(data_dir, NPZ_DETECTIONS))
@@ -185,6 +190,15 @@ def load_npz(data_dir: str | os.PathLike, subjects: Iterable[str] | None = None,
         _add_detection(corpus, parse_take(subject, raw_take, source), camera, array, source)
     _report_missing_cameras(corpus)
     return corpus
+
+
+def _cameras_of(subject: str, cameras_path: str, source: str) -> dict[str, tuple[Camera, ...]]:
+    """SUBJECT's cameras, or an error naming the take that needs them and the camera file."""
+    try:
+        return load_cameras(cameras_path, [subject])
+    except DataFormatError as error:
+        raise DataFormatError(source, f"subject {subject} has no usable cameras: "
+                                      f"{error}") from None
 
 
 def _npz_items(path: str, subjects: tuple[str, ...] | None):

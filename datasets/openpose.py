@@ -58,6 +58,9 @@ def _read_people(path: str) -> list[np.ndarray]:
         raise DataFormatError(path, f"invalid JSON ({error.msg})", line=error.lineno) from None
     except UnicodeDecodeError:
         raise DataFormatError(path, "not text (binary bytes where JSON was expected)") from None
+    except RecursionError:
+        raise DataFormatError(path, "JSON nested deeper than Python's parser can follow "
+                                    "(not OpenPose keypoint output)") from None
     people = document.get("people") if isinstance(document, dict) else None
     if not isinstance(people, list):
         raise DataFormatError(path, "no 'people' list (not OpenPose keypoint output)")

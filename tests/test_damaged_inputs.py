@@ -74,6 +74,26 @@ def test_a_non_finite_pose_is_named_with_its_take(release, value):
         _load(release)
 
 
+def test_complex_poses_are_named_not_cast_to_real(release):
+    poses = np.zeros((20, 17, 3), np.complex64) + 1j
+    np.savez(release / h36m.NPZ_POSES, **{"S9/Directions 1": poses})
+    with pytest.raises(DataFormatError, match=r"Directions 1\].*complex64, not real numbers"):
+        _load(release)
+
+
+def test_detections_of_a_camera_the_subject_does_not_have_are_named(release):
+    np.savez(release / h36m.NPZ_DETECTIONS,
+             **{"S9/Directions_1.12345": np.zeros((20, 16, 2), np.int16)})
+    with pytest.raises(DataFormatError, match=r"Directions_1.12345\].*not one of S9's cameras"):
+        _load(release)
+
+
+def test_a_subject_without_cameras_is_named_with_its_take(release):
+    np.savez(release / h36m.NPZ_POSES, **{"S99/Directions 1": np.zeros((20, 17, 3))})
+    with pytest.raises(DataFormatError, match=r"S99/Directions 1\].*S99 has no usable cameras"):
+        h36m.load(release)
+
+
 def test_two_spellings_of_one_take_are_an_error(release):
     poses = np.zeros((20, 17, 3), np.float32)
     np.savez(release / h36m.NPZ_POSES, **{"S9/Directions 1": poses, "S9/Directions_1": poses})
@@ -109,7 +129,8 @@ def _person(confidence=0.9, values=75):
     ({"people": [_person(), _person(values=54)]}, "one file holds one layout"),
     ({"people": [_person(confidence=float("nan"))]}, "NaN or infinite"),
     ({"people": [_person(confidence=-0.5)]}, r"outside \[0, 1\]"),
-], ids=["binary", "mixed_layouts", "nan", "negative_confidence"])
+    (b"[" * 100_000 + b"]" * 100_000, "nested deeper"),
+], ids=["binary", "mixed_layouts", "nan", "negative_confidence", "deeply_nested"])
 def test_a_damaged_openpose_file_is_named(tmp_path, content, problem):
     import json
     path = tmp_path / "clip_000000000000_keypoints.json"
