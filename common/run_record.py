@@ -137,12 +137,14 @@ USER_ERRORS = (SettingsMismatch, RunFolderError, NonFiniteLoss, SettingConflict,
                DataFormatError)
 
 
-def exit_on_user_error(binary: str, work: Callable[[], T]) -> T:
+def exit_on_user_error(binary: str, work: Callable[[], T],
+                       also: tuple[type[Exception], ...] = ()) -> T:
     """WORK's result; an error of the user's input or settings (USER_ERRORS: a changed
-    setting, an unusable run folder, a malformed file, a loss that turned NaN) ends the
-    binary with its one-line message and status 1 instead of a traceback; the message names
-    the folder, file or setting."""
+    setting, an unusable run folder, a malformed file, a loss that turned NaN; and ALSO, the
+    binary's own kinds, such as a model file that is not one) ends the binary with its
+    one-line message and status 1 instead of a traceback; the message names the folder,
+    file or setting."""
     try:
         return work()
-    except USER_ERRORS as error:
+    except (*USER_ERRORS, *also) as error:
         sys.exit(f"{binary}: {error}")

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import sys
 
 from absl import app, flags
 
+from common.run_record import exit_on_user_error
 from datasets import describe
-from datasets.errors import DataFormatError
 
 FLAGS = flags.FLAGS
 
@@ -53,11 +52,8 @@ def settings_from_flags() -> SummarySettings:
 def main(argv: list[str]) -> None:
     del argv
     settings = settings_from_flags()
-    try:
-        summary = describe.summarise(settings.dataset, settings.data_dir, settings.msr_kind,
-                                     settings.seed)
-    except DataFormatError as error:
-        sys.exit(f"error: {error}")
+    summary = exit_on_user_error("datasets.summary", lambda: describe.summarise(
+        settings.dataset, settings.data_dir, settings.msr_kind, settings.seed))
     print(json.dumps(summary))
 
 

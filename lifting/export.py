@@ -14,12 +14,15 @@ and renamed into place, so an existing export is replaced whole or not at all.
 """
 from __future__ import annotations
 
+from common import quiet_tensorflow  # noqa: F401  (before anything imports TensorFlow)
+
 import os
 
 import keras
 import tensorflow as tf
 from absl import app, flags
 
+from common.run_record import exit_on_user_error
 from datasets.atomic import replace_directory
 from lifting.config import load_trained
 from lifting.data import STREAM_INPUTS, Normalization
@@ -98,7 +101,7 @@ FLAGS = flags.FLAGS
 
 def main(argv: list[str]) -> None:
     del argv
-    print(export_model_dir(FLAGS.model_dir))
+    print(exit_on_user_error("lifting.export", lambda: export_model_dir(FLAGS.model_dir)))
 
 
 if __name__ == "__main__":

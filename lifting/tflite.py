@@ -11,6 +11,7 @@ is given, else the synthetic set's), and the time of one single-pose call.
 """
 from __future__ import annotations
 
+from common.run_record import exit_on_user_error
 from common import quiet_tensorflow  # noqa: F401  (before anything imports TensorFlow)
 
 import json
@@ -105,8 +106,9 @@ def convert_and_check(lifter: DeployedLifter, out_dir: str, keypoints: np.ndarra
 
 def main(argv: list[str]) -> None:
     del argv
-    lifter = DeployedLifter.load(FLAGS.lifter or None)
-    report = convert_and_check(lifter, FLAGS.out_dir, check_keypoints(FLAGS.data_dir))
+    report = exit_on_user_error("lifting.tflite", lambda: convert_and_check(
+        DeployedLifter.load(FLAGS.lifter or None), FLAGS.out_dir,
+        check_keypoints(FLAGS.data_dir)))
     print(json.dumps(report))
 
 

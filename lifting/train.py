@@ -288,6 +288,9 @@ def define_flags() -> None:
 
 
 def settings_from_flags() -> TrainSettings:
+    if FLAGS.epochs == 0 and not FLAGS.init_from:
+        raise app.UsageError("--epochs=0 trains nothing: it only assembles the streams of "
+                             "--init_from; give --init_from or at least one epoch")
     architecture = LifterConfig(streams=tuple(FLAGS.streams), activation=FLAGS.activation,
                                 width=FLAGS.width, num_blocks=FLAGS.num_blocks,
                                 dropout=FLAGS.dropout)

@@ -8,6 +8,8 @@ The 3D panels are in the camera frame (x right, y down, z forward), drawn with y
 """
 from __future__ import annotations
 
+from common import quiet_tensorflow  # noqa: F401  (before anything imports TensorFlow)
+
 import os
 
 import matplotlib
@@ -17,6 +19,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from absl import app, flags  # noqa: E402
 
+from common.run_record import exit_on_user_error  # noqa: E402
 from datasets.atomic import atomic_path  # noqa: E402
 from datasets.corpus import PoseCorpus  # noqa: E402
 from datasets.layouts import H36M_16, H36M_17, bones  # noqa: E402
@@ -91,11 +94,11 @@ FLAGS = flags.FLAGS
 
 def main(argv: list[str]) -> None:
     del argv
-    corpus = load_corpus(FLAGS.dataset, FLAGS.data_dir)
     path = FLAGS.output or os.path.join(
         FLAGS.model_dir, f"{FLAGS.subject}_{FLAGS.take.replace(' ', '_')}.png")
-    plot_take(FLAGS.model_dir, corpus, FLAGS.subject, FLAGS.take, path, FLAGS.frames,
-              FLAGS.input)
+    exit_on_user_error("lifting.visualize", lambda: plot_take(
+        FLAGS.model_dir, load_corpus(FLAGS.dataset, FLAGS.data_dir), FLAGS.subject, FLAGS.take,
+        path, FLAGS.frames, FLAGS.input))
     print(path)
 
 

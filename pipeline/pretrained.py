@@ -16,6 +16,7 @@ pretrained/MANIFEST.json  per file its sha256; per model the recipe, the figures
 """
 from __future__ import annotations
 
+from common.run_record import exit_on_user_error
 from common import quiet_tensorflow  # noqa: F401  (before anything imports TensorFlow)
 
 import json
@@ -111,6 +112,14 @@ def write_manifest(entries: dict[str, dict]) -> dict:
 
 def main(argv: list[str]) -> None:
     del argv
+    if not (FLAGS.lifter_model_dir or FLAGS.classifier_export):
+        raise app.UsageError("give --lifter_model_dir, --classifier_export or both")
+    entries = exit_on_user_error("pipeline.pretrained", _package_models)
+    write_manifest(entries)
+    print(json.dumps({name: entry["figures"] for name, entry in entries.items()}))
+
+
+def _package_models() -> dict:
     entries = {}
     if FLAGS.lifter_model_dir:
         entries["lifter"] = package_lifter(FLAGS.lifter_model_dir, FLAGS.h36m_dir,
@@ -118,10 +127,7 @@ def main(argv: list[str]) -> None:
     if FLAGS.classifier_export:
         entries["classifier"] = package_classifier(
             FLAGS.classifier_export, FLAGS.classifier_recipe, FLAGS.classifier_figures)
-    if not entries:
-        raise app.UsageError("give --lifter_model_dir, --classifier_export or both")
-    write_manifest(entries)
-    print(json.dumps({name: entry["figures"] for name, entry in entries.items()}))
+    return entries
 
 
 if __name__ == "__main__":

@@ -29,16 +29,14 @@ from common import quiet_tensorflow  # noqa: F401  (before anything imports Tens
 import dataclasses
 import json
 import os
-import sys
 import time
 
 import numpy as np
 from absl import app, flags, logging
 
-from common.run_record import write_config
+from common.run_record import exit_on_user_error, write_config
 from datasets import skeleton_drawing as drawing
 from datasets.atomic import atomic_path, write_text
-from datasets.errors import DataFormatError
 from datasets.layouts import H36M_17
 from lifting.deployed import DeployedLifter
 from lifting.metrics import limb_length_variation
@@ -273,11 +271,8 @@ def settings_from_flags() -> RunSettings:
 def main(argv: list[str]) -> None:
     del argv
     settings = settings_from_flags()
-    try:
-        summary = run(settings)
-    except (DataFormatError, ModelFileError, NobodyFound, FileNotFoundError,
-            LayoutMismatch) as error:
-        sys.exit(f"error: {error}")
+    summary = exit_on_user_error("pipeline.run", lambda: run(settings), also=(
+        ModelFileError, NobodyFound, FileNotFoundError, LayoutMismatch))
     print(json.dumps(summary))
 
 

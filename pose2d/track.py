@@ -16,7 +16,6 @@ from common import quiet_tensorflow  # noqa: F401  (before anything imports Tens
 import dataclasses
 import json
 import os
-import sys
 import time
 from typing import Iterator
 
@@ -24,8 +23,7 @@ import numpy as np
 
 from absl import app, flags, logging
 
-from common.run_record import write_config
-from datasets.errors import DataFormatError
+from common.run_record import exit_on_user_error, write_config
 from pose2d import overlay, video
 from pose2d.front_end import FrontEndSettings, track_openpose, track_video
 from pose2d.model_files import ModelFileError
@@ -138,10 +136,7 @@ def settings_from_flags() -> TrackSettings:
 def main(argv: list[str]) -> None:
     del argv
     settings = settings_from_flags()
-    try:
-        summary = run(settings)
-    except (DataFormatError, ModelFileError) as error:
-        sys.exit(f"error: {error}")
+    summary = exit_on_user_error("pose2d.track", lambda: run(settings), also=(ModelFileError,))
     print(json.dumps(summary))
 
 

@@ -14,7 +14,9 @@ import json
 import numpy as np
 from absl import app, flags
 
+from common.run_record import exit_on_user_error
 from datasets.atomic import write_text
+from datasets.errors import DataFormatError
 
 FLAGS = flags.FLAGS
 
@@ -23,10 +25,17 @@ def pooled(paths: list[str]) -> dict[str, list[float]]:
     """{protocol: the found arc's per-sequence accuracy of every seed} over PATHS."""
     accuracies: dict[str, list[float]] = {}
     for path in paths:
-        with open(path, encoding="utf-8") as handle:
-            for run in json.load(handle):
+        try:
+            with open(path, encoding="utf-8") as handle:
+                runs = json.load(handle)
+            for run in runs:
                 accuracies.setdefault(run["protocol"], []).append(
                     run["found_arc"]["test_sequence_accuracy"])
+        except OSError as error:
+            raise DataFormatError(path, f"cannot be read ({error.strerror})") from None
+        except (ValueError, KeyError, TypeError) as error:
+            raise DataFormatError(path, "not the results.json of an spmf.experiment "
+                                        f"({type(error).__name__}: {error})") from None
     return accuracies
 
 
@@ -48,9 +57,10 @@ def table(sensor: dict[str, list[float]], lifted: dict[str, list[float]]) -> str
 
 def main(argv: list[str]) -> None:
     del argv
+    rows = exit_on_user_error("spmf.compare_sources",
+                              lambda: table(pooled(FLAGS.sensor), pooled(FLAGS.lifted)))
     text = ("# Action recognition from sensor and from lifted 3D poses\n\nPer-sequence "
-            "accuracy (%) of the found arc, mean ± std over seeds.\n\n"
-            + table(pooled(FLAGS.sensor), pooled(FLAGS.lifted)))
+            "accuracy (%) of the found arc, mean ± std over seeds.\n\n" + rows)
     write_text(FLAGS.out, text)
     print(text)
 

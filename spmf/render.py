@@ -20,17 +20,14 @@ import dataclasses
 import json
 import os
 import re
-import sys
 import time
 
 import cv2
 import numpy as np
 from absl import app, flags, logging
 
-from common.run_record import write_config
-from datasets.atomic import atomic_path
+from common.run_record import exit_on_user_error, write_config
 from datasets.catalog import SEQUENCE_DATASETS, load_sequences
-from datasets.errors import DataFormatError
 from datasets.skeleton_drawing import write_png
 from spmf import flags as spmf_flags
 from spmf.data import SkeletonImages, SpmfDataConfig
@@ -158,10 +155,8 @@ def main(argv: list[str]) -> None:
         settings = settings_from_flags()
     except ValueError as error:  # an option the dataclasses refuse
         raise app.UsageError(str(error)) from None
-    try:
-        summary = render(settings)
-    except (DataFormatError, SequenceError) as error:  # both name the file or sequence
-        sys.exit(f"error: {error}")
+    # SequenceError names the sequence as DataFormatError names the file.
+    summary = exit_on_user_error("spmf.render", lambda: render(settings), also=(SequenceError,))
     logging.info("wrote %d images and %d contact sheets in %.1f s to %s", summary["images"],
                  summary["sheets"], summary["seconds"], summary["out_dir"])
     print(json.dumps(summary))

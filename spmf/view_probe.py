@@ -31,12 +31,13 @@ matplotlib.use("Agg")
 from matplotlib import pyplot  # noqa: E402  (after the headless backend is chosen)
 
 from common import input_pipeline  # noqa: E402
-from common.run_record import write_config  # noqa: E402
+from common.run_record import exit_on_user_error, write_config  # noqa: E402
 from datasets import msr_action3d  # noqa: E402
 from datasets.atomic import atomic_path, write_text  # noqa: E402
 from datasets.sequences import SequenceDataset  # noqa: E402
 from spmf.data import (AugmentOptions, SkeletonImages, SpmfDataConfig,  # noqa: E402
                        per_sequence_accuracy, rotation_about)
+from spmf.encode import SequenceError  # noqa: E402
 from spmf.skeleton import SkeletonOptions, body_axes  # noqa: E402
 
 FLAGS = flags.FLAGS
@@ -184,7 +185,9 @@ def settings_from_flags() -> ProbeSettings:
 
 def main(argv: list[str]) -> None:
     del argv
-    results = run_probe(settings_from_flags())
+    settings = settings_from_flags()
+    results = exit_on_user_error("spmf.view_probe", lambda: run_probe(settings),
+                                 also=(SequenceError,))
     print(json.dumps(results))
 
 

@@ -27,4 +27,4 @@ def test_cli_names_a_missing_folder_without_a_traceback(tmp_path):
                               f"--data_dir={tmp_path / 'absent'}"], cwd=REPO,
                              capture_output=True, text=True)
     assert process.returncode == 1
-    assert process.stderr.strip() == f"error: {tmp_path / 'absent'}: folder does not exist"
+    assert process.stderr.strip() == f"datasets.summary: {tmp_path / 'absent'}: folder does not exist"

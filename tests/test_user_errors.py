@@ -55,7 +55,7 @@ def test_a_bad_arc_file_is_named(tmp_path, content, problem):
     assert raised.value.path == str(path)
 
 
-@pytest.mark.slow  # five binaries started: about a minute
+@pytest.mark.slow  # seven binaries started: about a minute and a half
 @pytest.mark.parametrize("argv, message", [
     (["-m", "enas.train", "--dataset=msr_action3d", "--protocol=AS1", "--data_dir=/absent",
       "--child_fixed_arc=0 3 1 4 0 1", "--child_num_layers=3", "--output_dir={tmp}/run"],
@@ -63,6 +63,10 @@ def test_a_bad_arc_file_is_named(tmp_path, content, problem):
     (["-m", "enas.train", "--dataset=synthetic_images", "--child_fixed_arc=0 x",
       "--child_num_layers=1", "--output_dir={tmp}/run"],
      "--child_fixed_arc: arc strings hold integers only, got '0 x'"),
+    (["-m", "lifting.train", "--dataset=synthetic", "--epochs=0", "--model_dir={tmp}/run"],
+     "--epochs=0 trains nothing"),
+    (["-m", "lifting.export", "--model_dir={tmp}"],
+     "lifting.export: {tmp}/config.json: no lifter config"),
     (["-m", "lifting.evaluate", "--model_dir={tmp}"],
      "lifting.evaluate: {tmp}/config.json: no lifter config"),
     (["-m", "spmf.experiment", "--dataset=msr_action3d", "--protocol=AS1", "--seeds=0,one",
