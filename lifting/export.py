@@ -36,16 +36,19 @@ _KEYPOINTS = tf.TensorSpec((None, 16, 2), tf.float32)
 _XLA_MAX_BATCH = 64
 
 
-def _batch_adaptive(function):
-    """FUNCTION of a {name: (B, ...)} dict, XLA-compiled for small batches, plain for large.
+def _batch_adaptive(function, streams: tuple[str, ...]):
+    """FUNCTION of a {stream: (B, 16, 2)} dict, XLA-compiled for small batches, plain for
+    large.
 
     The whole function is compiled, normalisation included, not only the network: at batch 1
     the dozen small ops around the network cost up to 0.7 ms of dispatch (BUILD_NOTES.md).
     """
-    # reduce_retracing: a caller lifting tracks of every length gets one graph, not one per
-    # length (XLA still compiles each batch size it meets, under _XLA_MAX_BATCH only)
-    plain = tf.function(function, reduce_retracing=True)
-    compiled = tf.function(function, jit_compile=True, reduce_retracing=True)
+    # One signature of any batch size: a caller lifting tracks of every length gets one
+    # graph each, traced once (XLA still compiles each batch size it meets, up to
+    # _XLA_MAX_BATCH only); shapes left to tracing retraced at every new length.
+    signature = [{stream: _KEYPOINTS for stream in streams}]
+    plain = tf.function(function, input_signature=signature)
+    compiled = tf.function(function, jit_compile=True, input_signature=signature)
 
     def call(inputs: dict[str, tf.Tensor]) -> tf.Tensor:
         batch = tf.shape(next(iter(inputs.values())))[0]
@@ -66,7 +69,7 @@ def plain_pose_function(model: keras.Model, norm: Normalization, streams: tuple[
 
 def pose_function(model: keras.Model, norm: Normalization, streams: tuple[str, ...]):
     """`plain_pose_function`, XLA-compiled for small batches."""
-    return _batch_adaptive(plain_pose_function(model, norm, streams))
+    return _batch_adaptive(plain_pose_function(model, norm, streams), streams)
 
 
 def export_lifter(model: keras.Model, norm: Normalization, streams: tuple[str, ...],

@@ -76,6 +76,18 @@ def test_frames_not_fully_seen_are_not_lifted(skeleton_lifter):
         DeployedLifter.load(skeleton_lifter).lift(keypoints[:, :15])
 
 
+def test_tracks_of_every_length_are_lifted_by_graphs_traced_once(skeleton_lifter, monkeypatch):
+    # Python inside the lifting function runs once per trace: count the traces.
+    traces = []
+    normalise = Normalization.normalise_2d
+    monkeypatch.setattr(Normalization, "normalise_2d",
+                        lambda self, pixels: traces.append(1) or normalise(self, pixels))
+    lifter = DeployedLifter.load(skeleton_lifter)
+    for length in (1, 7, 30, 64, 65, 100, 2279, 5000):
+        lifter.lift(np.full((length, 16, 2), 500.0, np.float32))
+    assert len(traces) == 2  # one plain graph, one XLA graph
+
+
 def test_a_broken_or_foreign_lifter_folder_is_named(skeleton_lifter, tmp_path):
     with pytest.raises(FileNotFoundError, match="no lifter there"):
         DeployedLifter.load(str(tmp_path / "absent"))
