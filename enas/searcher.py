@@ -333,6 +333,17 @@ def run_search(config: SearchConfig, data: ImageSplits) -> dict:
         return _search_in(config, data, folder)
 
 
+_EPOCH_FIGURES = (("valid", "child/valid_acc"), ("test", "child/test_acc"),
+                  ("reward", "controller/reward"), ("baseline", "controller/baseline"))
+
+
+def _measured_this_epoch(summary: dict) -> str:
+    """The figures an epoch has (evaluations and controller phases skip some epochs, and a
+    recognition search has no test set): nothing is printed for the others."""
+    return "".join(f" {name} {summary[key]:.3f}" for name, key in _EPOCH_FIGURES
+                   if key in summary)
+
+
 def _search_in(config: SearchConfig, data: ImageSplits, folder: str) -> dict:
     search, manager = open_search(config, data, folder)
     chief = folder == config.output_dir
@@ -347,16 +358,11 @@ def _search_in(config: SearchConfig, data: ImageSplits, folder: str) -> dict:
             continue
         manager.save(checkpoint_number=epoch + 1)  # temp files, then an atomic index update
         seconds = time.perf_counter() - began
-        missing = float("nan")  # epochs without evaluation or without a controller phase
         logging.info("epoch %d/%d %.1fs (child %.1fs, controller %.1fs; ETA %.0f min) child acc "
-                     "%.3f valid %.3f test %.3f reward %.3f baseline %.3f", epoch + 1,
-                     config.num_epochs, seconds, summary["time/child_epoch_s"],
-                     summary["time/controller_phase_s"],
+                     "%.3f%s", epoch + 1, config.num_epochs, seconds,
+                     summary["time/child_epoch_s"], summary["time/controller_phase_s"],
                      seconds * (config.num_epochs - epoch - 1) / 60, summary["child/accuracy"],
-                     summary.get("child/valid_acc", missing),
-                     summary.get("child/test_acc", missing),
-                     summary.get("controller/reward", missing),
-                     summary.get("controller/baseline", missing))
+                     _measured_this_epoch(summary))
     if not chief:
         return {}
     best = select_best_arcs(search)

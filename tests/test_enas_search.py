@@ -14,7 +14,7 @@ from common.tensorboard_scalars import summary_tags
 from enas import arc as arc_lib
 from enas.data import BuiltinImages, load
 from enas.search import FLAGS  # noqa: F401  (the binary must import cleanly)
-from enas.searcher import SearchConfig, open_search, run_epoch
+from enas.searcher import SearchConfig, _measured_this_epoch, open_search, run_epoch
 from enas.child import ChildConfig
 from enas.reinforce import ReinforceConfig
 from tests.conftest import REPO
@@ -158,3 +158,9 @@ def test_the_shards_of_a_killed_checkpoint_save_are_cleared_on_the_next_start(tm
                           out_filters=4), batch_size=8, data=BuiltinImages())
     open_search(config, load("synthetic_images"))
     assert not leftover.exists()
+
+
+def test_an_epoch_line_names_only_the_figures_that_epoch_measured():
+    assert _measured_this_epoch({"child/valid_acc": 0.5, "controller/reward": 0.25,
+                                 "child/accuracy": 0.9}) == " valid 0.500 reward 0.250"
+    assert _measured_this_epoch({"child/accuracy": 0.9}) == ""
