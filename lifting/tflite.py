@@ -11,7 +11,6 @@ is given, else the synthetic set's), and the time of one single-pose call.
 """
 from __future__ import annotations
 
-from common.run_record import exit_on_user_error
 from common import quiet_tensorflow  # noqa: F401  (before anything imports TensorFlow)
 
 import json
@@ -22,6 +21,7 @@ import numpy as np
 import tensorflow as tf
 from absl import app, flags
 
+from common.run_record import exit_on_user_error
 from datasets import h36m
 from datasets.atomic import atomic_path, write_text
 from lifting.data import build_examples, load_corpus

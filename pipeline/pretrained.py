@@ -16,7 +16,6 @@ pretrained/MANIFEST.json  per file its sha256; per model the recipe, the figures
 """
 from __future__ import annotations
 
-from common.run_record import exit_on_user_error
 from common import quiet_tensorflow  # noqa: F401  (before anything imports TensorFlow)
 
 import json
@@ -26,6 +25,7 @@ import shutil
 from absl import app, flags
 
 from common.file_digest import sha256
+from common.run_record import exit_on_user_error
 from datasets import h36m
 from datasets.atomic import replace_directory, write_text
 from datasets.layouts import H36M_16, H36M_17
