@@ -13,6 +13,8 @@ setup(
     # Every package but the tests: a hand-kept include list once left `common` out, and the
     # binaries then failed to import when run from outside the checkout.
     packages=find_packages(exclude=["tests", "tests.*"]),
+    # The shipped models travel with the package, so that a plain `pip install .` finds them.
+    package_data={"pretrained": ["MANIFEST.json", "*/*", "*/*/*"]},
     install_requires=[
         "tensorflow==2.21.0",
         "keras==3.15.1",

@@ -33,8 +33,8 @@ from bench.timing import interleaved_readings, median_ratio, timed_rate
 from common import input_pipeline
 from lifting.config import LifterConfig
 from lifting.data import INPUT_DIM, OUTPUT_DIM, Normalization
-from lifting.export import export_lifter
-from lifting.train import TrainSettings, compiled_model
+from lifting.serving import export_lifter
+from lifting.trainer import TrainSettings, compiled_model
 
 FLAGS = flags.FLAGS
 flags.DEFINE_float("seconds", 8.0, "Measuring time per configuration.")

@@ -4,7 +4,7 @@ Keras rewrites `backup/latest.weights.h5` and `training_metadata.json` in place:
 while the weights file is half written can never resume (`file signature not found`), and
 the epoch in the metadata can disagree with the weights. Here every backup is one folder,
 `backup/epoch-<E>`, holding both files, written under a staging name and renamed into place
-only once complete (`datasets.atomic.replace_directory`); the two newest are kept. A rerun
+only once complete (`common.atomic.replace_directory`); the two newest are kept. A rerun
 resumes from the newest complete folder, recovers what an interrupted write left, and
 still reads a backup in Keras's own layout (runs made before this callback existed).
 """
@@ -20,7 +20,7 @@ import keras
 import numpy as np
 from absl import logging
 
-from datasets.atomic import (PREVIOUS_SUFFIX, recover_interrupted_replace, replace_directory,
+from common.atomic import (PREVIOUS_SUFFIX, recover_interrupted_replace, replace_directory,
                              write_text)
 
 _FOLDER = re.compile(r"^epoch-(\d+)$")

@@ -14,8 +14,8 @@ import platform
 import sys
 from typing import Any, Callable, TypeVar
 
-from datasets.atomic import write_text
-from datasets.errors import DataFormatError
+from common.atomic import write_text
+from common.errors import DataFormatError
 
 CONFIG_FILE = "config.json"
 T = TypeVar("T")

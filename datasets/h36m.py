@@ -17,7 +17,7 @@ import h5py
 import numpy as np
 
 from datasets.corpus import PoseCorpus, Take
-from datasets.errors import DataFormatError, require_dir, require_file
+from common.errors import DataFormatError, require_dir, require_file
 from datasets.geometry import Camera
 from datasets.layouts import H36M_32_TO_17, SH_16, to_h36m16
 from datasets.sequences import Skipped

@@ -21,7 +21,7 @@ from typing import Literal
 
 import numpy as np
 
-from datasets.errors import DataFormatError, require_dir
+from common.errors import DataFormatError, require_dir
 from datasets.layouts import KINECT_20
 from datasets.sequences import (SequenceDataset, SkeletonSequence, Skipped, interpolate_missing,
                                 keep_or_skip)

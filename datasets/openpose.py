@@ -15,8 +15,8 @@ import re
 
 import numpy as np
 
-from datasets.atomic import write_text
-from datasets.errors import DataFormatError, require_dir
+from common.atomic import write_text
+from common.errors import DataFormatError, require_dir
 from datasets.layouts import BODY_25, COCO_18, H36M_17, JointLayout
 from datasets.sequences import interpolate_missing
 

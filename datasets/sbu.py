@@ -15,7 +15,7 @@ import re
 
 import numpy as np
 
-from datasets.errors import DataFormatError, require_dir
+from common.errors import DataFormatError, require_dir
 from datasets.layouts import SBU_15
 from datasets.sequences import SequenceDataset, SkeletonSequence, Skipped, keep_or_skip
 from datasets.textio import read_table

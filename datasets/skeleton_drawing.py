@@ -8,7 +8,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from datasets.atomic import atomic_path
+from common.atomic import atomic_path
 from datasets.layouts import H36M_17, bones
 
 _BONES = bones()

@@ -9,7 +9,7 @@ import os
 
 import numpy as np
 
-from datasets.errors import DataFormatError, require_file
+from common.errors import DataFormatError, require_file
 
 
 def _first_bad_line(lines: list[str], num_columns: int, separator: str | None) -> tuple[int, str]:

@@ -9,7 +9,7 @@ matplotlib.use("Agg")  # files only; no display on servers and CI
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from datasets.atomic import atomic_path  # noqa: E402
+from common.atomic import atomic_path  # noqa: E402
 from datasets.corpus import PoseCorpus  # noqa: E402
 from datasets.geometry import project  # noqa: E402
 from datasets.layouts import H36M_17, bones  # noqa: E402

@@ -14,7 +14,7 @@ import re
 
 import numpy as np
 
-from datasets.errors import DataFormatError
+from common.errors import DataFormatError
 
 OP_NAMES = ("conv3x3", "sep3x3", "conv5x5", "sep5x5", "avgpool3x3", "maxpool3x3")
 OP_SHORT = ("c3", "s3", "c5", "s5", "ap", "mp")

@@ -12,6 +12,7 @@ final run trains on all of it.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from typing import Callable
 
 import numpy as np
@@ -19,7 +20,6 @@ import tensorflow as tf
 
 from common import input_pipeline
 from common.epoch_order import EpochOrder
-from common.run_record import SettingConflict
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,6 +55,22 @@ class ImageSplits:
 
     def train_for_epoch(self, epoch: int) -> tuple[np.ndarray, np.ndarray]:
         return self.train if self.epoch_train is None else self.epoch_train(epoch)
+
+    def fingerprint(self) -> str:
+        """A digest of what decides the task: shapes, labels, sequence ids, class names and the
+        channel statistics to 0.01. Robust to the last bits of the pixels (poses lifted on
+        another device may round differently) yet changed by another protocol, fold or
+        encoding, so a run resumed on other data is refused."""
+        digest = hashlib.sha256()
+        for array in (*self.train, *self.valid, *self.test, self.valid_ids, self.test_ids):
+            if array is not None:
+                digest.update(str(array.shape).encode())
+                if array.ndim == 1:
+                    digest.update(np.ascontiguousarray(array, np.int64).tobytes())
+        digest.update(np.round(np.concatenate([self.channel_mean, self.channel_std]),
+                               2).astype(np.float64).tobytes())
+        digest.update("|".join(self.class_names).encode())
+        return digest.hexdigest()[:16]
 
 
 def synthetic_images(num_images: int = 600, num_classes: int = 10, size: int = 32,
@@ -99,6 +115,9 @@ def split(images: np.ndarray, labels: np.ndarray, num_classes: int, test_fractio
                        channel_mean=mean, channel_std=std)
 
 
+IMAGE_DATASETS = ("synthetic_images",)
+
+
 @dataclasses.dataclass(frozen=True)
 class BuiltinImages:
     """The built-in image task, as a run records it.
@@ -120,27 +139,13 @@ class BuiltinImages:
             splits = split(images, labels, num_classes=10, valid_fraction=self.valid_fraction,
                            seed=self.seed)
             return dataclasses.replace(splits, description={"dataset": self.dataset})
-        raise ValueError(f"unknown image dataset {self.dataset!r}; available: synthetic_images")
+        raise ValueError(f"unknown image dataset {self.dataset!r}; available: "
+                         + ", ".join(IMAGE_DATASETS))
 
 
 def load(dataset: str, seed: int = 0, valid_fraction: float = 0.1) -> ImageSplits:
     """The splits of built-in image dataset DATASET."""
     return BuiltinImages(dataset, valid_fraction, seed).load()
-
-
-def batches(arrays: tuple[np.ndarray, np.ndarray], batch_size: int, shuffle: bool,
-            seed: int = 0, repeat: bool = False) -> tf.data.Dataset:
-    """(images, labels) batches; shuffled each pass when asked; full batches only."""
-    if batch_size > len(arrays[1]):
-        raise SettingConflict(f"batch_size {batch_size} is larger than the {len(arrays[1])} "
-                              "examples it batches")
-    dataset = tf.data.Dataset.from_tensor_slices(arrays)
-    if shuffle:
-        dataset = dataset.shuffle(len(arrays[1]), seed=seed, reshuffle_each_iteration=True)
-    if repeat:
-        dataset = dataset.repeat()
-    batched = dataset.batch(batch_size, drop_remainder=True)
-    return input_pipeline.prefetch_without_autotuner(batched)
 
 
 class EpochFeed(EpochOrder):

@@ -1,4 +1,5 @@
-"""Flags that the search and the fixed-arc trainer share, with the original's names."""
+"""Flags that the search and the fixed-arc trainer share, with the original's names, and the
+built-in image data's."""
 from __future__ import annotations
 
 import os
@@ -6,6 +7,7 @@ import shutil
 
 from absl import app, flags, logging
 
+from enas.data import IMAGE_DATASETS, BuiltinImages
 from enas.schedule import CosineSchedule
 
 FLAGS = flags.FLAGS
@@ -26,9 +28,10 @@ def define_child_training_flags(l2_reg: float, lr_min: float, keep_prob: float) 
                       "clip_mode, hard-coded in its main.py); global: their joint norm.")
 
 
-def schedule_from_flags() -> CosineSchedule:
-    return CosineSchedule(FLAGS.child_lr_max, FLAGS.child_lr_min, FLAGS.child_lr_T_0,
-                          FLAGS.child_lr_T_mul)
+def schedule_from_flags(lr_min: float | None = None) -> CosineSchedule:
+    """The cosine schedule of the flags; LR_MIN, when given, instead of --child_lr_min."""
+    return CosineSchedule(FLAGS.child_lr_max, FLAGS.child_lr_min if lr_min is None else lr_min,
+                          FLAGS.child_lr_T_0, FLAGS.child_lr_T_mul)
 
 
 # Flags the original macro scripts pass that have no effect in the original's macro code path
@@ -72,7 +75,7 @@ def define_original_script_flags() -> None:
         define(name, default, f"Accepted, no effect: {reason}.")
 
 
-def check_original_script_flags() -> None:
+def check_original_script_flags(output_dir: str) -> None:
     """Refuses, naming the flag and why, the values this implementation does not build."""
     if not FLAGS.child_lr_cosine:
         raise app.UsageError("--nochild_lr_cosine: the original's step-decay schedule is not "
@@ -89,9 +92,9 @@ def check_original_script_flags() -> None:
     for name in NO_EFFECT_FLAGS:
         if FLAGS[name].present:
             logging.info("--%s accepted with no effect: %s", name, NO_EFFECT_FLAGS[name])
-    if FLAGS.reset_output_dir and os.path.isdir(FLAGS.output_dir):
-        logging.warning("--reset_output_dir: deleting %s", FLAGS.output_dir)
-        shutil.rmtree(FLAGS.output_dir)
+    if FLAGS.reset_output_dir and os.path.isdir(output_dir):
+        logging.warning("--reset_output_dir: deleting %s", output_dir)
+        shutil.rmtree(output_dir)
 
 
 # The controller flags the original final script passes: there is no controller in a final run.
@@ -113,3 +116,16 @@ def define_final_run_controller_flags() -> None:
         define(name, default, "Accepted, no effect: a final run trains a fixed arc, without "
                               "a controller.")
 
+
+
+def define_image_data_flags(valid_fraction: float) -> None:
+    """--dataset of the built-in image tasks and the part of its training split held out."""
+    flags.DEFINE_enum("dataset", "synthetic_images", list(IMAGE_DATASETS),
+                      "The built-in image task (skeleton sequences: the recognition binaries).")
+    flags.DEFINE_float("valid_fraction", valid_fraction, "Part of the training split held out "
+                       "as validation data, never trained on.", lower_bound=0.0,
+                       upper_bound=0.9)
+
+
+def image_data_from_flags() -> BuiltinImages:
+    return BuiltinImages(FLAGS.dataset, FLAGS.valid_fraction, FLAGS.seed)

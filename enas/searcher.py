@@ -40,11 +40,11 @@ from absl import logging
 from common import input_pipeline
 from common.distribute import broadcast_from_chief, is_chief, make_strategy, worker_folder
 from common.run_record import open_run
-from datasets.atomic import write_text
+from common.atomic import write_text
 from enas import arc as arc_lib
 from enas.child import ChildConfig, SharedChild
 from enas.controller import Controller, ControllerConfig
-from enas.data import ImageSplits, batches
+from enas.data import EpochFeed, ImageSplits
 from enas.reinforce import ControllerTrainer, ReinforceConfig
 from enas.schedule import CosineSchedule
 
@@ -65,8 +65,11 @@ class SearchConfig:
       num_arcs_to_score: arcs scored on the whole validation set at the end.
       strategy: tf.distribute strategy of the child step.
       seed: every random draw of the search.
-      data: the data settings (enas.data.BuiltinImages or spmf's RecognitionData), recorded
-        so that a resumed search cannot silently continue on other data.
+      data: the data settings (enas.data.BuiltinImages or recognition's RecognitionData),
+        recorded so that a resumed search cannot silently continue on other data.
+      image_shape, data_fingerprint: what the data turned out to be; `resolved` fills them
+        in, with the child's classes and the controller's layers and ops, before the search
+        is recorded, so that config.json describes the search that ran.
     """
 
     output_dir: str
@@ -87,6 +90,18 @@ class SearchConfig:
     strategy: str = "default"
     seed: int = 0
     data: Any = None
+    image_shape: tuple[int, ...] = ()
+    data_fingerprint: str = ""
+
+
+def resolved(config: SearchConfig, data: ImageSplits) -> SearchConfig:
+    """CONFIG with every value the data or the child decides filled in."""
+    child = dataclasses.replace(config.child, num_classes=data.num_classes)
+    controller = dataclasses.replace(config.controller, num_layers=child.num_layers,
+                                     num_ops=child.num_branches)
+    return dataclasses.replace(config, child=child, controller=controller,
+                               image_shape=tuple(int(v) for v in data.train[0].shape[1:]),
+                               data_fingerprint=data.fingerprint())
 
 
 CLIP_MODES = ("norm", "global")
@@ -117,6 +132,7 @@ class Search(tf.Module):
 
     def __init__(self, config: SearchConfig, data: ImageSplits):
         super().__init__(name="search")
+        config = resolved(config, data)
         self.config = config
         self.data = data
         self.strategy = make_strategy(config.strategy)
@@ -124,9 +140,8 @@ class Search(tf.Module):
         if config.batch_size % replicas:
             raise ValueError(f"batch_size {config.batch_size} does not split evenly over "
                              f"{replicas} replicas")
-        child_config = dataclasses.replace(config.child, num_classes=data.num_classes)
         with self.strategy.scope():
-            self.child = SharedChild(child_config, image_shape=data.train[0].shape[1:])
+            self.child = SharedChild(config.child, image_shape=config.image_shape)
             self.child_optimizer = keras.optimizers.SGD(config.schedule.lr_max, momentum=0.9,
                                                         nesterov=True)
             self.child_optimizer.build(self.child.trainable_variables)
@@ -143,13 +158,12 @@ class Search(tf.Module):
             if len(self.child_state) != len(self.child.variables):
                 raise ValueError("the child's variables do not map one to one onto checkpoint "
                                  "keys; the checkpoint would miss some of them")
-        self.controller = Controller(dataclasses.replace(
-            config.controller, num_layers=child_config.num_layers,
-            num_ops=child_config.num_branches), seed=config.seed)
+        self.controller = Controller(config.controller, seed=config.seed)
         self.trainer = ControllerTrainer(self.controller, self.minibatch_accuracy,
                                          config.reinforce)
         self.epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
         self.data_rng = tf.random.Generator.from_seed(config.seed + 1)
+        self.feed = EpochFeed(data, config.batch_size, config.seed)
         self.valid_images = tf.constant(data.valid[0])
         self.valid_labels = tf.constant(data.valid[1])
 
@@ -252,9 +266,8 @@ def run_epoch(search: Search, writer, epoch: int) -> dict[str, float]:
     lr = config.schedule(epoch)
     search.child_optimizer.learning_rate = lr
     began = time.perf_counter()
-    child_stats = [search.child_step(x, y) for x, y in batches(
-        search.data.train_for_epoch(epoch), config.batch_size, shuffle=True,
-        seed=config.seed * 100_003 + epoch)]
+    search.feed.on_epoch_begin(epoch)
+    child_stats = [search.child_step(x, y) for x, y in search.feed.dataset()]
     child_seconds = time.perf_counter() - began
     arcs = np.stack([stats.pop("arc").numpy() for stats in child_stats])
     # every worker logs this: equal digests show that all trained the same arcs
@@ -307,6 +320,7 @@ def open_search(config: SearchConfig, data: ImageSplits, folder: str | None = No
     when the folder's config.json records other settings. Under several workers the chief's
     state is then broadcast, so every worker continues from the chief's checkpoint."""
     folder = folder or config.output_dir
+    config = resolved(config, data)
     open_run(folder, config, extendable=("num_epochs",))
     keras.utils.set_random_seed(config.seed)
     search = Search(config, data)
@@ -346,7 +360,7 @@ def _measured_this_epoch(summary: dict) -> str:
 
 def _search_in(config: SearchConfig, data: ImageSplits, folder: str) -> dict:
     search, manager = open_search(config, data, folder)
-    chief = folder == config.output_dir
+    chief = is_chief(search.strategy)
     writer = tf.summary.create_file_writer(os.path.join(folder, "logs"))
     start = int(search.epoch.numpy())
     for epoch in range(start, config.num_epochs):

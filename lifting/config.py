@@ -16,7 +16,7 @@ import os
 import keras
 
 from common.run_record import RunFolderError
-from datasets.atomic import atomic_path
+from common.atomic import atomic_path
 from lifting.data import Normalization
 from lifting.model import build_lifter
 

@@ -17,7 +17,7 @@ import tensorflow as tf
 from common import input_pipeline
 from common.epoch_order import EpochOrder
 from datasets import h36m, synthetic
-from datasets.atomic import write_text
+from common.atomic import write_text
 from datasets.corpus import PoseCorpus
 from datasets.geometry import project_camera_points, root_relative, world_to_camera
 from datasets.layouts import h36m17_to_16

@@ -22,15 +22,16 @@ from typing import Callable
 import numpy as np
 import tensorflow as tf
 
-from datasets.atomic import atomic_path, write_text
-from datasets.errors import DataFormatError
+import pretrained
+
+from common.atomic import atomic_path, write_text
+from common.errors import DataFormatError
 from lifting.config import CONFIG_FILE, NORM_FILE, LifterConfig, load_trained
 from lifting.data import Normalization
-from lifting.export import plain_pose_function, pose_function
+from lifting.serving import plain_pose_function, pose_function
 from lifting.model import serving_copy
 
-REPOSITORY = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PRETRAINED_LIFTER = os.path.join(REPOSITORY, "pretrained", "lifter")
+PRETRAINED_LIFTER = pretrained.path("lifter")
 COMPACT_WEIGHTS = "weights_float16.npz"
 ARCHITECTURE_FILE = "architecture.json"
 _BATCH = 4096

@@ -2,169 +2,18 @@
 
     python -m lifting.evaluate --model_dir=runs/lifter --data_dir=../shared/data/h36m --input=sh
 
---input says what each stream receives:
-  gt           every stream gets ground-truth 2D (the Martinez GT setting)
-  sh           every stream gets the detections (deployment: only detections exist)
-  gt+sh        stream A gets GT, stream B the detections (how the paper evaluates; two-stream)
-  sh_stream_b  only stream B runs, on the detections (the alternative to averaging)
+--input says what each stream receives (`lifting.evaluation`): gt, sh, gt+sh or sh_stream_b.
 """
 from __future__ import annotations
 
 from common import quiet_tensorflow  # noqa: F401  (before anything imports TensorFlow)
 
-import dataclasses
 import json
-import os
 
-import keras
-import numpy as np
 from absl import app, flags
 
-from common import input_pipeline, run_record
-from common.file_digest import sha256
-from datasets import h36m
-from datasets.atomic import write_text
-from datasets.corpus import PoseCorpus
-from lifting.config import WEIGHTS_FILE, LifterConfig, load_trained
-from lifting.data import (STREAM_INPUTS, LiftingExamples, Normalization, build_examples,
-                          load_corpus, model_inputs)
-from lifting.metrics import per_action_report, with_root
-from lifting.mirror import mirror_pose
-
-INPUT_MODES = ("gt", "sh", "gt+sh", "sh_stream_b")
-EVAL_FILE = "eval.json"
-
-
-def stream_feed(mode: str, streams: tuple[str, ...]) -> dict[str, str]:
-    """Which keypoints ("gt" or "detected") each stream receives in input MODE."""
-    if mode not in INPUT_MODES:
-        raise ValueError(f"unknown input mode {mode!r}; choose from {INPUT_MODES}")
-    if mode == "gt":
-        return {s: "gt" for s in streams}
-    if mode == "sh":
-        return {s: "detected" for s in streams}
-    if set(streams) != {"gt", "detected"}:
-        raise ValueError(f"--input={mode} needs a two-stream model; this one has {streams}")
-    if mode == "gt+sh":
-        return {"gt": "gt", "detected": "detected"}
-    return {"detected": "detected"}
-
-
-def predict_mm(model: keras.Model, norm: Normalization, config: LifterConfig,
-               examples: LiftingExamples, mode: str, flip_test: bool = False) -> np.ndarray:
-    """(N, 17, 3) root-relative predictions in millimetres for input MODE.
-
-    FLIP_TEST averages each prediction with the mirrored prediction of the mirrored frame
-    (`lifting.mirror`); it is meant for lifters trained with `--flip_augment` and hurts
-    others (on Human3.6M it gains under 0.1 mm even then: BUILD_NOTES.md).
-    """
-    pose = _predict_pose_16(model, norm, config, examples, mode)
-    if flip_test:
-        mirrored = _predict_pose_16(model, norm, config, examples.mirrored(), mode)
-        pose = (pose + mirror_pose(mirrored).numpy()) / 2
-    return with_root(pose)
-
-
-def _predict_pose_16(model: keras.Model, norm: Normalization, config: LifterConfig,
-                     examples: LiftingExamples, mode: str) -> np.ndarray:
-    """(N, 16, 3) root-relative millimetres of the non-root joints for input MODE."""
-    feed = stream_feed(mode, config.streams)
-    if mode == "sh_stream_b":
-        model = keras.Model(model.input[STREAM_INPUTS["detected"]],
-                            model.get_layer("detected_out").output)
-        inputs = model_inputs(examples, norm, ("detected",), feed)[STREAM_INPUTS["detected"]]
-    else:
-        inputs = model_inputs(examples, norm, config.streams, feed)
-    normalised = model.predict(input_pipeline.array_batches(inputs, 4096), verbose=0)
-    return norm.denormalise_3d(normalised).numpy()
-
-
-def training_mode(streams: tuple[str, ...]) -> str:
-    """The input mode that gives each stream the keypoints it was trained on."""
-    if len(streams) == 2:
-        return "gt+sh"
-    return "gt" if streams == ("gt",) else "sh"
-
-
-def evaluate_model(model: keras.Model, norm: Normalization, config: LifterConfig,
-                   corpus: PoseCorpus, mode: str, frame_stride: int = 1,
-                   flip_test: bool = False) -> dict:
-    """The eval.json report of MODEL on the test subjects of CORPUS."""
-    examples = build_examples(corpus, h36m.TEST_SUBJECTS, frame_stride)
-    return evaluate_examples(model, norm, config, examples, mode, frame_stride, flip_test)
-
-
-def evaluate_examples(model: keras.Model, norm: Normalization, config: LifterConfig,
-                      examples: LiftingExamples, mode: str, frame_stride: int,
-                      flip_test: bool = False) -> dict:
-    """The eval.json report of MODEL on already built test EXAMPLES."""
-    predicted = predict_mm(model, norm, config, examples, mode, flip_test)
-    report = per_action_report(predicted, with_root(examples.pose_3d), examples.action,
-                               examples.actions)
-    return {**report, "input": mode, "flip_test": flip_test, "streams": list(config.streams),
-            "frame_stride": frame_stride, "examples": len(examples)}
-
-
-def evaluate_deployed(lifter, corpus: PoseCorpus, frame_stride: int = 1) -> dict:
-    """Protocol #1 and #2 of a deployable lifter (`lifting.deployed`: the shipped model, an
-    export) on the detections of the test subjects of CORPUS, as a user's input reaches it."""
-    examples = build_examples(corpus, h36m.TEST_SUBJECTS, frame_stride)
-    predicted = lifter.lift(examples.detected_2d)
-    report = per_action_report(predicted, with_root(examples.pose_3d), examples.action,
-                               examples.actions)
-    return {**report, "input": "sh", "frame_stride": frame_stride, "examples": len(examples),
-            "lifter": lifter.source}
-
-
-def report_key(report: dict) -> str:
-    """Where eval.json files REPORT: its input mode, marked "+flip" under flip testing."""
-    return report["input"] + ("+flip" if report.get("flip_test") else "")
-
-
-def checkpoint_digest(path: str) -> str:
-    """A short SHA-256 of a weights file: which training state a report describes."""
-    return sha256(path)[:16]
-
-
-def record(model_dir: str, report: dict) -> None:
-    """Adds REPORT to MODEL_DIR/eval.json under `report_key`.
-
-    Reports of other modes are kept only if they describe the same weights: a model_dir whose
-    training was continued must not show the old checkpoint's figures beside the new ones.
-    """
-    path = os.path.join(model_dir, EVAL_FILE)
-    checkpoint = os.path.join(model_dir, WEIGHTS_FILE)
-    digest = checkpoint_digest(checkpoint)
-    reports = {}
-    if os.path.exists(path):
-        with open(path, "r", encoding="utf-8") as handle:
-            reports = {mode: old for mode, old in json.load(handle).items()
-                       if old.get("checkpoint_sha256") == digest}
-    reports[report_key(report)] = {**report, "checkpoint": checkpoint, "checkpoint_sha256": digest}
-    write_text(path, json.dumps(reports, indent=2))
-
-
-@dataclasses.dataclass(frozen=True)
-class EvaluateSettings:
-    """One evaluation, recorded beside its figures in the model_dir's eval.json.
-
-    Attributes:
-      model_dir: a model directory written by lifting.train.
-      dataset, data_dir: h36m (from DATA_DIR) or synthetic; S9 and S11 are evaluated.
-      input: what each stream receives (gt, sh, gt+sh; None: what it was trained on).
-      frame_stride: evaluate every n-th frame.
-      flip_test: average with the prediction of the mirrored frame.
-      seed: seed of the synthetic data.
-    """
-
-    model_dir: str
-    dataset: str = "h36m"
-    data_dir: str | None = None
-    input: str | None = None
-    frame_stride: int = 1
-    flip_test: bool = False
-    seed: int = 0
-
+from common import run_record
+from lifting.evaluation import INPUT_MODES, EvaluateSettings, report_key, run
 
 FLAGS = flags.FLAGS
 
@@ -187,18 +36,6 @@ def settings_from_flags() -> EvaluateSettings:
                             data_dir=FLAGS.data_dir, input=FLAGS.input,
                             frame_stride=FLAGS.frame_stride, flip_test=FLAGS.flip_test,
                             seed=FLAGS.seed)
-
-
-def run(settings: EvaluateSettings) -> dict:
-    """Evaluates, records the report (with SETTINGS, the command and versions) in eval.json."""
-    model, norm, config = load_trained(settings.model_dir)
-    corpus = load_corpus(settings.dataset, settings.data_dir, settings.seed)
-    mode = settings.input or training_mode(config.streams)
-    report = evaluate_model(model, norm, config, corpus, mode, settings.frame_stride,
-                            settings.flip_test)
-    report["run"] = run_record.record(settings)
-    record(settings.model_dir, report)
-    return report
 
 
 def main(argv: list[str]) -> None:

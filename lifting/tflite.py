@@ -23,7 +23,7 @@ from absl import app, flags
 
 from common.run_record import exit_on_user_error
 from datasets import h36m
-from datasets.atomic import atomic_path, write_text
+from common.atomic import atomic_path, write_text
 from lifting.data import build_examples, load_corpus
 from lifting.deployed import DeployedLifter
 

@@ -28,24 +28,25 @@ import os
 import numpy as np
 from absl import app, flags, logging
 
+from common.atomic import write_text
 from common.run_record import exit_on_user_error
 from datasets import describe, openpose, synthetic, visualize
-from datasets.atomic import write_text
 from datasets.geometry import project
-from lifting.deployed import DeployedLifter
 from enas.child import ChildConfig
+from enas.final import FinalConfig
 from enas.reinforce import ReinforceConfig
 from enas.searcher import SearchConfig
-from enas.train import FinalConfig
-from lifting import visualize as lifting_visualize
 from lifting.config import LifterConfig
-from lifting.train import TrainSettings, train
-from spmf.data import AugmentOptions, SpmfDataConfig
-from pipeline import run as pipeline_run
+from lifting.deployed import DeployedLifter
+from lifting.take_figure import plot_take
+from lifting.trainer import TrainSettings, train
+from pipeline.analysis import RunSettings, run
 from pose2d.front_end import FrontEndSettings
-from spmf.deployed import DeployedClassifier
-from spmf.experiment import ExperimentSettings, run_experiment
-from spmf.recognition_data import SYNTHETIC_TEST_SUBJECTS, RecognitionData
+from recognition.data import RecognitionData
+from recognition.deployed import DeployedClassifier
+from recognition.protocols import SYNTHETIC_TEST_SUBJECTS
+from recognition.runner import ExperimentSettings, run_experiment
+from spmf.data import AugmentOptions, SpmfDataConfig
 
 FLAGS = flags.FLAGS
 
@@ -98,7 +99,7 @@ def run_lifting_stage(settings: DemoSettings) -> dict:
                                  input_normalization="skeleton", batch_size=256,
                                  epochs=settings.lifter_epochs, eval_frame_stride=1))
     figure = os.path.join(settings.output_dir, "lifter_S9_wave.png")
-    lifting_visualize.plot_take(model_dir, synthetic.generate(settings.seed).corpus, "S9",
+    plot_take(model_dir, synthetic.generate(settings.seed).corpus, "S9",
                                 "wave 1", figure)
     return {"stage": "lifting", "input": report["input"], "p1_mm": report["average"]["p1"],
             "p2_mm": report["average"]["p2"], "export": os.path.join(model_dir, "export"),
@@ -161,7 +162,7 @@ def run_pipeline_stage(settings: DemoSettings) -> dict:
     for index, (folder, truth) in enumerate(held_out_openpose_folders(
             settings, os.path.join(root, "openpose"))):
         name = os.path.basename(folder)
-        summary = pipeline_run.run(pipeline_run.RunSettings(
+        summary = run(RunSettings(
             video=None, openpose_dir=folder, out_dir=os.path.join(root, name),
             front_end=FrontEndSettings(), openpose_fps=50.0, videos=index < 2), models)
         correct.append(summary["people"][0]["action"] == truth)
@@ -173,7 +174,7 @@ def run_pipeline_stage(settings: DemoSettings) -> dict:
 def run_video_stage(settings: DemoSettings) -> dict:
     """The shipped pretrained models on the real NTU clip (needs --data_root)."""
     out_dir = os.path.join(settings.output_dir, "ntu_video")
-    summary = pipeline_run.run(pipeline_run.RunSettings(
+    summary = run(RunSettings(
         video=os.path.join(settings.data_root, "videos", "ntu_drink_water.avi"),
         openpose_dir=None, out_dir=out_dir, front_end=FrontEndSettings(
             model="lite", pose_models_dir=os.path.join(settings.data_root, "models"))))

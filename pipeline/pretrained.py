@@ -9,7 +9,7 @@
 Either model can be (re)written alone; the manifest keeps the other's entry.
 
 pretrained/lifter      the lifter as float16 folded kernels + JSON (`lifting.deployed`)
-pretrained/classifier  the classifier's SavedModel (`spmf.deployed`)
+pretrained/classifier  the classifier's SavedModel (`recognition.deployed`)
 pretrained/MANIFEST.json  per file its sha256; per model the recipe, the figures measured
                        WITH THE SHIPPED FILES (the lifter re-evaluated after its float16
                        rounding), the label names and the joint layouts.
@@ -27,13 +27,14 @@ from absl import app, flags
 from common.file_digest import sha256
 from common.run_record import exit_on_user_error
 from datasets import h36m
-from datasets.atomic import replace_directory, write_text
+from common.atomic import replace_directory, write_text
 from datasets.layouts import H36M_16, H36M_17
-from lifting.deployed import REPOSITORY, DeployedLifter, save_compact
-from lifting.evaluate import evaluate_deployed
-from spmf.deployed import DeployedClassifier
+import pretrained
+from lifting.deployed import DeployedLifter, save_compact
+from lifting.evaluation import evaluate_deployed
+from recognition.deployed import DeployedClassifier
 
-PRETRAINED = os.path.join(REPOSITORY, "pretrained")
+PRETRAINED = pretrained.FOLDER
 MANIFEST = os.path.join(PRETRAINED, "MANIFEST.json")
 MAX_FILE_BYTES = 10 * 2 ** 20
 FLAGS = flags.FLAGS

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import os
 
-from datasets.atomic import write_text
+from common.atomic import write_text
 
 
 def _relative(path: str, root: str) -> str:

@@ -20,7 +20,7 @@ import zipfile
 from absl import app, flags, logging
 
 from common.file_digest import sha256
-from datasets.atomic import atomic_path
+from common.atomic import atomic_path
 from pose2d import model_files
 
 FLAGS = flags.FLAGS

@@ -7,7 +7,7 @@ from typing import Iterable, Iterator
 import cv2
 import numpy as np
 
-from datasets.atomic import atomic_path
+from common.atomic import atomic_path
 from datasets.layouts import H36M_16
 from pose2d.tracks import TrackedVideo
 

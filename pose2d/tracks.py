@@ -17,7 +17,7 @@ import os
 
 import numpy as np
 
-from datasets.atomic import write_text
+from common.atomic import write_text
 from datasets.layouts import H36M_16, JointLayout, mapping_matrix, to_h36m16
 
 

@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 from absl import logging
 
-from datasets.errors import DataFormatError
+from common.errors import DataFormatError
 
 _QUEUE_FRAMES = 8
 

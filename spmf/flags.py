@@ -1,14 +1,11 @@
 """Flags of the encoding, the skeleton normalisation and the augmentation, shared by every
-binary that makes Enhanced-SPMF images (render, the ENAS binaries, the recognition runner)."""
+binary that makes Enhanced-SPMF images (spmf.render and the recognition binaries)."""
 from __future__ import annotations
 
-from absl import app, flags
+from absl import flags
 
-from enas.data import BuiltinImages
 from spmf.data import AugmentOptions, SpmfDataConfig
 from spmf.encode import EncodingOptions
-from spmf.lifted import SKELETON_SOURCES
-from spmf.recognition_data import PROTOCOLS, RecognitionData
 from spmf.skeleton import SkeletonOptions
 
 FLAGS = flags.FLAGS
@@ -71,52 +68,3 @@ def augmentation_from_flags() -> AugmentOptions:
                           scale=FLAGS.augment_scale,
                           crop_min_fraction=FLAGS.augment_crop_min_fraction,
                           jitter_mm=FLAGS.augment_jitter_mm)
-
-
-IMAGE_DATASETS = ("synthetic_images",)
-
-
-def define_dataset_flags(valid_fraction: float) -> None:
-    """--dataset and what it needs: the built-in image task, or a skeleton dataset with its
-    protocol, encoding and augmentation (the recognition stage's data for the ENAS binaries)."""
-    flags.DEFINE_enum("dataset", "synthetic_images", [*IMAGE_DATASETS, *PROTOCOLS],
-                      "synthetic_images: the built-in image task; msr_action3d, sbu, "
-                      "synthetic: skeleton sequences as Enhanced-SPMF images.")
-    flags.DEFINE_string("data_dir", None, "Folder of msr_action3d or sbu.")
-    flags.DEFINE_string("protocol", None, "Train/test split of a skeleton dataset: "
-                        + "; ".join(f"{name}: {'|'.join(p)}" for name, p in PROTOCOLS.items())
-                        + " (default: the first).")
-    flags.DEFINE_float("valid_fraction", valid_fraction, "Part of the training split (of each "
-                       "class's training sequences) held out as validation data, never "
-                       "trained on.", lower_bound=0.0, upper_bound=0.9)
-    flags.DEFINE_integer("spmf_train_copies", RecognitionData.train_copies, "Augmented views "
-                         "of every training sequence per epoch.", lower_bound=1)
-    flags.DEFINE_integer("spmf_eval_views", SpmfDataConfig.eval_views, "K: views per "
-                         "validation and test sequence, their softmax averaged.", lower_bound=1)
-    flags.DEFINE_enum("skeleton_source", RecognitionData.skeleton_source,
-                      list(SKELETON_SOURCES), "sensor: the dataset's 3D joints; lifted: its 2D "
-                      "joints lifted to 3D by --lifter in this process (the paper's unified "
-                      "framework).")
-    flags.DEFINE_string("lifter", RecognitionData.lifter, "The lifter for "
-                        "--skeleton_source=lifted: a lifting.train model_dir, a compact folder "
-                        "or a SavedModel export (default: the shipped pretrained/lifter).")
-    define_encoding_flags()
-    define_augmentation_flags()
-
-
-def data_from_flags(seed: int) -> BuiltinImages | RecognitionData:
-    """The data settings the flags describe (checked: a bad protocol is a usage error)."""
-    if FLAGS.dataset in IMAGE_DATASETS:
-        return BuiltinImages(FLAGS.dataset, FLAGS.valid_fraction, seed)
-    protocol = FLAGS.protocol or PROTOCOLS[FLAGS.dataset][0]
-    images = SpmfDataConfig(encoding=encoding_from_flags(), skeleton=skeleton_from_flags(),
-                            augment=augmentation_from_flags(), num_frames=FLAGS.spmf_num_frames,
-                            eval_views=FLAGS.spmf_eval_views, seed=seed)
-    try:
-        return RecognitionData(dataset=FLAGS.dataset, protocol=protocol,
-                               data_dir=FLAGS.data_dir or "",
-                               valid_fraction=FLAGS.valid_fraction,
-                               train_copies=FLAGS.spmf_train_copies, images=images,
-                               skeleton_source=FLAGS.skeleton_source, lifter=FLAGS.lifter)
-    except ValueError as error:
-        raise app.UsageError(str(error)) from error

@@ -33,7 +33,7 @@ from matplotlib import pyplot  # noqa: E402  (after the headless backend is chos
 from common import input_pipeline  # noqa: E402
 from common.run_record import exit_on_user_error, write_config  # noqa: E402
 from datasets import msr_action3d  # noqa: E402
-from datasets.atomic import atomic_path, write_text  # noqa: E402
+from common.atomic import atomic_path, write_text  # noqa: E402
 from datasets.sequences import SequenceDataset  # noqa: E402
 from spmf.data import (AugmentOptions, SkeletonImages, SpmfDataConfig,  # noqa: E402
                        per_sequence_accuracy, rotation_about)

@@ -50,7 +50,7 @@ def skeleton_lifter(tmp_path_factory) -> str:
     """A one-epoch, 32-unit detection stream on the synthetic set with the camera-independent
     input: a real lifter in seconds, for the tests of what consumes one."""
     from lifting.config import LifterConfig
-    from lifting.train import TrainSettings, train
+    from lifting.trainer import TrainSettings, train
 
     model_dir = str(tmp_path_factory.mktemp("skeleton_lifter"))
     train(TrainSettings(model_dir=model_dir, dataset="synthetic", epochs=1, batch_size=256,
@@ -65,9 +65,9 @@ def lifted_classifier(tmp_path_factory, skeleton_lifter) -> str:
     """An ENAS arc trained for two epochs on the synthetic set's lifted poses: the export a
     pipeline loads (class names, layout and encoding in its labels signature)."""
     from enas import arc as arc_lib
-    from enas.train import FinalConfig, train_fixed
+    from enas.final import FinalConfig, train_fixed
     from spmf.data import SpmfDataConfig
-    from spmf.recognition_data import RecognitionData, load_splits
+    from recognition.data import RecognitionData, load_splits
 
     folder = str(tmp_path_factory.mktemp("lifted_classifier"))
     data = RecognitionData(dataset="synthetic", train_copies=1,

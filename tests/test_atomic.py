@@ -4,7 +4,7 @@ import stat
 
 import pytest
 
-from datasets.atomic import atomic_path, write_text
+from common.atomic import atomic_path, write_text
 
 
 def test_a_written_file_has_the_umask_mode_not_mkstemps_0600(tmp_path):

@@ -8,7 +8,7 @@ import pytest
 from common.backup import AtomicBackupAndRestore
 from common.callbacks import StopOnNonFiniteLoss
 from common.run_record import NonFiniteLoss
-from datasets.atomic import replace_directory
+from common.atomic import replace_directory
 
 
 def _fit(backup_dir, epochs, fail_on_save=None):

@@ -3,8 +3,8 @@ import json
 
 import pytest
 
-from datasets.errors import DataFormatError
-from spmf.compare_sources import pooled, table
+from common.errors import DataFormatError
+from recognition.compare_sources import pooled, table
 
 
 def _results(path, protocol, accuracies):

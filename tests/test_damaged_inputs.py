@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from datasets import h36m, openpose, sbu
-from datasets.errors import DataFormatError
+from common.errors import DataFormatError
 from lifting.data import LiftingExamples, Normalization
 
 CAMERA_IDS = ("54138969", "55011271", "58860488", "60457274")

@@ -13,7 +13,6 @@ import tensorflow as tf
 from common.tensorboard_scalars import summary_tags
 from enas import arc as arc_lib
 from enas.data import BuiltinImages, load
-from enas.search import FLAGS  # noqa: F401  (the binary must import cleanly)
 from enas.searcher import SearchConfig, _measured_this_epoch, open_search, run_epoch
 from enas.child import ChildConfig
 from enas.reinforce import ReinforceConfig
@@ -101,8 +100,8 @@ def test_killed_during_the_end_of_search_selection_resumes_to_the_same_arcs(tmp_
 
 @pytest.mark.slow
 def test_paper_preset_sets_the_papers_values_and_explicit_flags_win():
-    script = ("import sys; from enas import search; search.define_flags(); "
-              "search.FLAGS(sys.argv); c = search.settings_from_flags(); "
+    script = ("import sys; from enas import search_flags as s; s.define_search_flags(); "
+              "s.FLAGS(sys.argv); c = s.search_config_from_flags('x', None); "
               "print(c.reinforce.learning_rate, c.controller.tanh_constant, "
               "c.controller.temperature, c.reinforce.entropy_weight, c.l2_reg, "
               "c.schedule.lr_min)")

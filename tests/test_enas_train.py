@@ -11,7 +11,7 @@ import tensorflow as tf
 
 from enas import arc as arc_lib
 from enas.data import load
-from enas.train import FinalConfig, train_fixed
+from enas.final import FinalConfig, train_fixed
 from tests.conftest import REPO
 
 ARC = tuple(arc_lib.parse("0 | 3 1 | 4 0 1 | 1 1 0 1").tolist())
@@ -77,7 +77,7 @@ def test_fixed_trainer_under_mirrored_strategy(tmp_path):
         cpu = tf.config.list_physical_devices("CPU")[0]
         tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
         from enas.data import load
-        from enas.train import FinalConfig, train_fixed
+        from enas.final import FinalConfig, train_fixed
         report = train_fixed(FinalConfig(output_dir={str(tmp_path)!r}, arc={ARC!r}, out_filters=8,
                                          num_epochs=1, batch_size=32, strategy="mirrored"),
                              load("synthetic_images"))

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from datasets import h36m
-from datasets.errors import DataFormatError
+from common.errors import DataFormatError
 
 
 @pytest.mark.parametrize("raw, name, action", [

@@ -9,7 +9,7 @@ from common.epoch_order import EpochOrder
 from datasets import synthetic
 from enas import data as enas_data
 from lifting import data as lifting_data
-from lifting import evaluate
+from lifting import evaluation
 from lifting.config import LifterConfig
 
 
@@ -32,10 +32,13 @@ def test_lifting_batches_run_without_the_autotuner(examples):
         assert len(list(dataset)) >= 1
 
 
-def test_enas_batches_run_without_the_autotuner():
+def test_the_enas_epoch_feed_runs_without_the_autotuner():
     images = np.zeros((8, 4, 4, 3), np.float32)
     labels = np.arange(8, dtype=np.int32)
-    dataset = enas_data.batches((images, labels), 4, shuffle=True, repeat=True)
+    splits = enas_data.ImageSplits(train=(images, labels), valid=(images, labels),
+                                   test=(images, labels), num_classes=8,
+                                   channel_mean=np.zeros(3), channel_std=np.ones(3))
+    dataset = enas_data.EpochFeed(splits, 4, seed=0).dataset()
     assert not _autotuned(dataset)
     assert next(iter(dataset))[0].shape == (4, 4, 4, 3)
 
@@ -68,7 +71,7 @@ def test_lifting_evaluation_predicts_from_a_pipeline_without_the_autotuner(examp
         return predict(self, x, *args, **kwargs)
     monkeypatch.setattr(keras.Model, "predict", recording_predict)
     for mode in ("gt+sh", "sh_stream_b"):
-        report = evaluate.evaluate_examples(model, norm, config, examples, mode, 1)
+        report = evaluation.evaluate_examples(model, norm, config, examples, mode, 1)
         assert report["examples"] == len(examples)
     assert len(fed) == 2
     assert all(isinstance(x, tf.data.Dataset) and not _autotuned(x) for x in fed)

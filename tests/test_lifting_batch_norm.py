@@ -7,7 +7,7 @@ from lifting import batch_norm
 from lifting.config import LifterConfig
 from lifting.data import Normalization
 from lifting.model import build_lifter
-from lifting.train import TrainSettings, compiled_model
+from lifting.trainer import TrainSettings, compiled_model
 
 
 def _twin_layers(features: int):

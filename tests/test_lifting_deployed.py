@@ -6,13 +6,13 @@ import os
 import numpy as np
 import pytest
 
-from datasets.errors import DataFormatError
+from common.errors import DataFormatError
 from lifting.config import LifterConfig
 from lifting.data import Normalization, skeleton_normalised
 from lifting.deployed import COMPACT_WEIGHTS, DeployedLifter, save_compact
-from lifting.export import EXPORT_DIR
+from lifting.serving import EXPORT_DIR
 from lifting.tflite import convert, convert_and_check
-from lifting.train import TrainSettings, train
+from lifting.trainer import TrainSettings, train
 
 PIXEL_LIFTER = dict(dataset="synthetic", architecture=LifterConfig(width=32,
                                                                    streams=("detected",)),

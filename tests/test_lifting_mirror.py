@@ -6,7 +6,7 @@ import pytest
 
 from datasets import geometry, h36m, layouts, synthetic
 from common.epoch_order import EpochOrder
-from lifting import data, evaluate, mirror
+from lifting import data, evaluation, mirror
 from lifting.config import LifterConfig
 from lifting.model import build_lifter
 
@@ -82,14 +82,14 @@ def test_flip_testing_is_mirror_equivariant_and_reported_apart(examples, tmp_pat
     config = LifterConfig(streams=("gt",), width=32)
     model = build_lifter(config.streams, width=32)
     norm = data.Normalization.fit(examples)
-    predict = lambda ex, flip: evaluate.predict_mm(model, norm, config, ex, "gt", flip)
+    predict = lambda ex, flip: evaluation.predict_mm(model, norm, config, ex, "gt", flip)
     plain, flipped = predict(examples, False), predict(examples, True)
     assert not np.allclose(plain, flipped, atol=1e-2)
     # Averaging over a frame and its mirror image: the mirrored frame gets the mirrored answer.
     np.testing.assert_allclose(mirror.mirror_pose(predict(examples.mirrored(), True)[:, 1:]),
                                flipped[:, 1:], atol=1e-2)
-    report = evaluate.evaluate_examples(model, norm, config, examples, "gt", 1, flip_test=True)
-    assert report["flip_test"] and evaluate.report_key(report) == "gt+flip"
+    report = evaluation.evaluate_examples(model, norm, config, examples, "gt", 1, flip_test=True)
+    assert report["flip_test"] and evaluation.report_key(report) == "gt+flip"
 
 
 def test_real_h36m_keypoint_mirror_matches_the_mirrored_projection(h36m_dir):

@@ -14,7 +14,7 @@ from lifting.config import LifterConfig
 from lifting.data import Normalization
 from common.run_record import SettingConflict, SettingsMismatch
 from common.tensorboard_scalars import read_scalars
-from lifting.train import TrainSettings, train
+from lifting.trainer import TrainSettings, train
 from tests.conftest import REPO
 from tests.kill_harness import kill_when, rerun
 
@@ -222,7 +222,7 @@ def test_an_export_killed_while_it_is_written_is_redone_by_the_rerun(trained, tm
 
 
 def test_xla_serves_small_batches_only_unless_told():
-    from lifting.train import XLA_MAX_BATCH, _use_xla
+    from lifting.trainer import XLA_MAX_BATCH, _use_xla
     small, large = (TrainSettings(model_dir="unused", batch_size=b)
                     for b in (XLA_MAX_BATCH, XLA_MAX_BATCH + 1))
     assert _use_xla(small) and not _use_xla(large)
@@ -240,7 +240,7 @@ def test_several_steps_per_call_only_for_xla_steps_outside_distribution_strategi
     # Only the XLA step gains from Keras's multi-step loop; the loop fails under
     # MirroredStrategy (keras-team/keras#19246), and the mirrored test below trains through
     # the fallback to one step per call.
-    from lifting.train import STEPS_PER_EXECUTION, XLA_MAX_BATCH, compiled_model
+    from lifting.trainer import STEPS_PER_EXECUTION, XLA_MAX_BATCH, compiled_model
 
     def steps_per_call(**settings):
         settings = TrainSettings(model_dir="unused", architecture=LifterConfig(width=32),
@@ -263,7 +263,7 @@ def test_mirrored_strategy_on_two_logical_cpus(tmp_path):
         tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
         from common.distribute import make_strategy
         from lifting.config import LifterConfig
-        from lifting.train import TrainSettings, train
+        from lifting.trainer import TrainSettings, train
         assert make_strategy("mirrored").num_replicas_in_sync == 2
         report = train(TrainSettings(model_dir={str(tmp_path)!r}, dataset="synthetic", epochs=1,
                                      architecture=LifterConfig(width=32), batch_size=128,
@@ -300,7 +300,7 @@ def test_visual_check_writes_a_png(trained, tmp_path):
 @pytest.mark.parametrize("weight", [0.0, 1.0, 3.0])
 def test_loss_is_the_average_plus_weighted_mean_of_the_stream_losses(weight):
     from lifting.data import Normalization
-    from lifting.train import compiled_model
+    from lifting.trainer import compiled_model
     norm = Normalization.identity()
     settings = TrainSettings(model_dir="unused", architecture=LifterConfig(width=16),
                              stream_loss_weight=weight, jit_compile=False)
@@ -318,16 +318,16 @@ def test_loss_is_the_average_plus_weighted_mean_of_the_stream_losses(weight):
 
 
 def test_eval_json_drops_reports_of_earlier_weights(tmp_path):
-    from lifting import evaluate
+    from lifting import evaluation
     from lifting.config import save_trained
     from lifting.model import build_lifter
     model = build_lifter(["gt"], width=16)
     save_trained(model, str(tmp_path))
-    evaluate.record(str(tmp_path), {"input": "gt", "average": {"p1": 50.0}})
-    evaluate.record(str(tmp_path), {"input": "sh", "average": {"p1": 90.0}})
+    evaluation.record(str(tmp_path), {"input": "gt", "average": {"p1": 50.0}})
+    evaluation.record(str(tmp_path), {"input": "sh", "average": {"p1": 90.0}})
     assert set(json.loads((tmp_path / "eval.json").read_text())) == {"gt", "sh"}
     model.get_layer("gt_out").bias.assign(np.ones(48))  # training continued
     save_trained(model, str(tmp_path))
-    evaluate.record(str(tmp_path), {"input": "gt", "average": {"p1": 45.0}})
+    evaluation.record(str(tmp_path), {"input": "gt", "average": {"p1": 45.0}})
     saved = json.loads((tmp_path / "eval.json").read_text())
     assert set(saved) == {"gt"} and saved["gt"]["average"]["p1"] == 45.0

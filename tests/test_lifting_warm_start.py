@@ -6,7 +6,7 @@ import pytest
 
 from lifting.config import LifterConfig, load_trained
 from lifting.model import build_lifter
-from lifting.train import TrainSettings, train
+from lifting.trainer import TrainSettings, train
 from lifting.warm_start import assign_sources, copy_stream_weights
 
 

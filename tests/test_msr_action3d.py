@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from datasets import msr_action3d
-from datasets.errors import DataFormatError
+from common.errors import DataFormatError
 from datasets.layouts import KINECT_20
 
 

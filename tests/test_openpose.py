@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from datasets import openpose
-from datasets.errors import DataFormatError
+from common.errors import DataFormatError
 from datasets.layouts import BODY_25, COCO_18
 
 

@@ -7,13 +7,13 @@ import numpy as np
 import pytest
 
 from datasets import openpose, synthetic
-from datasets.errors import DataFormatError
+from common.errors import DataFormatError
 from datasets.geometry import project
 from pipeline.run import RunSettings, run
 from pose2d import overlay, video
 from pose2d.front_end import FrontEndSettings
 from pose2d.tracker import TrackerSettings
-from spmf.deployed import DeployedClassifier, LayoutMismatch
+from recognition.deployed import DeployedClassifier, LayoutMismatch
 
 FRAMES = 60
 

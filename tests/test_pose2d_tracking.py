@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from datasets.errors import DataFormatError
+from common.errors import DataFormatError
 from datasets.layouts import BODY_25, H36M_16
 from pose2d import model_files, video
 from pose2d.front_end import FrontEndSettings, load_models, track_frames, track_openpose, \

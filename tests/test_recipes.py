@@ -54,7 +54,7 @@ def test_every_recipe_names_its_binary_and_each_binary_with_a_run_folder_has_a_s
     binaries = {_binary_of(path) for path in RECIPES}
     smoke = {path.stem for path in (REPO / "recipes" / "smoke").glob("*.flags")}
     assert {"lifting.train", "lifting.evaluate", "enas.search", "enas.train",
-            "spmf.experiment", "spmf.render"} <= smoke
+            "recognition.experiment", "spmf.render"} <= smoke
     assert binaries >= smoke
 
 
@@ -70,7 +70,7 @@ def test_every_recipe_parses_with_its_binary_flags():
 
 
 def test_the_paper_recipe_holds_the_paper_preset():
-    from enas.search import PAPER_PRESET
+    from enas.search_flags import PAPER_PRESET
     lines = [line for line in (REPO / "recipes" / "enas" / "paper.flags").read_text().splitlines()
              if line.startswith("--")]
     values = {name.lstrip("-"): float(value) for name, value in

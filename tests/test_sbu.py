@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from datasets import sbu
-from datasets.errors import DataFormatError
+from common.errors import DataFormatError
 
 
 def _write(root, group, label, sequence, frames):

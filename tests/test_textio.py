@@ -1,6 +1,6 @@
 import pytest
 
-from datasets.errors import DataFormatError
+from common.errors import DataFormatError
 from datasets.textio import read_table
 
 

@@ -3,15 +3,13 @@ setting, and status 1: never a traceback from deep inside NumPy, Keras or Tensor
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 
 from common.epoch_order import EpochOrder
 from common.run_record import (USER_ERRORS, NonFiniteLoss, RunFolderError, SettingConflict,
                                SettingsMismatch, exit_on_user_error)
-from datasets.errors import DataFormatError
+from common.errors import DataFormatError
 from enas import arc as arc_lib
-from enas.data import batches
 from tests.conftest import REPO
 
 
@@ -36,9 +34,6 @@ def test_a_programming_error_keeps_its_traceback():
 
 
 def test_a_batch_larger_than_the_data_is_a_setting_conflict_naming_batch_size():
-    arrays = (np.zeros((5, 4, 4, 3), np.float32), np.zeros(5, np.int32))
-    with pytest.raises(SettingConflict, match="batch_size 8 is larger than the 5"):
-        batches(arrays, 8, shuffle=True)
     with pytest.raises(SettingConflict, match="batch_size 8 is larger than the 5"):
         EpochOrder(5, 8, seed=0)
 
@@ -57,9 +52,10 @@ def test_a_bad_arc_file_is_named(tmp_path, content, problem):
 
 @pytest.mark.slow  # seven binaries started: about a minute and a half
 @pytest.mark.parametrize("argv, message", [
-    (["-m", "enas.train", "--dataset=msr_action3d", "--protocol=AS1", "--data_dir=/absent",
-      "--child_fixed_arc=0 3 1 4 0 1", "--child_num_layers=3", "--output_dir={tmp}/run"],
-     "enas.train: /absent: folder does not exist"),
+    (["-m", "recognition.train", "--dataset=msr_action3d", "--protocol=AS1",
+      "--data_dir=/absent", "--child_fixed_arc=0 3 1 4 0 1", "--child_num_layers=3",
+      "--output_dir={tmp}/run"],
+     "recognition.train: /absent: folder does not exist"),
     (["-m", "enas.train", "--dataset=synthetic_images", "--child_fixed_arc=0 x",
       "--child_num_layers=1", "--output_dir={tmp}/run"],
      "--child_fixed_arc: arc strings hold integers only, got '0 x'"),
@@ -69,12 +65,12 @@ def test_a_bad_arc_file_is_named(tmp_path, content, problem):
      "lifting.export: {tmp}/config.json: no lifter config"),
     (["-m", "lifting.evaluate", "--model_dir={tmp}"],
      "lifting.evaluate: {tmp}/config.json: no lifter config"),
-    (["-m", "spmf.experiment", "--dataset=msr_action3d", "--protocol=AS1", "--seeds=0,one",
+    (["-m", "recognition.experiment", "--dataset=msr_action3d", "--protocol=AS1", "--seeds=0,one",
       "--data_dir=/absent", "--output_dir={tmp}/run"],
      "--seeds: integers separated by commas, got '0,one'"),
-    (["-m", "spmf.experiment", "--dataset=msr_action3d", "--protocol=AS1",
+    (["-m", "recognition.experiment", "--dataset=msr_action3d", "--protocol=AS1",
       "--strategy=multi_worker", "--data_dir=/absent", "--output_dir={tmp}/run"],
-     "--strategy=multi_worker: run enas.search and enas.train on the cluster"),
+     "--strategy=multi_worker: run recognition.search and recognition.train on the cluster"),
 ])
 def test_a_binary_given_a_bad_flag_or_path_prints_one_line_and_fails(tmp_path, argv, message):
     result = subprocess.run([sys.executable, *(a.format(tmp=tmp_path) for a in argv)],

@@ -22,7 +22,7 @@ TINY = ["--dataset=synthetic", "--num_epochs=1", "--child_num_layers=3",
 
 
 def _run(output_dir, *extra):
-    return subprocess.run([sys.executable, "-m", "spmf.experiment", f"--output_dir={output_dir}",
+    return subprocess.run([sys.executable, "-m", "recognition.experiment", f"--output_dir={output_dir}",
                            *TINY, *extra], cwd=REPO, capture_output=True, text=True,
                           timeout=600)
 
@@ -64,7 +64,7 @@ def test_rerunning_continues_without_retraining_and_changed_settings_are_refused
 
 
 def test_the_exported_classifier_names_its_labels_and_layout(experiment):
-    from spmf.recognition_data import RecognitionData, load_splits
+    from recognition.data import RecognitionData, load_splits
     from spmf.data import AugmentOptions, SpmfDataConfig
     model = tf.saved_model.load(str(experiment / "cross_subject" / "seed0" / "final" / "export"))
     labels = {k: v.numpy() for k, v in model.signatures["labels"]().items()}

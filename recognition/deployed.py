@@ -1,6 +1,6 @@
 """The exported action classifier as a user holds it: a 3D skeleton sequence in, an action out.
 
-    from spmf.deployed import DeployedClassifier
+    from recognition.deployed import DeployedClassifier
     classifier = DeployedClassifier.load()              # pretrained/classifier
     probabilities = classifier.classify(poses)          # (T, 17, 3) mm -> (num_classes,)
 
@@ -17,13 +17,13 @@ import os
 import numpy as np
 import tensorflow as tf
 
-from datasets.errors import DataFormatError
+import pretrained
+from common.errors import DataFormatError
 from datasets.layouts import LAYOUTS
 from datasets.sequences import SequenceDataset, SkeletonSequence
-from lifting.deployed import REPOSITORY
 from spmf.data import SkeletonImages, SpmfDataConfig
 
-PRETRAINED_CLASSIFIER = os.path.join(REPOSITORY, "pretrained", "classifier")
+PRETRAINED_CLASSIFIER = pretrained.path("classifier")
 _REQUIRED = ("class_names", "layout", "spmf_config")
 
 
@@ -57,7 +57,7 @@ class DeployedClassifier:
         path = path or PRETRAINED_CLASSIFIER
         if not os.path.isfile(os.path.join(path, "saved_model.pb")):
             raise FileNotFoundError(f"{path}: no SavedModel there (an export/ folder written "
-                                    "by enas.train or spmf.experiment)")
+                                    "by enas.train or recognition.experiment)")
         loaded = tf.saved_model.load(path)
         missing = [name for name in ("serving_default", "labels") if name not in loaded.signatures]
         if missing:

@@ -11,9 +11,10 @@ from datasets.layouts import H36M_16, H36M_17
 from enas.data import EpochFeed
 from lifting.deployed import DeployedLifter
 from spmf.data import AugmentOptions, SpmfDataConfig
-from spmf.lifted import (draw_lifted_against_sensor, keypoints_2d, lift_dataset,
+from recognition.lifted import (draw_lifted_against_sensor, keypoints_2d, lift_dataset,
                          msr_sensor_in_camera_view)
-from spmf.recognition_data import RecognitionData, hold_out, load_splits, protocol_split
+from recognition.data import RecognitionData, load_splits
+from recognition.protocols import hold_out, protocol_split
 
 AUGMENTED = SpmfDataConfig(augment=AugmentOptions(rotation_degrees=15, jitter_mm=5),
                            eval_views=3)
@@ -150,8 +151,8 @@ def test_lifted_msr_poses_are_drawn_beside_the_sensors(msr_dir, skeleton_lifter,
 def test_a_classifier_for_every_subject_trains_and_exports_without_a_test_split(
         msr_dir, skeleton_lifter, tmp_path):
     from enas import arc as arc_lib
-    from enas.train import FinalConfig, train_fixed
-    from spmf.deployed import DeployedClassifier
+    from enas.final import FinalConfig, train_fixed
+    from recognition.deployed import DeployedClassifier
 
     data = RecognitionData(dataset="msr_action3d", protocol="all20_every_subject",
                            data_dir=str(msr_dir), train_copies=1, skeleton_source="lifted",

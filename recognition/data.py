@@ -1,10 +1,9 @@
 """A skeleton dataset and its protocol as the image splits the ENAS search and trainer read.
 
 This is where the encoding meets the search: `enas` knows images and labels, `spmf` knows
-sequences. A protocol names the training and test sequences (cross-subject for MSR Action3D,
-the five folds for SBU); the controller's validation sequences are then drawn from the
-TRAINING side only, per class, whole sequences at a time, so that no view of a validation or
-test sequence is ever trained on and the test side never reaches the search.
+sequences. The protocol (`recognition.protocols`) names the training and test sequences; the
+validation sequences come from the training side only, so the test side never reaches the
+search.
 
 Training images are drawn afresh each epoch (`train_copies` augmented views of every
 training sequence, a pure function of (seed, epoch)); validation and test hold K views per
@@ -16,25 +15,12 @@ import dataclasses
 
 import numpy as np
 
-from datasets import msr_action3d, sbu
 from datasets.catalog import SEQUENCE_DATASETS, load_sequences
 from datasets.sequences import SequenceDataset
-from enas.data import BuiltinImages, ImageSplits, channel_statistics
+from enas.data import ImageSplits, channel_statistics
+from recognition.lifted import SKELETON_SOURCES, lifted_sequences
+from recognition.protocols import EVERY_SUBJECT, PROTOCOLS, hold_out, protocol_split
 from spmf.data import SkeletonImages, SpmfDataConfig
-from spmf.lifted import SKELETON_SOURCES, lifted_sequences
-
-PROTOCOLS = {
-    "msr_action3d": ("AS1", "AS2", "AS3", "all20", "all20_every_subject"),
-    "sbu": tuple(f"fold{fold}" for fold in range(1, len(sbu.FOLDS) + 1)),
-    "synthetic": ("cross_subject",),
-}
-# Protocols that train on every sequence and test on none: for a model that ships to users
-# (pretrained/), whose figures come from the matching cross-subject protocol.
-EVERY_SUBJECT = ("all20_every_subject",)
-# The synthetic set is generated for the Human3.6M subject names; its protocol mirrors the
-# lifter's (S1, S5-S8 train; S9, S11 test).
-SYNTHETIC_TEST_SUBJECTS = (9, 11)
-
 
 @dataclasses.dataclass(frozen=True)
 class RecognitionData:
@@ -51,7 +37,7 @@ class RecognitionData:
         sequences) and each sequence is seen under several augmentations.
       images: the encoding, normalisation, augmentation and K evaluation views.
       skeleton_source: "sensor" (the dataset's 3D joints) or "lifted" (its 2D joints lifted
-        to 3D by the lifter: the paper's unified framework; spmf.lifted).
+        to 3D by the lifter: the paper's unified framework; recognition.lifted).
       lifter: the lifter for "lifted" (a model_dir, compact folder or SavedModel; "" = the
         shipped pretrained/lifter).
     """
@@ -77,38 +63,6 @@ class RecognitionData:
                              f"{', '.join(PROTOCOLS[self.dataset])}")
         if not 0 <= self.valid_fraction < 1 or self.train_copies < 1:
             raise ValueError("valid_fraction must be in [0, 1) and train_copies >= 1")
-
-
-def protocol_split(dataset: SequenceDataset, name: str, protocol: str
-                   ) -> tuple[SequenceDataset, SequenceDataset]:
-    """(train, test) sequences of PROTOCOL; labels renumbered to the protocol's classes."""
-    if name == "msr_action3d":
-        chosen = msr_action3d.subset(dataset, "all" if protocol.startswith("all20") else protocol)
-        if protocol in EVERY_SUBJECT:
-            return chosen, chosen.select(lambda sequence: False)
-        return msr_action3d.cross_subject(chosen)
-    if name == "sbu":
-        return sbu.fold_split(dataset, int(protocol.removeprefix("fold")))
-    return (dataset.select(lambda s: s.subject not in SYNTHETIC_TEST_SUBJECTS),
-            dataset.select(lambda s: s.subject in SYNTHETIC_TEST_SUBJECTS))
-
-
-def hold_out(train: SequenceDataset, fraction: float, seed: int
-             ) -> tuple[SequenceDataset, SequenceDataset]:
-    """(kept, held out): FRACTION of each class's sequences, at least one of any class that
-    has two or more, drawn with SEED."""
-    rng = np.random.default_rng([seed, 7])
-    labels = np.array([s.label for s in train.sequences])
-    held = np.zeros(len(labels), bool)
-    for label in np.unique(labels):
-        members = rng.permutation(np.flatnonzero(labels == label))
-        count = int(round(fraction * len(members)))
-        if fraction > 0 and len(members) > 1:
-            count = min(max(count, 1), len(members) - 1)
-        held[members[:count]] = True
-    sequences = np.array(train.sequences, dtype=object)
-    return (dataclasses.replace(train, sequences=tuple(sequences[~held])),
-            dataclasses.replace(train, sequences=tuple(sequences[held])))
 
 
 def _views(dataset: SequenceDataset, config: SpmfDataConfig, shape: tuple[int, ...]
@@ -163,6 +117,8 @@ def load_splits(config: RecognitionData) -> ImageSplits:
                                     "images": "Enhanced-SPMF (spmf.encode), 0..255 pixels"})
 
 
-def image_splits(source: BuiltinImages | RecognitionData) -> ImageSplits:
-    """The splits of either kind of data an ENAS binary can be given."""
-    return load_splits(source) if isinstance(source, RecognitionData) else source.load()
+def search_splits(config: RecognitionData) -> ImageSplits:
+    """`load_splits` without the test sequences: a search is never given them."""
+    splits = load_splits(config)
+    return dataclasses.replace(splits, test=(splits.test[0][:0], splits.test[1][:0]),
+                               test_ids=None)

@@ -1,9 +1,9 @@
 """Sensor-3D against lifted-3D recognition, one table: what predicting the poses costs.
 
-    python -m spmf.compare_sources --sensor=runs/msr_AS1/results.json,runs/msr_AS2/results.json \
+    python -m recognition.compare_sources --sensor=runs/msr_AS1/results.json,runs/msr_AS2/results.json \
         --lifted=runs/msr_lifted_AS1/results.json --out=runs/sensor_vs_lifted.md
 
-Reads the results.json of spmf.experiment runs (any number of each source: their runs are
+Reads the results.json of recognition.experiment runs (any number of each source: their runs are
 pooled per protocol) and writes, per protocol, the found arc's per-sequence accuracy as mean
 ± std over seeds for both sources, the difference, and the seeds behind each figure.
 """
@@ -15,8 +15,8 @@ import numpy as np
 from absl import app, flags
 
 from common.run_record import exit_on_user_error
-from datasets.atomic import write_text
-from datasets.errors import DataFormatError
+from common.atomic import write_text
+from common.errors import DataFormatError
 
 FLAGS = flags.FLAGS
 
@@ -34,7 +34,7 @@ def pooled(paths: list[str]) -> dict[str, list[float]]:
         except OSError as error:
             raise DataFormatError(path, f"cannot be read ({error.strerror})") from None
         except (ValueError, KeyError, TypeError) as error:
-            raise DataFormatError(path, "not the results.json of an spmf.experiment "
+            raise DataFormatError(path, "not the results.json of an recognition.experiment "
                                         f"({type(error).__name__}: {error})") from None
     return accuracies
 
@@ -57,7 +57,7 @@ def table(sensor: dict[str, list[float]], lifted: dict[str, list[float]]) -> str
 
 def main(argv: list[str]) -> None:
     del argv
-    rows = exit_on_user_error("spmf.compare_sources",
+    rows = exit_on_user_error("recognition.compare_sources",
                               lambda: table(pooled(FLAGS.sensor), pooled(FLAGS.lifted)))
     text = ("# Action recognition from sensor and from lifted 3D poses\n\nPer-sequence "
             "accuracy (%) of the found arc, mean ± std over seeds.\n\n" + rows)

@@ -1,0 +1,169 @@
+"""From a video (or an OpenPose folder) to 3D poses and an action, per tracked person.
+
+The stages of the paper's unified framework: 2D keypoints (BlazePose on the frames, or the
+OpenPose files) -> the two-stream lifter's deployable stream (camera-independent input) ->
+Enhanced-SPMF -> the ENAS classifier. `run` writes what `pipeline.run` lists.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import time
+
+import numpy as np
+from absl import logging
+
+from common.atomic import write_text
+from common.run_record import write_config
+from datasets.layouts import H36M_17
+from lifting.deployed import DeployedLifter
+from lifting.metrics import limb_length_variation
+from pipeline import report
+from pipeline.person_outputs import MIN_FRAMES, PersonResult, write_person
+from pose2d import overlay, tracking
+from pose2d.front_end import FrontEndSettings
+from pose2d.tracks import PersonTrack, TrackedVideo, to_json
+from recognition.deployed import DeployedClassifier
+
+
+class NobodyFound(ValueError):
+    """The input holds no person in any frame."""
+
+
+@dataclasses.dataclass(frozen=True)
+class RunSettings:
+    """One run of the pipeline.
+
+    Attributes:
+      video, openpose_dir: the input (exactly one).
+      out_dir: where the outputs go.
+      lifter: a lifter (model_dir, compact folder or SavedModel); "" = pretrained/lifter.
+      classifier: an enas.train export; "" = pretrained/classifier.
+      window: frames per sliding window for per-window labels (0: none); windows advance by
+        half their length.
+      front_end: detection, tracking and cleaning of the 2D keypoints.
+      openpose_fps: the frame rate of an OpenPose folder (the files do not say).
+      videos: write overlay.mp4 and each person's skeleton_3d.mp4 (the slowest outputs).
+    """
+
+    video: str | None
+    openpose_dir: str | None
+    out_dir: str
+    lifter: str = ""
+    classifier: str = ""
+    window: int = 0
+    front_end: FrontEndSettings = FrontEndSettings()
+    openpose_fps: float = 30.0
+    videos: bool = True
+
+
+def load_models(settings: RunSettings) -> tuple[DeployedLifter, DeployedClassifier]:
+    """Both models, checked to fit together before any frame is read."""
+    lifter = DeployedLifter.load(settings.lifter or None)
+    classifier = DeployedClassifier.load(settings.classifier or None)
+    classifier.require_layout(H36M_17.name, f"the lifter {lifter.source}")
+    if lifter.input_normalization == "pixels":
+        logging.warning("%s takes z-scored pixels of Human3.6M's cameras: on other videos its "
+                        "poses are unreliable (train with --input_normalization=skeleton)",
+                        lifter.source)
+    return lifter, classifier
+
+
+def find_people(settings: RunSettings) -> tuple[TrackedVideo, dict]:
+    """The 2D tracks of the input, with the front-end's speed; NobodyFound when empty."""
+    tracked, summary = tracking.find_tracks(settings.video, settings.openpose_dir,
+                                                settings.front_end, settings.openpose_fps)
+    speed = ({"front_end_frames_per_s": summary["frames_per_s"],
+              "detector_runs": summary["detector_runs"]} if summary else {})
+    if not tracked.tracks:
+        raise NobodyFound(f"{tracked.source}: nobody was found in any of its "
+                          f"{tracked.num_frames} frames")
+    return tracked, speed
+
+
+def _windows(lifted_frames: np.ndarray, window: int) -> list[np.ndarray]:
+    """Runs of WINDOW lifted frames advancing by half a window (the last one ending at the
+    end), or none when there are fewer frames than a window."""
+    if not window or len(lifted_frames) < window:
+        return []
+    step = max(1, window // 2)
+    starts = list(range(0, len(lifted_frames) - window + 1, step))
+    if starts[-1] != len(lifted_frames) - window:
+        starts.append(len(lifted_frames) - window)
+    return [lifted_frames[start:start + window] for start in starts]
+
+
+def recognise(track: PersonTrack, poses: np.ndarray, lifted: np.ndarray,
+              classifier: DeployedClassifier, window: int) -> tuple[dict, list[str]]:
+    """action.json of one person and the label to show on each frame."""
+    frames = np.flatnonzero(lifted)
+    action = {"track_id": track.track_id, "label_set": classifier.description.get("dataset", ""),
+              "protocol": classifier.description.get("protocol", ""),
+              "classifier": classifier.source, "frames_lifted": int(len(frames))}
+    per_frame = [""] * len(lifted)
+    if len(frames) < MIN_FRAMES:
+        action.update(top5=[], frames=[], note=f"fewer than {MIN_FRAMES} frames were lifted")
+        return action, per_frame
+    windows = _windows(frames, window)
+    probabilities = classifier.classify_many([poses[frames]] + [poses[w] for w in windows],
+                                             f"track {track.track_id}")
+    action.update(top5=classifier.top(probabilities[0]),
+                  frames=[int(frames[0]), int(frames[-1])])
+    for index in frames:
+        per_frame[index] = action["top5"][0]["label"]
+    if windows:
+        action["windows"] = [{"frames": [int(w[0]), int(w[-1])],
+                              "top5": classifier.top(row)}
+                             for w, row in zip(windows, probabilities[1:])]
+        for entry in action["windows"]:  # later windows label the frames they cover
+            first, last = entry["frames"]
+            for index in frames[(frames >= first) & (frames <= last)]:
+                per_frame[index] = entry["top5"][0]["label"]
+    return action, per_frame
+
+
+def process_person(track: PersonTrack, lifter: DeployedLifter, classifier: DeployedClassifier,
+                   window: int) -> PersonResult:
+    """One person's lifted poses, action and limb-length variation."""
+    poses = lifter.lift(track.keypoints)
+    lifted = np.isfinite(poses).all(axis=(1, 2))
+    action, per_frame = recognise(track, poses, lifted, classifier, window)
+    action["limb_length_cv"] = limb_length_variation(poses)
+    return PersonResult(track, poses, lifted, action, per_frame)
+
+
+def run(settings: RunSettings,
+        models: tuple[DeployedLifter, DeployedClassifier] | None = None) -> dict:
+    """The whole pipeline; returns the summary printed as one JSON line. MODELS, when given,
+    are used instead of loading the settings' (a caller running many inputs loads them once)."""
+    began = time.perf_counter()
+    lifter, classifier = models or load_models(settings)
+    tracked, speed = find_people(settings)
+    os.makedirs(settings.out_dir, exist_ok=True)
+    write_config(settings.out_dir, settings)
+    write_text(os.path.join(settings.out_dir, "keypoints_2d.json"),
+               json.dumps(to_json(tracked)) + "\n")
+    models_began = time.perf_counter()
+    results = [process_person(track, lifter, classifier, settings.window)
+               for track in tracked.tracks]
+    models_seconds = time.perf_counter() - models_began
+    labels = {r.track.track_id: r.labels_per_frame for r in results}
+    overlay_path = os.path.join(settings.out_dir, "overlay.mp4") if settings.videos else ""
+    if settings.videos:
+        overlay.write_mp4(overlay_path, (
+            overlay.draw(frame, tracked, index, settings.front_end.min_confidence,
+                         {track: per_frame[index] for track, per_frame in labels.items()})
+            for index, frame in enumerate(tracking.frames_to_draw_on(settings.video, tracked))),
+            tracked.fps)
+    files = {r.track.track_id: write_person(
+        r, tracked, settings.out_dir, settings.video, settings.videos, classifier) for r in results}
+    report_path = report.write_html(settings, tracked, results, files, overlay_path)
+    people = [{"track_id": r.track.track_id, "frames_lifted": int(r.lifted.sum()),
+               "action": (r.action["top5"] or [{"label": None}])[0]["label"],
+               "largest_limb_length_cv": max(r.action["limb_length_cv"].values(), default=None)}
+              for r in results]
+    return {"frames": tracked.num_frames, "people": people, **speed,
+            "lift_and_classify_ms_per_frame": round(
+                1000 * models_seconds / max(tracked.num_frames, 1), 2),
+            "seconds": round(time.perf_counter() - began, 1), "report": report_path}

@@ -1,0 +1,59 @@
+"""The recognition binaries' data flags: a skeleton dataset, its protocol, the skeletons'
+source, and the Enhanced-SPMF images made of them."""
+from __future__ import annotations
+
+from absl import app, flags
+
+from recognition.data import RecognitionData
+from recognition.lifted import SKELETON_SOURCES
+from recognition.protocols import PROTOCOLS
+from spmf.data import SpmfDataConfig
+from spmf.flags import (augmentation_from_flags, define_augmentation_flags,
+                        define_encoding_flags, encoding_from_flags, skeleton_from_flags)
+
+FLAGS = flags.FLAGS
+
+
+
+def define_dataset_flags(valid_fraction: float) -> None:
+    """--dataset and what it needs: a skeleton dataset with its protocol, the skeletons'
+    source, the encoding and the augmentation."""
+    flags.DEFINE_enum("dataset", "msr_action3d", list(PROTOCOLS),
+                      "Skeleton sequences, encoded as Enhanced-SPMF images.")
+    flags.DEFINE_string("data_dir", None, "Folder of msr_action3d or sbu.")
+    flags.DEFINE_string("protocol", None, "Train/test split: "
+                        + "; ".join(f"{name}: {'|'.join(p)}" for name, p in PROTOCOLS.items())
+                        + " (default: the dataset's first).")
+    flags.DEFINE_float("valid_fraction", valid_fraction, "Part of the training split (of each "
+                       "class's training sequences) held out as validation data, never "
+                       "trained on.", lower_bound=0.0, upper_bound=0.9)
+    flags.DEFINE_integer("spmf_train_copies", RecognitionData.train_copies, "Augmented views "
+                         "of every training sequence per epoch.", lower_bound=1)
+    flags.DEFINE_integer("spmf_eval_views", SpmfDataConfig.eval_views, "K: views per "
+                         "validation and test sequence, their softmax averaged.", lower_bound=1)
+    flags.DEFINE_enum("skeleton_source", RecognitionData.skeleton_source,
+                      list(SKELETON_SOURCES), "sensor: the dataset's 3D joints; lifted: its 2D "
+                      "joints lifted to 3D by --lifter in this process (the paper's unified "
+                      "framework).")
+    flags.DEFINE_string("lifter", RecognitionData.lifter, "The lifter for "
+                        "--skeleton_source=lifted: a lifting.train model_dir, a compact folder "
+                        "or a SavedModel export (default: the shipped pretrained/lifter).")
+    define_encoding_flags()
+    define_augmentation_flags()
+
+
+def data_from_flags(seed: int, protocol: str | None = None) -> RecognitionData:
+    """The data settings the flags describe, for PROTOCOL (default: --protocol, else the
+    dataset's first); a bad protocol is a usage error."""
+    protocol = protocol or FLAGS.protocol or PROTOCOLS[FLAGS.dataset][0]
+    images = SpmfDataConfig(encoding=encoding_from_flags(), skeleton=skeleton_from_flags(),
+                            augment=augmentation_from_flags(), num_frames=FLAGS.spmf_num_frames,
+                            eval_views=FLAGS.spmf_eval_views, seed=seed)
+    try:
+        return RecognitionData(dataset=FLAGS.dataset, protocol=protocol,
+                               data_dir=FLAGS.data_dir or "",
+                               valid_fraction=FLAGS.valid_fraction,
+                               train_copies=FLAGS.spmf_train_copies, images=images,
+                               skeleton_source=FLAGS.skeleton_source, lifter=FLAGS.lifter)
+    except ValueError as error:
+        raise app.UsageError(str(error)) from error
