@@ -47,6 +47,15 @@ def num_layers_of(length: int) -> int:
     return layers
 
 
+def reduction_layers(num_layers: int) -> tuple[int, ...]:
+    """The layers after which the macro child halves the resolution, as the original computes
+    them: `pool_distance = num_layers // 3`, reductions after layers `pool_distance - 1` and
+    `2 * pool_distance - 1` (none that falls before layer 0: fewer than 3 layers reduce
+    nowhere, 3 or 4 layers once)."""
+    distance = num_layers // 3
+    return tuple(layer for layer in (distance - 1, 2 * distance - 1) if layer >= 0)
+
+
 def op_positions(num_layers: int) -> np.ndarray:
     """Index of each layer's op in the flat vector."""
     return np.array([arc_length(k) for k in range(num_layers)])

@@ -17,7 +17,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from enas.arc import NUM_OPS, arc_length
+from enas.arc import NUM_OPS, arc_length, reduction_layers
 from enas.batch_norm import FusedBatchNorm
 
 _BN_MOMENTUM = 0.9
@@ -44,8 +44,8 @@ class ChildConfig:
     num_branches: int = NUM_OPS  # 4: the ops without the two pools
 
     @property
-    def pool_layers(self) -> tuple[int, int]:
-        return (self.num_layers // 3 - 1, 2 * self.num_layers // 3 - 1)
+    def pool_layers(self) -> tuple[int, ...]:
+        return reduction_layers(self.num_layers)
 
 
 # keras's truncated normal divides its stddev by this (the std of a unit normal cut at +-2).

@@ -31,7 +31,7 @@ def build_fixed_model(arc: np.ndarray, num_classes: int, out_filters: int = 96,
     """The Keras model of ARC (a flat arc vector)."""
     per_layer = arc_lib.layers(arc)
     num_layers = len(per_layer)
-    pool_layers = (num_layers // 3 - 1, 2 * num_layers // 3 - 1)
+    pool_layers = arc_lib.reduction_layers(num_layers)
     images = keras.Input(input_shape, name="images")
     filters = out_filters
     layers = [batch_norm("stem_bn")(conv(filters, 3, "stem_conv")(images))]

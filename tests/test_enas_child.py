@@ -115,3 +115,21 @@ def test_a_conv_branch_is_conv1x1_bn_relu_then_op_bn_relu(op):
     hidden = tf.nn.relu(branch.inp_bn(branch.inp_conv(x)))
     expected = tf.nn.relu(branch.out_bn(branch.out_op(hidden)))
     np.testing.assert_allclose(branch(x), expected, rtol=1e-6, atol=1e-6)
+
+
+# The original: pool_distance = L // 3, reductions after layers pool_distance - 1 and
+# 2 * pool_distance - 1; Python's 2 * L // 3 is (2 * L) // 3 and differs when L % 3 == 2.
+@pytest.mark.parametrize("num_layers, expected", [(2, ()), (5, (0, 1)), (8, (1, 3)),
+                                                  (11, (2, 5))])
+def test_the_reductions_sit_where_the_original_puts_them(num_layers, expected):
+    from enas.fixed import build_fixed_model
+    assert arc_lib.reduction_layers(num_layers) == expected
+    assert ChildConfig(num_layers=num_layers).pool_layers == expected
+    shared = SharedChild(ChildConfig(num_layers=num_layers, out_filters=4, num_classes=3),
+                         image_shape=(8, 8, 3))
+    assert [len(r) for r in shared.reductions] == [p + 2 for p in expected]
+    arc = np.concatenate([[0] + [0] * k for k in range(num_layers)])
+    fixed = build_fixed_model(arc, 3, out_filters=4, input_shape=(8, 8, 3))
+    reduced_after = sorted({int(layer.name.split("_")[2]) for layer in fixed.layers
+                            if layer.name.startswith("pool_at_")})
+    assert tuple(reduced_after) == expected
