@@ -27,7 +27,7 @@ from typing import Callable
 import keras
 import numpy as np
 import tensorflow as tf
-from absl import app, flags, logging
+from absl import app, flags
 
 from bench.timing import interleaved_readings, median_ratio, timed_rate
 from common import input_pipeline

@@ -24,9 +24,9 @@ import time
 import numpy as np
 from absl import app, flags
 
-from bench import pose2d_bench
+from bench import front_end_speed
 from bench.timing import ms_per_call
-from pipeline import run as pipeline_run
+from pipeline import analysis
 from pose2d import model_files
 from pose2d.front_end import FrontEndSettings, track_video
 
@@ -34,11 +34,11 @@ FLAGS = flags.FLAGS
 
 
 def measure(path: str, models_dir: str | None, lifter_path: str, classifier_path: str) -> dict:
-    result = pose2d_bench.measure(path, models_dir)
-    settings = pipeline_run.RunSettings(video=path, openpose_dir=None, out_dir="",
+    result = front_end_speed.measure(path, models_dir)
+    settings = analysis.RunSettings(video=path, openpose_dir=None, out_dir="",
                                         lifter=lifter_path, classifier=classifier_path,
                                         videos=False)
-    lifter, classifier = pipeline_run.load_models(settings)
+    lifter, classifier = analysis.load_models(settings)
     tracked, _ = track_video(path, FrontEndSettings(model="lite", pose_models_dir=models_dir))
     keypoints = tracked.tracks[0].keypoints
     frames = len(keypoints)
@@ -52,7 +52,7 @@ def measure(path: str, models_dir: str | None, lifter_path: str, classifier_path
     for model in model_files.LANDMARKS:
         with tempfile.TemporaryDirectory() as out_dir:
             began = time.perf_counter()
-            pipeline_run.run(pipeline_run.RunSettings(
+            analysis.run(analysis.RunSettings(
                 video=path, openpose_dir=None, out_dir=out_dir, videos=False,
                 front_end=FrontEndSettings(model=model, pose_models_dir=models_dir)),
                 (lifter, classifier))
