@@ -12,6 +12,7 @@ import json
 import os
 import platform
 import sys
+import typing
 from typing import Any, Callable, TypeVar
 
 from common.atomic import write_text
@@ -44,6 +45,30 @@ def write_config(folder: str | os.PathLike, settings: Any) -> str:
     path = os.path.join(os.fspath(folder), CONFIG_FILE)
     write_text(path, json.dumps(record(settings), indent=2) + "\n")
     return path
+
+
+def _rebuilt(kind: Any, value: Any) -> Any:
+    """VALUE (JSON) as KIND: dataclasses field by field, tuples from lists, the rest as is
+    (a field typed Any, such as a run's data settings, stays the JSON dict)."""
+    if dataclasses.is_dataclass(kind) and isinstance(value, dict):
+        hints = typing.get_type_hints(kind)
+        return kind(**{field.name: _rebuilt(hints[field.name], value[field.name])
+                       for field in dataclasses.fields(kind) if field.name in value})
+    if isinstance(value, list):
+        arguments = [a for a in typing.get_args(kind) if a is not Ellipsis]
+        item = arguments[0] if len(arguments) == 1 else Any
+        return tuple(_rebuilt(item, element) for element in value)
+    return value
+
+
+def read_settings(folder: str | os.PathLike, kind: type[T]) -> T:
+    """The settings of the run in FOLDER, as the dataclass KIND, from its config.json alone."""
+    path = os.path.join(os.fspath(folder), CONFIG_FILE)
+    try:
+        with open(path, encoding="utf-8") as stream:
+            return _rebuilt(kind, json.load(stream)["settings"])
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise DataFormatError(path, f"not a run record of {kind.__name__} ({error})") from None
 
 
 class SettingsMismatch(ValueError):
