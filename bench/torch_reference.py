@@ -1,7 +1,7 @@
 """The PyTorch port of Martinez et al.'s baseline, timed beside our lifter in one process.
 
-Issue 3 states its speed targets as the figures of the PyTorch port of the Martinez baseline
-on this machine. This VM's speed drifts by tens of percent within minutes, so figures taken on
+The lifter's speed is judged against the PyTorch port of the Martinez baseline on the same
+machine. This VM's speed drifts by tens of percent within minutes, so figures taken on
 different days say little about which is faster; `python -m bench.lifting_bench
 --torch_reference` times this model in the same interleaved rounds as ours, and the ratios
 taken within a round compare the two under the same conditions.

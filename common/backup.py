@@ -5,8 +5,7 @@ while the weights file is half written can never resume (`file signature not fou
 the epoch in the metadata can disagree with the weights. Here every backup is one folder,
 `backup/epoch-<E>`, holding both files, written under a staging name and renamed into place
 only once complete (`common.atomic.replace_directory`); the two newest are kept. A rerun
-resumes from the newest complete folder, recovers what an interrupted write left, and
-still reads a backup in Keras's own layout (runs made before this callback existed).
+resumes from the newest complete folder and recovers what an interrupted write left.
 """
 from __future__ import annotations
 
@@ -27,6 +26,7 @@ _FOLDER = re.compile(r"^epoch-(\d+)$")
 _STAGING = re.compile(r"^\.staging-(epoch-\d+)-")
 _WEIGHTS, _METADATA = "latest.weights.h5", "training_metadata.json"
 _RANDOM_STATE = "random_state.npz"
+_BACKUP_FILES = (_WEIGHTS, _METADATA, _RANDOM_STATE)
 KEEP = 2
 
 
@@ -46,7 +46,7 @@ class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
         for folder in glob.glob(os.path.join(glob.escape(self.backup_dir), "epoch-*")):
             match = _FOLDER.match(os.path.basename(folder))
             if match and all(os.path.isfile(os.path.join(folder, name))
-                             for name in (_WEIGHTS, _METADATA)):
+                             for name in _BACKUP_FILES):
                 found.append((int(match.group(1)), folder))
         return sorted(found)
 
@@ -66,7 +66,7 @@ class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
         if os.path.isdir(self.backup_dir) and self.write_dir == self.backup_dir:
             self._recover_interrupted_writes()
         backups = self.complete_backups()
-        if backups:  # else Keras's own files, if any (an older run), or a fresh start
+        if backups:  # else a fresh start
             epoch, folder = backups[-1]
             self._weights_path = os.path.join(folder, _WEIGHTS)
             self._training_metadata_path = os.path.join(folder, _METADATA)
@@ -83,8 +83,6 @@ class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
         return [variable for variable in self.model.variables if id(variable) not in weights]
 
     def _load_random_state(self, path: str) -> None:
-        if not os.path.isfile(path):  # a backup written before the state was saved
-            return
         variables = self._random_state()
         with np.load(path, allow_pickle=False) as saved:
             if len(saved.files) != len(variables):

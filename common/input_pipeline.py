@@ -3,9 +3,9 @@
 TensorFlow 2.21's tf.data autotuner runs a background thread that sleeps for a period
 doubling from 10 ms (10, 20, 40 ms ...). Destroying an iterator, which
 Keras does after every epoch, evaluation pass and `fit` call, sometimes waits for that
-thread's next wake-up with the CPU idle. Measured here: a `fit` of 25 steps that took 3.2 s
-of work returned after 5.11 s, that is 10 ms x (2^9 - 1), in 6 of 8 calls; with the
-autotuner off, never. Every pipeline here gathers and normalises whole batches of arrays
+thread's next wake-up with the CPU idle: a short `fit` can return seconds after its work
+is done (the measurements are in docs/EXPERIMENTS.md); with the autotuner off, never. Every
+pipeline here gathers and normalises whole batches of arrays
 already in memory, which leaves the autotuner nothing to tune, so it is turned off and the
 parallelism is set explicitly instead. `model.predict` on arrays builds Keras's own pipeline,
 autotuned and out of our reach, and stalls the same way; `array_batches` is its replacement.

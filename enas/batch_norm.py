@@ -1,9 +1,8 @@
 """BatchNorm on TF's fused kernel, as the original ENAS uses (`tf.nn.fused_batch_norm`).
 
-Keras's BatchNormalization composes moments and several element-wise ops; on this CPU the
-forward and backward pass of a training-mode call on a 128x32x32x36 tensor take 41.8 ms
-against 22.6 ms for the fused kernel (measured, BUILD_NOTES.md), and the child runs two or
-three of them per layer. Semantics follow the original:
+Keras's BatchNormalization composes moments and several element-wise ops and takes nearly
+twice as long as the fused kernel on a training-mode call (docs/EXPERIMENTS.md, "ENAS"), and
+the child runs two or three of them per layer. Semantics follow the original:
 batch statistics in training, moving averages with decay `momentum` updated from the fused
 kernel's batch mean and (Bessel-corrected) variance, moving statistics at inference.
 

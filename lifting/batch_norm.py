@@ -1,17 +1,16 @@
 """Keras's BatchNormalization, trained on TensorFlow's fused kernel.
 
 Keras 3 normalises a training batch with a chain of separate ops (moments, subtract, scale,
-shift) and differentiates each of them; on the lifter's (batch, 1024) activations that chain
-and its gradient took 13% of the op time of a batch-1024 train step (TF profiler).
-TensorFlow's fused kernel (`FusedBatchNormV3` and its gradient) does the same arithmetic in a
-few passes (`common.fused_batch_norm`): the one-stream train step at batch 1024 ran 5-20%
-faster with it in alternating runs on this noisy 2-core VM (BUILD_NOTES.md).
+shift) and differentiates each of them, a sizeable share of the lifter's train step (the
+profile is in docs/EXPERIMENTS.md). TensorFlow's fused kernel (`FusedBatchNormV3` and its
+gradient) does the same arithmetic in a few passes (`common.fused_batch_norm`), and the
+one-stream train step at large batches runs faster with it.
 
 The layer is a BatchNormalization: the same variables, the same formulas, the same inference
 path. Keras keeps the biased batch variance in its moving average, and so does this layer,
 so weights trained with either layer load into the other and give the same poses. It keeps
-Keras's class name because a Keras weights file addresses each layer by its class name: the
-name is what lets the lifters trained before this layer existed load into it.
+Keras's class name because a Keras weights file addresses each layer by its class name, so
+a model built with either layer loads the other's weights.
 """
 from __future__ import annotations
 

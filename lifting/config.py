@@ -49,16 +49,15 @@ class LifterConfig:
 
     @classmethod
     def load(cls, model_dir: str) -> "LifterConfig":
-        """The architecture in MODEL_DIR's run record (or, in a model_dir written before run
-        records existed, the bare architecture that config.json then held)."""
+        """The architecture in MODEL_DIR's run record."""
         path = os.path.join(model_dir, CONFIG_FILE)
         if not os.path.isfile(path):
             raise RunFolderError(f"{path}: no lifter config (is {model_dir} a model_dir "
                                  "written by lifting.train?)")
         with open(path, "r", encoding="utf-8") as handle:
             stored = json.load(handle)
-        fields = stored["settings"]["architecture"] if "settings" in stored else stored
         try:
+            fields = stored["settings"]["architecture"]
             return cls(**{**fields, "streams": tuple(fields["streams"])})
         except (TypeError, KeyError) as error:
             raise ValueError(f"{path}: not a lifter's architecture ({error})") from error

@@ -51,7 +51,7 @@ def predict_mm(model: keras.Model, norm: Normalization, config: LifterConfig,
 
     FLIP_TEST averages each prediction with the mirrored prediction of the mirrored frame
     (`lifting.mirror`); it is meant for lifters trained with `--flip_augment` and hurts
-    others (on Human3.6M it gains under 0.1 mm even then: BUILD_NOTES.md).
+    others (on Human3.6M it gains little even then: docs/EXPERIMENTS.md).
     """
     pose = _predict_pose_16(model, norm, config, examples, mode)
     if flip_test:

@@ -6,13 +6,13 @@ like their code, the clip is applied where the weight is used, in the forward pa
 stored weights keep their initial scale and gradients flow through the clip. (A projection of
 the stored weights after each step, a Keras constraint, shrinks a 1024x1024 He-initialised
 matrix 45-fold; Adam's fixed-size steps then rewrite the weights wholesale every step and
-training stalls: 122 mm validation MPJPE after one Human3.6M epoch, measured.)
+training stalls: docs/EXPERIMENTS.md has the figures.)
 
 The two-stream model runs a stream on ground-truth 2D and one on detected 2D and averages
 their outputs; a single-stream model is the Martinez baseline with the same code. For training,
 `supervised_view` exposes each stream's own output next to the average, so each stream can be
 held to the target by itself (a loss on the average alone leaves either stream free to be wrong
-as long as the other compensates: stream B alone then misses by 129 mm, measured).
+as long as the other compensates, and stream B alone then misses badly: docs/EXPERIMENTS.md).
 """
 from __future__ import annotations
 
@@ -49,8 +49,8 @@ class MaxNormDense(keras.layers.Dense):
 
     def call(self, inputs):
         # (x W) s is x (W s), but the scalar meets the (B, units) product instead of the
-        # kernel: no clipped copy of each 4 MB kernel per step, and a cheaper backward pass.
-        # Batch-64 training: 3,615 against 2,966 examples/s (BUILD_NOTES.md).
+        # kernel: no clipped copy of each kernel per step, and a cheaper backward pass
+        # (the speed-up is measured in docs/EXPERIMENTS.md).
         return tf.matmul(inputs, self.kernel) * self.kernel_scale() + self.bias
 
     def get_config(self) -> dict:

@@ -217,11 +217,6 @@ class SkeletonImages:
         return EvaluationImages(images, self.labels[ids], ids.astype(np.int32))
 
 
-def evaluation_dataset(views: EvaluationImages, batch_size: int) -> tf.data.Dataset:
-    """(image, label) batches of the cached views, in order, the last batch partial."""
-    return input_pipeline.array_batches((views.images, views.labels), batch_size)
-
-
 def per_sequence_accuracy(probabilities: np.ndarray, views: EvaluationImages) -> float:
     """Accuracy of one prediction per sequence: the mean of its views' probabilities."""
     means, labels = per_sequence(probabilities, views.labels, views.sequence_ids)

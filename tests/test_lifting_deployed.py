@@ -36,7 +36,7 @@ def test_the_skeleton_input_is_independent_of_position_size_and_image():
     assert np.all(skeleton_normalised(np.zeros((2, 16, 2))).numpy() == 0)  # no NaN
 
 
-def test_the_normalisation_kind_is_stored_and_older_files_are_pixel_models(tmp_path):
+def test_the_normalisation_kind_is_stored_and_a_file_without_it_is_refused(tmp_path):
     norm = Normalization(*(np.arange(n, dtype=np.float32) for n in (32, 32, 48, 48)),
                          input_normalization="skeleton")
     norm.save(tmp_path / "norm.json")
@@ -44,7 +44,8 @@ def test_the_normalisation_kind_is_stored_and_older_files_are_pixel_models(tmp_p
     fields = json.loads((tmp_path / "norm.json").read_text())
     del fields["input_normalization"]
     (tmp_path / "old.json").write_text(json.dumps(fields))
-    assert Normalization.load(tmp_path / "old.json").input_normalization == "pixels"
+    with pytest.raises(DataFormatError, match="old.json: no input_normalization"):
+        Normalization.load(tmp_path / "old.json")
     with pytest.raises(ValueError, match="unknown input normalization"):
         Normalization(norm.mean_2d, norm.std_2d, norm.mean_3d, norm.std_3d, "metres")
 
