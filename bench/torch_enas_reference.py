@@ -26,27 +26,26 @@ from bench.torch_reference import import_torch
 from enas.child import ChildConfig
 
 
-def _modules(num_layers: int, filters: int, num_classes: int, keep_prob: float):
+def _branch(nn, filters: int, op: int):
+    """Op OP of a layer (0 c3, 1 s3, 2 c5, 3 s5, 4 avg pool, 5 max pool) after its 1x1 conv."""
+    head = [nn.Conv2d(filters, filters, 1, bias=False), nn.BatchNorm2d(filters), nn.ReLU()]
+    if op >= 4:
+        pool = (nn.AvgPool2d(3, 1, 1, count_include_pad=False) if op == 4
+                else nn.MaxPool2d(3, 1, 1))
+        return nn.Sequential(*head, pool)
+    size = 3 if op in (0, 1) else 5
+    if op in (1, 3):
+        core = [nn.Conv2d(filters, filters, size, padding=size // 2, groups=filters,
+                          bias=False), nn.Conv2d(filters, filters, 1, bias=False)]
+    else:
+        core = [nn.Conv2d(filters, filters, size, padding=size // 2, bias=False)]
+    return nn.Sequential(*head, *core, nn.BatchNorm2d(filters), nn.ReLU())
+
+
+def _child(num_layers: int, filters: int, num_classes: int, keep_prob: float):
+    """The shared child as a torch Module."""
     torch = import_torch()
     nn = torch.nn
-
-    def conv_bn_relu(cin, cout, size):
-        return [nn.Conv2d(cin, cout, size, padding=size // 2, bias=False),
-                nn.BatchNorm2d(cout), nn.ReLU()]
-
-    def branch(op):
-        head = conv_bn_relu(filters, filters, 1)
-        if op >= 4:
-            pool = (nn.AvgPool2d(3, 1, 1, count_include_pad=False) if op == 4
-                    else nn.MaxPool2d(3, 1, 1))
-            return nn.Sequential(*head, pool)
-        size = 3 if op in (0, 1) else 5
-        if op in (1, 3):
-            core = [nn.Conv2d(filters, filters, size, padding=size // 2, groups=filters,
-                              bias=False), nn.Conv2d(filters, filters, 1, bias=False)]
-        else:
-            core = [nn.Conv2d(filters, filters, size, padding=size // 2, bias=False)]
-        return nn.Sequential(*head, *core, nn.BatchNorm2d(filters), nn.ReLU())
 
     class Reduction(nn.Module):
         def __init__(self):
@@ -67,7 +66,7 @@ def _modules(num_layers: int, filters: int, num_classes: int, keep_prob: float):
             super().__init__()
             self.stem = nn.Sequential(nn.Conv2d(3, filters, 3, padding=1, bias=False),
                                       nn.BatchNorm2d(filters))
-            self.branches = nn.ModuleList(nn.ModuleList(branch(op) for op in range(6))
+            self.branches = nn.ModuleList(nn.ModuleList(_branch(nn, filters, op) for op in range(6))
                                           for _ in range(num_layers))
             self.skip_bns = nn.ModuleList(nn.BatchNorm2d(filters) for _ in range(num_layers - 1))
             self.reductions = nn.ModuleList(nn.ModuleList(Reduction() for _ in range(p + 2))
@@ -91,6 +90,14 @@ def _modules(num_layers: int, filters: int, num_classes: int, keep_prob: float):
                     reductions = self.reductions[pool_layers.index(k)]
                     layers = [reduce(layer) for reduce, layer in zip(reductions, layers)]
             return self.head(self.dropout(layers[-1].mean((2, 3))))
+
+    return Child()
+
+
+def _controller(num_layers: int):
+    """The LSTM controller as a torch Module."""
+    torch = import_torch()
+    nn = torch.nn
 
     class Controller(nn.Module):
         def __init__(self, size: int = 64, tanh_constant: float = 1.5):
@@ -132,12 +139,12 @@ def _modules(num_layers: int, filters: int, num_classes: int, keep_prob: float):
                 anchors_w_1.append(self.w_attn_1(h))
             return arc, log_prob
 
-    return Child(), Controller()
+    return Controller()
 
 
 def build_child(num_layers: int = 12, filters: int = 36, num_classes: int = 10):
     """The reference's shared child alone (a torch Module: (images NCHW, arc) -> logits)."""
-    return _modules(num_layers, filters, num_classes, keep_prob=0.9)[0]
+    return _child(num_layers, filters, num_classes, keep_prob=0.9)
 
 
 def search_meters(num_layers: int, filters: int, batch: int, num_aggregate: int = 20,
@@ -146,7 +153,8 @@ def search_meters(num_layers: int, filters: int, batch: int, num_aggregate: int 
     controller update (updates/s: NUM_AGGREGATE arcs, each rewarded on one minibatch)."""
     torch = import_torch()
     torch.manual_seed(0)
-    child, controller = _modules(num_layers, filters, num_classes, keep_prob=0.9)
+    child = _child(num_layers, filters, num_classes, keep_prob=0.9)
+    controller = _controller(num_layers)
     child_optimizer = torch.optim.SGD(child.parameters(), lr=0.05, momentum=0.9, nesterov=True)
     controller_optimizer = torch.optim.Adam(controller.parameters(), lr=1e-3, betas=(0.0, 0.999),
                                             eps=1e-3)

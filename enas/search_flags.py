@@ -16,7 +16,8 @@ from enas.flags import (check_original_script_flags, define_child_training_flags
                         define_original_script_flags, schedule_from_flags)
 from enas.reinforce import ReinforceConfig
 from enas.data import ImageSplits
-from enas.searcher import SearchConfig, run_search
+from enas.search_run import run_search
+from enas.searcher import SearchConfig
 
 FLAGS = flags.FLAGS
 

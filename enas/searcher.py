@@ -1,4 +1,5 @@
-"""The ENAS search loop (ENAS_SPEC.md s. 6), resumable and logged to TensorBoard.
+"""The ENAS search's state and its epoch (ENAS_SPEC.md s. 6), logged to TensorBoard; the run
+around it, checkpoints and the final choice of arcs, is `enas.search_run`.
 
 Per epoch: one SGD step per training minibatch, each with a freshly sampled arc; then the
 controller phase (controller_train_steps aggregated REINFORCE updates, each arc rewarded on
@@ -24,11 +25,7 @@ Only the chief writes the run folder; the others write nothing that is kept.
 from __future__ import annotations
 
 import dataclasses
-import glob
 import hashlib
-import json
-import os
-import shutil
 import time
 from typing import Any
 
@@ -38,9 +35,7 @@ import tensorflow as tf
 from absl import logging
 
 from common import input_pipeline
-from common.distribute import broadcast_from_chief, is_chief, make_strategy, worker_folder
-from common.run_record import open_run
-from common.atomic import write_text
+from common.distribute import broadcast_from_chief, is_chief, make_strategy
 from enas import arc as arc_lib
 from enas.child import ChildConfig, SharedChild
 from enas.controller import Controller, ControllerConfig
@@ -241,7 +236,7 @@ class Search(tf.Module):
         return self.minibatch_accuracy(arc, images, labels)
 
 
-def _evaluate(search: Search, arrays, batch_size: int, arc=None) -> float:
+def evaluate_accuracy(search: Search, arrays, batch_size: int, arc=None) -> float:
     """Accuracy over EVERY example (the last batch partial, as the original evaluates); a
     fresh arc per batch unless ARC is given. Batch accuracies are weighted by batch size."""
     correct = total = 0.0
@@ -290,98 +285,12 @@ def run_epoch(search: Search, writer, epoch: int) -> dict[str, float]:
         summary[f"controller/{name}"] = float(np.mean([s[name].numpy()
                                                        for s in controller_stats]))
     if (epoch + 1) % config.eval_every_epochs == 0 or epoch + 1 == config.num_epochs:
-        summary["child/valid_acc"] = _evaluate(search, search.data.valid, config.batch_size)
+        summary["child/valid_acc"] = evaluate_accuracy(search, search.data.valid, config.batch_size)
         if len(search.data.test[1]):  # a recognition search is given no test data at all
-            summary["child/test_acc"] = _evaluate(search, search.data.test, config.batch_size)
+            summary["child/test_acc"] = evaluate_accuracy(search, search.data.test, config.batch_size)
     _write_scalars(writer, epoch + 1, summary)
     with writer.as_default(step=epoch + 1):
         tf.summary.text("sampled_arcs", "\n\n".join(
             f"acc {float(acc):.3f}: `{arc_lib.format_flat(arc.numpy())}`"
             for arc, acc in logged_arcs))
     return summary
-
-
-def select_best_arcs(search: Search) -> list[dict]:
-    """Scores N sampled arcs on the whole validation set; the best 10, best first."""
-    scored = []
-    for _ in range(search.config.num_arcs_to_score):
-        arc = search.controller.sample()["arc"]
-        scored.append({"arc": arc_lib.format_flat(arc.numpy()),
-                       "valid_acc": _evaluate(search, search.data.valid,
-                                              search.config.batch_size, arc)})
-    scored.sort(key=lambda item: -item["valid_acc"])
-    return scored[:10]
-
-
-def open_search(config: SearchConfig, data: ImageSplits, folder: str | None = None
-                ) -> tuple[Search, tf.train.CheckpointManager]:
-    """A new search, or the one in FOLDER (default config.output_dir; a worker's temporary
-    folder on the other workers of a cluster) restored from its last checkpoint, refused
-    when the folder's config.json records other settings. Under several workers the chief's
-    state is then broadcast, so every worker continues from the chief's checkpoint."""
-    folder = folder or config.output_dir
-    config = resolved(config, data)
-    open_run(folder, config, extendable=("num_epochs",))
-    keras.utils.set_random_seed(config.seed)
-    search = Search(config, data)
-    checkpoint = tf.train.Checkpoint(search=search)
-    ckpt_dir = os.path.join(folder, "ckpt")
-    # A save killed midway leaves its shards in ckpt-N_temp/ (the index names only finished
-    # checkpoints, so they are never read): cleared here rather than left to accumulate.
-    for leftover in glob.glob(os.path.join(glob.escape(ckpt_dir), "ckpt-*_temp")):
-        shutil.rmtree(leftover, ignore_errors=True)
-    manager = tf.train.CheckpointManager(checkpoint, ckpt_dir, max_to_keep=2)
-    if manager.latest_checkpoint:
-        checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
-        logging.info("resumed from %s at epoch %d", manager.latest_checkpoint,
-                     int(search.epoch.numpy()))
-    search.share_chief_state()
-    return search, manager
-
-
-def run_search(config: SearchConfig, data: ImageSplits) -> dict:
-    """Runs or resumes the search in config.output_dir; returns the best arc and its score
-    (on the chief; another worker of a cluster returns {} once the child steps are done)."""
-    strategy = make_strategy(config.strategy)
-    with worker_folder(config.output_dir, strategy) as folder:
-        return _search_in(config, data, folder)
-
-
-_EPOCH_FIGURES = (("valid", "child/valid_acc"), ("test", "child/test_acc"),
-                  ("reward", "controller/reward"), ("baseline", "controller/baseline"))
-
-
-def _measured_this_epoch(summary: dict) -> str:
-    """The figures an epoch has (evaluations and controller phases skip some epochs, and a
-    recognition search has no test set): nothing is printed for the others."""
-    return "".join(f" {name} {summary[key]:.3f}" for name, key in _EPOCH_FIGURES
-                   if key in summary)
-
-
-def _search_in(config: SearchConfig, data: ImageSplits, folder: str) -> dict:
-    search, manager = open_search(config, data, folder)
-    chief = is_chief(search.strategy)
-    writer = tf.summary.create_file_writer(os.path.join(folder, "logs"))
-    start = int(search.epoch.numpy())
-    for epoch in range(start, config.num_epochs):
-        began = time.perf_counter()
-        summary = run_epoch(search, writer, epoch)
-        search.epoch.assign(epoch + 1)
-        search.share_chief_state()
-        if not chief:
-            continue
-        manager.save(checkpoint_number=epoch + 1)  # temp files, then an atomic index update
-        seconds = time.perf_counter() - began
-        logging.info("epoch %d/%d %.1fs (child %.1fs, controller %.1fs; ETA %.0f min) child acc "
-                     "%.3f%s", epoch + 1, config.num_epochs, seconds,
-                     summary["time/child_epoch_s"], summary["time/controller_phase_s"],
-                     seconds * (config.num_epochs - epoch - 1) / 60, summary["child/accuracy"],
-                     _measured_this_epoch(summary))
-    if not chief:
-        return {}
-    best = select_best_arcs(search)
-    write_text(os.path.join(config.output_dir, "arcs.jsonl"),
-               "".join(json.dumps(item) + "\n" for item in best))
-    write_text(os.path.join(config.output_dir, "arc.txt"),
-               f"{best[0]['arc']}\n# valid_acc {best[0]['valid_acc']:.4f}\n")
-    return best[0]

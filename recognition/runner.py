@@ -30,7 +30,8 @@ from enas.controller import Controller
 from enas.data import ImageSplits
 from enas.final import FinalConfig, train_fixed
 from enas.final import resolved as resolved_final
-from enas.searcher import SearchConfig, run_search
+from enas.search_run import run_search
+from enas.searcher import SearchConfig
 from enas.searcher import resolved as resolved_search
 from recognition.data import RecognitionData, load_splits, search_splits
 from recognition.figures import draw_confusion, draw_reward_curve

@@ -53,7 +53,7 @@ SCRIPT = textwrap.dedent("""
     # And the whole search loop (epoch, evaluations, arc selection) runs under the strategy.
     import dataclasses, os, tempfile
     from enas.reinforce import ReinforceConfig
-    from enas.searcher import run_search
+    from enas.search_run import run_search
     folder = tempfile.mkdtemp()
     run_search(dataclasses.replace(config, output_dir=folder, num_epochs=1, num_arcs_to_score=2,
                                    controller_train_steps=2,

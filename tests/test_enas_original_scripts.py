@@ -16,7 +16,8 @@ import tensorflow as tf
 from enas.child import ChildConfig
 from enas.data import load
 from enas.reinforce import ReinforceConfig
-from enas.searcher import SearchConfig, open_search, run_epoch
+from enas.search_run import open_search
+from enas.searcher import SearchConfig, run_epoch
 from tests.conftest import REPO
 
 SHARED = ["--data_format=NCHW", "--search_for=macro", "--reset_output_dir", "--batch_size=32",

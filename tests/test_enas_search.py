@@ -1,11 +1,9 @@
 """The search binary end to end on a tiny configuration, and resuming after SIGKILL."""
 import dataclasses
 import json
-import os
 import subprocess
 import sys
 
-import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -13,7 +11,8 @@ import tensorflow as tf
 from common.tensorboard_scalars import summary_tags
 from enas import arc as arc_lib
 from enas.data import BuiltinImages, load
-from enas.searcher import SearchConfig, _measured_this_epoch, open_search, run_epoch
+from enas.search_run import _measured_this_epoch, open_search
+from enas.searcher import SearchConfig, run_epoch
 from enas.child import ChildConfig
 from enas.reinforce import ReinforceConfig
 from tests.conftest import REPO

@@ -10,7 +10,8 @@ from enas.child import ChildConfig, SharedChild
 from enas.controller import Controller
 from enas.data import ImageSplits
 from enas.final import FinalConfig, build_network, train_fixed
-from enas.searcher import SearchConfig, open_search
+from enas.search_run import open_search
+from enas.searcher import SearchConfig
 
 
 def _four_classes_of_small_images() -> ImageSplits:
