@@ -9,7 +9,7 @@ import pytest
 from datasets import openpose, synthetic
 from common.errors import DataFormatError
 from datasets.geometry import project
-from pipeline.run import RunSettings, run
+from pipeline.analysis import RunSettings, run
 from pose2d import overlay, video
 from pose2d.front_end import FrontEndSettings
 from pose2d.tracker import TrackerSettings
