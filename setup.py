@@ -30,6 +30,9 @@ setup(
         "h5py==3.14.0",
         # matplotlib: PNG figures of skeletons and training results.
         "matplotlib==3.11.2",
+        # scikit-learn: the recognition floor (a cross-validated logistic regression), a
+        # control beside the networks, never the shipped classifier.
+        "scikit-learn==1.9.1",
     ],
     extras_require={
         "test": ["pytest==9.0.3"],

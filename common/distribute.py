@@ -20,7 +20,7 @@ def make_strategy(name: str) -> tf.distribute.Strategy:
     there is none); multi_worker: the cluster described by TF_CONFIG.
 
     One strategy per name and process: a collective strategy can be set up only once in a
-    process, and spmf.experiment runs a search and several trainings in one."""
+    process, and recognition.experiment runs a search and several trainings in one."""
     if name == "default":
         return tf.distribute.get_strategy()
     if name == "mirrored":

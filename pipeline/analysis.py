@@ -39,7 +39,7 @@ class RunSettings:
       video, openpose_dir: the input (exactly one).
       out_dir: where the outputs go.
       lifter: a lifter (model_dir, compact folder or SavedModel); "" = pretrained/lifter.
-      classifier: an enas.train export; "" = pretrained/classifier.
+      classifier: a recognition.train export; "" = pretrained/classifier.
       window: frames per sliding window for per-window labels (0: none); windows advance by
         half their length.
       front_end: detection, tracking and cleaning of the 2D keypoints.

@@ -8,7 +8,7 @@ Prints one JSON line per stage and leaves figures, models and reports in --outpu
                (Protocol #1 and #2), exported, drawn;
   recognition  an ENAS search on Enhanced-SPMF images of the synthetic skeletons LIFTED by
                that lifter (the paper's unified framework), the found arc trained and scored
-               per sequence, with the report of spmf.experiment;
+               per sequence, with the report of recognition.experiment;
   pipeline     OpenPose folders (the real input format) of the held-out subjects S9 and S11
                written and run through pipeline.run: 2D -> 3D -> action, scored per sequence;
   video        with --data_root: pipeline.run with the shipped pretrained/ models on the

@@ -69,8 +69,8 @@ def package_lifter(model_dir: str, h36m_dir: str, recipe: str) -> dict:
 
 
 def measured_accuracy(path: str) -> dict[str, float]:
-    """{run: per-sequence accuracy %} of an spmf.experiment results.json, or of an enas.train
-    eval.json (its protocol read from the config.json beside it)."""
+    """{run: per-sequence accuracy %} of a recognition.experiment results.json, or of a
+    recognition.train eval.json (its protocol read from the config.json beside it)."""
     with open(path, encoding="utf-8") as handle:
         results = json.load(handle)
     if isinstance(results, list):
@@ -133,12 +133,12 @@ def _package_models() -> dict:
 
 if __name__ == "__main__":
     flags.DEFINE_string("lifter_model_dir", None, "The trained lifter (lifting.train).")
-    flags.DEFINE_string("classifier_export", None, "The classifier's export/ (enas.train).")
+    flags.DEFINE_string("classifier_export", None, "The classifier's export/ (recognition.train).")
     flags.DEFINE_string("h36m_dir", None, "Human3.6M, to measure the shipped lifter.")
     flags.DEFINE_string("lifter_recipe", None, "The recipe the lifter was trained with.")
     flags.DEFINE_string("classifier_recipe", None, "The recipe the classifier was trained with.")
-    flags.DEFINE_string("classifier_figures", None, "results.json of an spmf.experiment, or "
-                        "eval.json of an enas.train run, that measured the classifier's recipe.")
+    flags.DEFINE_string("classifier_figures", None, "results.json of a recognition.experiment, or "
+                        "eval.json of a recognition.train run, that measured the classifier's recipe.")
     flags.register_multi_flags_validator(
         ["lifter_model_dir", "h36m_dir", "lifter_recipe"],
         lambda f: not f["lifter_model_dir"] or bool(f["h36m_dir"] and f["lifter_recipe"]),

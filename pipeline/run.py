@@ -44,7 +44,7 @@ def define_flags() -> None:
     define_front_end_flags()  # the input, the 2D front-end's flags and --overlay (videos)
     flags.DEFINE_string("lifter", "", "Lifter: a lifting.train model_dir, a compact folder or "
                         "a SavedModel (default: pretrained/lifter).")
-    flags.DEFINE_string("classifier", "", "Action classifier: an export/ of enas.train "
+    flags.DEFINE_string("classifier", "", "Action classifier: an export/ of recognition.train "
                         "(default: pretrained/classifier).")
     flags.DEFINE_integer("window", 0, "Frames per sliding window for a label per window "
                          "(0: one label for the clip).", lower_bound=0)

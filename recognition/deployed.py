@@ -4,7 +4,7 @@
     classifier = DeployedClassifier.load()              # pretrained/classifier
     probabilities = classifier.classify(poses)          # (T, 17, 3) mm -> (num_classes,)
 
-An export of `enas.train` carries, in its `labels` signature, the class names, the joint
+An export of `recognition.train` carries, in its `labels` signature, the class names, the joint
 layout its images were encoded from and the full encoding settings (`SpmfDataConfig`), so
 a skeleton is encoded here exactly as the training images were, with the same K views whose
 softmax is averaged (one prediction per sequence, as the classifier was scored).
@@ -53,11 +53,11 @@ class DeployedClassifier:
 
     @classmethod
     def load(cls, path: str | None = None) -> "DeployedClassifier":
-        """The SavedModel at PATH (an `export/` of enas.train), or the shipped one."""
+        """The SavedModel at PATH (an `export/` of recognition.train), or the shipped one."""
         path = path or PRETRAINED_CLASSIFIER
         if not os.path.isfile(os.path.join(path, "saved_model.pb")):
             raise FileNotFoundError(f"{path}: no SavedModel there (an export/ folder written "
-                                    "by enas.train or recognition.experiment)")
+                                    "by recognition.train or recognition.experiment)")
         loaded = tf.saved_model.load(path)
         missing = [name for name in ("serving_default", "labels") if name not in loaded.signatures]
         if missing:
