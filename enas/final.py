@@ -49,6 +49,7 @@ class FinalConfig:
       batch_size: per-replica batch.
       num_epochs: the only setting a resumed run may change (raise).
       eval_every_epochs: test accuracy in TensorBoard every N epochs (never used to choose).
+      label_smoothing: the targets' smoothing (0, the original's, unless a lever asks).
       strategy, seed: tf.distribute strategy; every random draw.
       data: the data settings (enas.data.BuiltinImages or recognition's RecognitionData).
       num_classes, image_shape, data_fingerprint: what the data turned out to be, filled in
@@ -70,6 +71,7 @@ class FinalConfig:
     batch_size: int = 100
     num_epochs: int = 310
     eval_every_epochs: int = 1
+    label_smoothing: float = 0.0
     strategy: str = "default"
     seed: int = 0
     data: Any = None
@@ -82,11 +84,14 @@ class FinalConfig:
             raise ValueError(f"network must be one of {', '.join(NETWORKS)}, got {self.network!r}")
 
 
-def _loss_with_l2(model: keras.Model, l2_reg: float):
-    """Cross-entropy + l2_reg * sum ||v||^2 over all trainable variables (as the original)."""
+def _loss_with_l2(model: keras.Model, l2_reg: float, num_classes: int,
+                  label_smoothing: float):
+    """Cross-entropy (labels smoothed by LABEL_SMOOTHING, 0 in the original) + l2_reg *
+    sum ||v||^2 over all trainable variables (as the original)."""
     def loss(labels, logits):
-        cross_entropy = keras.losses.sparse_categorical_crossentropy(labels, logits,
-                                                                      from_logits=True)
+        targets = tf.one_hot(tf.cast(tf.reshape(labels, [-1]), tf.int32), num_classes)
+        cross_entropy = keras.losses.categorical_crossentropy(
+            targets, logits, from_logits=True, label_smoothing=label_smoothing)
         return cross_entropy + l2_reg * l2_of(model.trainable_variables)
     return loss
 
@@ -132,7 +137,10 @@ def evaluate_classifier(model: keras.Model, data: ImageSplits, batch_size: int) 
         probabilities, labels = per_sequence(probabilities, labels, data.test_ids)
         report.update(test_sequence_accuracy=float(np.mean(np.argmax(probabilities, 1)
                                                            == labels)),
-                      test_sequences=int(len(labels)))
+                      test_sequences=int(len(labels)),
+                      # per sequence, for ensembles of runs on the same split
+                      test_sequence_labels=labels.tolist(),
+                      test_sequence_probabilities=np.round(probabilities, 5).tolist())
     confusion = np.zeros((data.num_classes, data.num_classes), np.int64)
     np.add.at(confusion, (labels, np.argmax(probabilities, 1)), 1)
     report["confusion"] = confusion.tolist()
@@ -181,7 +189,9 @@ def _train_in(config: FinalConfig, data: ImageSplits, strategy: tf.distribute.St
                 else {"global_clipnorm": config.grad_bound})  # Keras's clipnorm is per tensor
         model.compile(optimizer=keras.optimizers.SGD(config.schedule.lr_max, momentum=0.9,
                                                      nesterov=True, **clip),
-                      loss=_loss_with_l2(model, config.l2_reg), metrics=["accuracy"])
+                      loss=_loss_with_l2(model, config.l2_reg, config.num_classes,
+                                         config.label_smoothing),
+                      metrics=["accuracy"])
     global_batch = config.batch_size * strategy.num_replicas_in_sync
     feed = EpochFeed(data, global_batch, config.seed)
     examples_per_epoch = feed.count

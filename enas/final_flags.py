@@ -38,6 +38,8 @@ def define_final_flags() -> None:
     define_final_run_controller_flags()
     define_child_training_flags(l2_reg=2e-4, lr_min=0.001, keep_prob=0.5)
     flags.DEFINE_integer("batch_size", 100, "Per-replica batch size.", lower_bound=1)
+    flags.DEFINE_float("label_smoothing", 0.0, "Smoothing of the one-hot targets (not in the "
+                       "original: 0).", lower_bound=0.0, upper_bound=0.5)
     flags.DEFINE_integer("num_epochs", 310, "Training epochs.", lower_bound=1)
     flags.DEFINE_enum("strategy", "default", list(STRATEGIES), "tf.distribute strategy.")
     flags.DEFINE_integer("seed", 0, "Random seed.")
@@ -83,8 +85,8 @@ def final_config_from_flags(data: Any) -> FinalConfig:
         l2_reg=FLAGS.child_l2_reg, schedule=schedule_from_flags(),
         grad_bound=FLAGS.child_grad_bound, clip_mode=FLAGS.child_clip_mode,
         batch_size=FLAGS.batch_size, num_epochs=FLAGS.num_epochs,
-        eval_every_epochs=FLAGS.eval_every_epochs, strategy=FLAGS.strategy, seed=FLAGS.seed,
-        data=data)
+        eval_every_epochs=FLAGS.eval_every_epochs, label_smoothing=FLAGS.label_smoothing,
+        strategy=FLAGS.strategy, seed=FLAGS.seed, data=data)
 
 
 def train_main(binary: str, data: Any, load: Callable[[Any], ImageSplits]) -> None:

@@ -19,7 +19,8 @@ from datasets.catalog import SEQUENCE_DATASETS, load_sequences
 from datasets.sequences import SequenceDataset
 from enas.data import ImageSplits, channel_statistics
 from recognition.lifted import SKELETON_SOURCES, lifted_sequences
-from recognition.protocols import EVERY_SUBJECT, PROTOCOLS, hold_out, protocol_split
+from recognition.protocols import (EVERY_SUBJECT, PROTOCOLS, hold_out, protocol_split,
+                                   selection_split)
 from spmf.data import SkeletonImages, SpmfDataConfig
 
 @dataclasses.dataclass(frozen=True)
@@ -40,6 +41,9 @@ class RecognitionData:
         to 3D by the lifter: the paper's unified framework; recognition.lifted).
       lifter: the lifter for "lifted" (a model_dir, compact folder or SavedModel; "" = the
         shipped pretrained/lifter).
+      selection_fold: -1 scores the protocol's test sequences; k >= 0 scores training group
+        k (`recognition.protocols.selection_split`) instead and never loads the test
+        sequences: the split on which choices are made.
     """
 
     dataset: str = "synthetic"
@@ -50,6 +54,7 @@ class RecognitionData:
     images: SpmfDataConfig = SpmfDataConfig()
     skeleton_source: str = "sensor"
     lifter: str = ""
+    selection_fold: int = -1
 
     def __post_init__(self):
         if self.skeleton_source not in SKELETON_SOURCES:
@@ -81,11 +86,22 @@ def _sequences(config: RecognitionData) -> SequenceDataset:
     return load_sequences(config.dataset, config.data_dir or None, config.images.seed)
 
 
+def sequence_splits(config: RecognitionData
+                    ) -> tuple[SequenceDataset, SequenceDataset, SequenceDataset, str]:
+    """(train, valid, scored, what the scored sequences are) of CONFIG: the protocol's test
+    sequences, or with a selection fold one training group held out in their place."""
+    train, test = protocol_split(_sequences(config), config.dataset, config.protocol)
+    scored = f"{config.protocol} test"
+    if config.selection_fold >= 0:
+        train, test, group = selection_split(train, config.selection_fold)
+        scored = f"{config.protocol} training group {group} (selection)"
+    train, valid = hold_out(train, config.valid_fraction, config.images.seed)
+    return train, valid, test, scored
+
+
 def load_splits(config: RecognitionData) -> ImageSplits:
     """The protocol's images, normalised with the training sequences' unaugmented images."""
-    dataset = _sequences(config)
-    train, test = protocol_split(dataset, config.dataset, config.protocol)
-    train, valid = hold_out(train, config.valid_fraction, config.images.seed)
+    train, valid, test, scored = sequence_splits(config)
     if not train.sequences or not (test.sequences or config.protocol in EVERY_SUBJECT):
         raise ValueError(f"{config.dataset} {config.protocol}: {len(train.sequences)} training "
                          f"and {len(test.sequences)} test sequences; both must be non-empty")
@@ -114,6 +130,7 @@ def load_splits(config: RecognitionData) -> ImageSplits:
                                     "skeleton_source": config.skeleton_source,
                                     "layout": train.layout.name, "units": train.units,
                                     "spmf_config": config.images.to_json(),
+                                    "scored": scored,
                                     "images": "Enhanced-SPMF (spmf.encode), 0..255 pixels"})
 
 

@@ -21,7 +21,7 @@ from absl import app, flags, logging
 from common.run_record import exit_on_user_error
 from enas.final import FinalConfig
 from enas.search_flags import define_search_flags, search_config_from_flags
-from recognition.flags import data_from_flags, define_dataset_flags
+from recognition.flags import data_from_flags, define_dataset_flags, seeds_from_flags
 from recognition.protocols import PROTOCOLS
 from recognition.report import CONTROLS
 from recognition.runner import ExperimentSettings, run_experiment
@@ -51,14 +51,6 @@ def _protocols() -> tuple[str, ...]:
     return (FLAGS.protocol or PROTOCOLS[FLAGS.dataset][0],)
 
 
-def _seeds() -> tuple[int, ...]:
-    try:
-        return tuple(int(seed) for seed in FLAGS.seeds)
-    except ValueError:
-        raise app.UsageError(f"--seeds: integers separated by commas, got "
-                             f"{','.join(FLAGS.seeds)!r}") from None
-
-
 def settings_from_flags() -> ExperimentSettings:
     protocols = _protocols()
     data = data_from_flags(FLAGS.seed, protocols[0])
@@ -80,7 +72,7 @@ def settings_from_flags() -> ExperimentSettings:
         batch_size=FLAGS.final_batch_size, num_epochs=FLAGS.final_num_epochs,
         eval_every_epochs=search.eval_every_epochs, strategy=search.strategy)
     return ExperimentSettings(output_dir=FLAGS.output_dir, protocols=protocols,
-                              seeds=_seeds(), search=search, final=final,
+                              seeds=seeds_from_flags(), search=search, final=final,
                               controls=tuple(FLAGS.controls), data=data)
 
 

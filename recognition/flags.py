@@ -42,6 +42,15 @@ def define_dataset_flags(valid_fraction: float) -> None:
     define_augmentation_flags()
 
 
+def seeds_from_flags() -> tuple[int, ...]:
+    """--seeds as integers; anything else is a usage error naming the flag."""
+    try:
+        return tuple(int(seed) for seed in FLAGS.seeds)
+    except ValueError:
+        raise app.UsageError(f"--seeds: integers separated by commas, got "
+                             f"{','.join(FLAGS.seeds)!r}") from None
+
+
 def data_from_flags(seed: int, protocol: str | None = None) -> RecognitionData:
     """The data settings the flags describe, for PROTOCOL (default: --protocol, else the
     dataset's first); a bad protocol is a usage error."""

@@ -41,6 +41,26 @@ def protocol_split(dataset: SequenceDataset, name: str, protocol: str
             dataset.select(lambda s: s.subject in SYNTHETIC_TEST_SUBJECTS))
 
 
+def training_groups(train: SequenceDataset) -> list[str]:
+    """The training side's groups in a fixed order: SBU's sets, else the subjects."""
+    return sorted({_group_of(s) for s in train.sequences})
+
+
+def _group_of(sequence) -> str:
+    return sequence.group or f"subject {sequence.subject:02d}"
+
+
+def selection_split(train: SequenceDataset, fold: int
+                    ) -> tuple[SequenceDataset, SequenceDataset, str]:
+    """(fit, held out, the held-out group's name): training group number FOLD (modulo their
+    count) held out whole, so that a lever, an epoch count or an arc is chosen on sequences
+    of a person the network never saw and the test split decides nothing."""
+    groups = training_groups(train)
+    chosen = groups[fold % len(groups)]
+    return (train.select(lambda s: _group_of(s) != chosen),
+            train.select(lambda s: _group_of(s) == chosen), chosen)
+
+
 def hold_out(train: SequenceDataset, fraction: float, seed: int
              ) -> tuple[SequenceDataset, SequenceDataset]:
     """(kept, held out): FRACTION of each class's sequences, at least one of any class that

@@ -16,11 +16,13 @@ def _mean_std(values: list[float]) -> str:
 
 def write_report(settings, results: list[dict]) -> None:
     """report.md: a per-run table, the summary over seeds, the arcs found and the figures."""
-    networks = ["found_arc", *(c for c in CONTROLS if c in settings.controls)]
+    networks = ["floor", "found_arc", *(c for c in CONTROLS if c in settings.controls)]
     lines = [f"# Action recognition: {settings.data.dataset} ({settings.data.skeleton_source} "
              "skeletons)", "",
              "Accuracy per sequence (softmax of its "
-             f"{settings.data.images.eval_views} test views averaged); per image in brackets.",
+             f"{settings.data.images.eval_views} test views averaged); per image in brackets. "
+             "The floor is a logistic regression on plain joint features (`recognition.floor`), "
+             "trained on the same sequences.",
              "", "| protocol | seed | " + " | ".join(networks) + " | search s | final s |",
              "|---" * (len(networks) + 4) + "|"]
     for item in results:

@@ -7,7 +7,8 @@ Per protocol and seed, in OUTPUT_DIR/<protocol>/seed<k>/:
               sequences; the test sequences are never given to it), arc.txt at the end;
   final/      the best arc trained on every training sequence (enas.final.train_fixed);
   random_arc/ an arc sampled from the untrained controller, trained the same way;
-  densenet/   the hand-designed DenseNet-BC, same data and budget.
+  densenet/   the hand-designed DenseNet-BC, same data and budget;
+and beside them the floor (`recognition.floor`) on the same training and test sequences.
 Each phase resumes from its own checkpoint and is skipped once its result is written, so a
 killed experiment continues with the same command. Accuracy is per SEQUENCE: the softmax of
 a sequence's K test views averaged; per-image accuracy is reported beside it.
@@ -33,7 +34,8 @@ from enas.final import resolved as resolved_final
 from enas.search_run import run_search
 from enas.searcher import SearchConfig
 from enas.searcher import resolved as resolved_search
-from recognition.data import RecognitionData, load_splits, search_splits
+from recognition.data import RecognitionData, load_splits, search_splits, sequence_splits
+from recognition.floor import floor_accuracy
 from recognition.figures import draw_confusion, draw_reward_curve
 from recognition.lifted import draw_lifted_against_sensor, lifted_sequences
 from recognition.report import write_report
@@ -134,7 +136,8 @@ def run_one(settings: ExperimentSettings, protocol: str, seed: int) -> dict:
                                                network="densenet_bc", arc=())
     results = {"protocol": protocol, "seed": seed, "search_seconds": search_seconds,
                "arc": arc_lib.format_flat(arc), "arc_rows": arc_lib.format_rows(arc),
-               "arc_ops": arc_lib.describe(arc)["ops"], "class_names": list(splits.class_names)}
+               "arc_ops": arc_lib.describe(arc)["ops"], "class_names": list(splits.class_names),
+               "floor": floor_of(final_data)}
     for name, config in runs.items():
         logging.info("%s seed %d: training %s", protocol, seed, name)
         results[name] = _train(config, splits)
@@ -143,6 +146,14 @@ def run_one(settings: ExperimentSettings, protocol: str, seed: int) -> dict:
                        os.path.join(config.output_dir, "confusion.png"))
     draw_reward_curve(search.output_dir, f"{protocol} seed {seed}")
     return results
+
+
+def floor_of(data: RecognitionData) -> dict:
+    """The floor's per-sequence accuracy on DATA's split, in a run's report's form."""
+    train, _, scored, _ = sequence_splits(data)
+    floor = floor_accuracy(train, scored)
+    return {"test_sequence_accuracy": floor["floor_sequence_accuracy"],
+            "test_accuracy": floor["floor_sequence_accuracy"], "chosen_c": floor["chosen_c"]}
 
 
 def draw_lifted_poses(settings: ExperimentSettings) -> str | None:

@@ -25,7 +25,11 @@ def define_encoding_flags() -> None:
     flags.DEFINE_integer("spmf_smoothing_order", _ENCODING.smoothing_order,
                          "Savitzky-Golay polynomial order.")
     flags.DEFINE_integer("spmf_image_size", _ENCODING.image_size[0],
-                         "Side of the square output image.")
+                         "Width of the output image (its height too, unless "
+                         "--spmf_image_rows).")
+    flags.DEFINE_integer("spmf_image_rows", None, "Height of the output image: the joint-pair "
+                         "rows kept (default: --spmf_image_size; 800 feature rows of a "
+                         "20-joint sequence are area-averaged into them).", lower_bound=1)
     flags.DEFINE_float("spmf_clahe_clip_limit", _ENCODING.clahe_clip_limit,
                        "CLAHE clip limit on the Lab lightness; 0: no enhancement.")
     flags.DEFINE_integer("spmf_clahe_tiles", _ENCODING.clahe_tile_grid[0],
@@ -55,7 +59,8 @@ def encoding_from_flags() -> EncodingOptions:
         pairs=FLAGS.spmf_pairs, distance_normalisation=FLAGS.spmf_distance_normalisation,
         distance_scale_mm=FLAGS.spmf_distance_scale_mm,
         smoothing_window=FLAGS.spmf_smoothing_window,
-        smoothing_order=FLAGS.spmf_smoothing_order, image_size=(size, size),
+        smoothing_order=FLAGS.spmf_smoothing_order,
+        image_size=(FLAGS.spmf_image_rows or size, size),
         clahe_clip_limit=FLAGS.spmf_clahe_clip_limit, clahe_tile_grid=(tiles, tiles))
 
 

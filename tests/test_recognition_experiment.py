@@ -47,7 +47,8 @@ def test_every_phase_writes_its_results_and_the_report_compares_them(experiment)
     for figure in ("search/reward_curve.png", "final/confusion.png", "densenet/confusion.png"):
         assert (run / figure).stat().st_size > 1000
     report = (experiment / "report.md").read_text()
-    assert "| cross_subject | 0 |" in report and "found_arc | random_arc | densenet" in report
+    assert "| cross_subject | 0 |" in report and "floor | found_arc | random_arc | densenet" in report
+    assert 0 <= results["floor"]["test_sequence_accuracy"] <= 1  # the floor on the same split
     # the search never saw the test sequences: no test accuracy was logged
     assert "child/test_acc" not in (run / "search" / "config.json").read_text()
 

@@ -1,0 +1,110 @@
+"""The probe of a recognition lever: one fixed arc trained with several seeds, each scored per
+sequence beside the floor on the same split, in minutes.
+
+With `selection` (the default) every seed holds out a different training group (subject or
+SBU set) and is scored on it: the split on which levers, epoch counts and arcs are chosen.
+Without it the protocol's test sequences are scored, once a choice is made. Each seed's run
+is a final run (`enas.final.train_fixed`): resumable, recorded, skipped once its eval.json
+exists. probe.json and probe.md hold the per-seed figures, their mean and std, the floor's,
+and the softmax ensemble of the seeds where they share a split (test mode).
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+
+import numpy as np
+
+from common.atomic import write_text
+from common.run_record import open_run
+from enas.final import FinalConfig, train_fixed
+from recognition.data import RecognitionData, load_splits, sequence_splits
+from recognition.floor import floor_accuracy
+
+EVAL_FILE = "eval.json"
+
+
+@dataclasses.dataclass(frozen=True)
+class ProbeSettings:
+    """One probe, as config.json records it.
+
+    Attributes:
+      output_dir: seed<k>/ per seed, probe.json and probe.md.
+      final: the fixed-arc training every seed runs (its output_dir, seed and data per seed).
+      data: the data settings (its seed and selection fold are set per seed).
+      seeds: one training per seed.
+      selection: score a held-out training group per seed (True) or the test split.
+    """
+
+    output_dir: str
+    final: FinalConfig
+    data: RecognitionData
+    seeds: tuple[int, ...] = (0, 1, 2)
+    selection: bool = True
+
+
+def _seed_data(settings: ProbeSettings, seed: int) -> RecognitionData:
+    return dataclasses.replace(settings.data, selection_fold=seed if settings.selection else -1,
+                               images=dataclasses.replace(settings.data.images, seed=seed))
+
+
+def _run_seed(settings: ProbeSettings, seed: int) -> dict:
+    """One seed's report: the network's and the floor's per-sequence accuracy."""
+    data = _seed_data(settings, seed)
+    folder = os.path.join(settings.output_dir, f"seed{seed}")
+    path = os.path.join(folder, EVAL_FILE)
+    if not os.path.exists(path):
+        config = dataclasses.replace(settings.final, output_dir=folder, seed=seed, data=data)
+        report = train_fixed(config, load_splits(data))
+        train, _, scored, name = sequence_splits(data)
+        report.update(floor_accuracy(train, scored), scored=name, seed=seed)
+        write_text(path, json.dumps(report))
+    with open(path, encoding="utf-8") as stream:
+        return json.load(stream)
+
+
+def _ensemble(reports: list[dict]) -> float | None:
+    """Accuracy of the mean softmax of every seed, where all scored the same sequences."""
+    labels = [tuple(r["test_sequence_labels"]) for r in reports]
+    if len(reports) < 2 or len(set(labels)) != 1:
+        return None
+    mean = np.mean([r["test_sequence_probabilities"] for r in reports], axis=0)
+    return float(np.mean(np.argmax(mean, 1) == np.array(labels[0])))
+
+
+def summary(reports: list[dict]) -> dict:
+    """Mean and std over seeds of the network and the floor, the margin, the ensemble."""
+    network = [100 * r["test_sequence_accuracy"] for r in reports]
+    floor = [100 * r["floor_sequence_accuracy"] for r in reports]
+    ensemble = _ensemble(reports)
+    return {"seeds": [r["seed"] for r in reports], "network_percent": network,
+            "floor_percent": floor, "network_mean": float(np.mean(network)),
+            "network_std": float(np.std(network)), "floor_mean": float(np.mean(floor)),
+            "margin_over_floor": float(np.mean(network) - np.mean(floor)),
+            "ensemble_percent": None if ensemble is None else 100 * ensemble,
+            "scored": [r["scored"] for r in reports]}
+
+
+def _markdown(settings: ProbeSettings, result: dict) -> str:
+    lines = [f"# Probe: {settings.data.dataset} {settings.data.protocol}, "
+             f"{'selection (held-out training groups)' if settings.selection else 'test'}", "",
+             "| seed | scored | network % | floor % |", "|---|---|---|---|"]
+    for seed, scored, net, floor in zip(result["seeds"], result["scored"],
+                                        result["network_percent"], result["floor_percent"]):
+        lines.append(f"| {seed} | {scored} | {net:.2f} | {floor:.2f} |")
+    lines += ["", f"Network {result['network_mean']:.2f} ± {result['network_std']:.2f}, floor "
+              f"{result['floor_mean']:.2f}, margin {result['margin_over_floor']:+.2f} points."]
+    if result["ensemble_percent"] is not None:
+        lines.append(f"Softmax ensemble of the {len(result['seeds'])} seeds: "
+                     f"{result['ensemble_percent']:.2f}%.")
+    return "\n".join(lines) + "\n"
+
+
+def run_probe(settings: ProbeSettings) -> dict:
+    """Every seed (resuming what is done), then probe.json and probe.md."""
+    open_run(settings.output_dir, settings, extendable=("final.num_epochs",))
+    result = summary([_run_seed(settings, seed) for seed in settings.seeds])
+    write_text(os.path.join(settings.output_dir, "probe.json"), json.dumps(result, indent=1))
+    write_text(os.path.join(settings.output_dir, "probe.md"), _markdown(settings, result))
+    return result

@@ -1,0 +1,85 @@
+"""Choices are made without the test split: a selection fold scores one held-out training
+group, the floor picks its setting by cross-validation on the training side, and the probe
+reports every seed beside the floor."""
+import dataclasses
+import json
+
+import numpy as np
+import pytest
+
+from datasets.catalog import load_sequences
+from recognition.data import RecognitionData, sequence_splits
+from recognition.floor import FloorSettings, choose_c, floor_accuracy, sequence_features
+from recognition.protocols import protocol_split, selection_split, training_groups
+
+
+def test_a_selection_fold_holds_out_one_whole_training_group_and_never_the_test_side():
+    dataset = load_sequences("synthetic", None)
+    train, test = protocol_split(dataset, "synthetic", "cross_subject")
+    groups = training_groups(train)
+    assert len(groups) == 5
+    held = []
+    for fold in range(len(groups) + 1):
+        fit, scored, name = selection_split(train, fold)
+        assert {s.subject for s in scored.sequences} == {int(name.split()[-1])}
+        assert not {s.source for s in fit.sequences} & {s.source for s in scored.sequences}
+        assert len(fit.sequences) + len(scored.sequences) == len(train.sequences)
+        held.append(name)
+    assert held[:5] == groups and held[5] == held[0]  # the folds cycle through the groups
+    config = RecognitionData(selection_fold=2)
+    fit, _, scored, what = sequence_splits(config)
+    test_sources = {s.source for s in test.sequences}
+    assert not test_sources & ({s.source for s in fit.sequences}
+                               | {s.source for s in scored.sequences})
+    assert "selection" in what and groups[2] in what
+
+
+def test_the_floors_features_forget_position_and_body_size():
+    rng = np.random.default_rng(0)
+    joints = rng.normal(size=(30, 17, 3)) * 100
+    features = sequence_features(joints, 10)
+    moved = sequence_features(2.5 * joints + np.array([500.0, -40.0, 3000.0]), 10)
+    np.testing.assert_allclose(features, moved, rtol=1e-4, atol=1e-5)
+    assert features.shape == (10 * 17 * 3 + 9 * 17 * 3 + 10 * 17 * 16 // 2,)
+
+
+def test_the_floor_chooses_its_setting_on_the_training_side_only():
+    dataset = load_sequences("synthetic", None)
+    train, test = protocol_split(dataset, "synthetic", "cross_subject")
+    quick = FloorSettings(c_grid=(0.01, 1.0), folds=3)
+    result = floor_accuracy(train, test, quick)
+    assert result["floor_sequence_accuracy"] > 0.5  # eight actions: chance is 0.125
+    relabelled = dataclasses.replace(test, sequences=tuple(
+        dataclasses.replace(s, label=(s.label + 1) % 8) for s in test.sequences))
+    again = floor_accuracy(train, relabelled, quick)
+    assert again["chosen_c"] == result["chosen_c"]  # the test labels decide nothing
+    assert again["floor_sequence_accuracy"] < 0.5
+    features = np.stack([sequence_features(s.joints, 15) for s in train.sequences])
+    labels = np.array([s.label for s in train.sequences])
+    groups = np.array([s.subject for s in train.sequences])
+    chosen, scores = choose_c(features, labels, groups, quick)
+    assert chosen == max((0.01, 1.0), key=lambda c: (scores[f"{c:g}"], -c))
+
+
+@pytest.mark.slow  # two tiny fixed-arc trainings
+def test_the_probe_scores_every_seed_beside_the_floor_and_resumes(tmp_path):
+    from enas.final import FinalConfig
+    from recognition.lever_probe import ProbeSettings, run_probe
+    from spmf.data import SpmfDataConfig
+    settings = ProbeSettings(
+        output_dir=str(tmp_path), seeds=(0, 1),
+        final=FinalConfig(output_dir="", arc=(0, 3, 1, 4, 0, 1), out_filters=8, batch_size=32,
+                          num_epochs=1),
+        data=RecognitionData(train_copies=1, images=SpmfDataConfig(eval_views=2)))
+    result = run_probe(settings)
+    assert result["seeds"] == [0, 1] and len(result["floor_percent"]) == 2
+    assert result["scored"][0] != result["scored"][1] and "selection" in result["scored"][0]
+    assert result["ensemble_percent"] is None  # the seeds scored different groups
+    stamp = (tmp_path / "seed0" / "eval.json").stat().st_mtime_ns
+    assert run_probe(settings) == result
+    assert (tmp_path / "seed0" / "eval.json").stat().st_mtime_ns == stamp
+    assert "margin" in (tmp_path / "probe.md").read_text()
+    tested = run_probe(dataclasses.replace(settings, output_dir=str(tmp_path / "test"),
+                                           selection=False))
+    assert tested["ensemble_percent"] is not None and "test" in tested["scored"][0]
+    assert json.loads((tmp_path / "test" / "probe.json").read_text()) == tested
