@@ -67,7 +67,7 @@ def _run_seed(settings: ProbeSettings, seed: int) -> dict:
 def _ensemble(reports: list[dict]) -> float | None:
     """Accuracy of the mean softmax of every seed, where all scored the same sequences."""
     labels = [tuple(r["test_sequence_labels"]) for r in reports]
-    if len(reports) < 2 or len(set(labels)) != 1:
+    if len(reports) < 2 or len({r["scored"] for r in reports}) != 1 or len(set(labels)) != 1:
         return None
     mean = np.mean([r["test_sequence_probabilities"] for r in reports], axis=0)
     return float(np.mean(np.argmax(mean, 1) == np.array(labels[0])))
