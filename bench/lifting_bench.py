@@ -12,7 +12,7 @@ The speed of a shared VM drifts by tens of percent within minutes, so every figu
 in `--repeats` interleaved rounds and reported as its median; the two-stream/one-stream ratios
 are medians of ratios taken within a round, which the drift affects least.
 
-`--torch_reference` also times the PyTorch port of Martinez's baseline (the issue's reference,
+`--torch_reference` also times the PyTorch port of Martinez's baseline (the speed reference,
 `bench/torch_reference.py`) in the same rounds and reports our speed-up over it per figure
 (above 1: ours is faster), again as a median of within-round ratios.
 """

@@ -34,7 +34,7 @@ STREAM_INPUTS = {"gt": "gt_2d", "detected": "detected_2d"}
 #             and the subjects' distance (Martinez; the paper)
 #   skeleton  per frame, minus the Hip and divided by the root-mean-square distance of the
 #             16 joints from it: independent of image size, principal point and the person's
-#             position and size in the image (BUILD_NOTES.md, "camera-independent input")
+#             position and size in the image (BUILD_NOTES.md, "The unified framework")
 INPUT_NORMALIZATIONS = ("pixels", "skeleton")
 _HIP = 0  # H36M-16
 

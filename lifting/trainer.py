@@ -30,7 +30,7 @@ from lifting.model import POSE_OUTPUT, supervised_view
 
 # XLA fuses the small-batch step but its CPU matmuls lose to oneDNN's at large batches, so a
 # step is XLA-compiled up to this many examples per replica (the measurements behind the
-# threshold are in BUILD_NOTES.md, "lifter speed").
+# threshold are in BUILD_NOTES.md, "Estimation stage").
 XLA_MAX_BATCH = 128
 # Train steps per call into the graph when the step is XLA-compiled: Keras then loops over
 # batches inside one tf.function instead of returning to Python after each, which pays at
