@@ -69,13 +69,13 @@ def preset_value(name: str) -> Any:
     return FLAGS[name].value
 
 
-def search_config_from_flags(output_dir: str, data: Any) -> SearchConfig:
-    """The search the flags describe, on DATA's settings, written to OUTPUT_DIR (the values
-    the data decides are filled in when the search opens: `enas.searcher.resolved`)."""
-    check_original_script_flags(output_dir)
+def search_config_from_flags(data: Any) -> SearchConfig:
+    """The search the flags describe, on DATA's settings (the values the data decides are
+    filled in when the search opens: `enas.searcher.resolved`)."""
+    check_original_script_flags(FLAGS.output_dir)
     schedule = schedule_from_flags(lr_min=preset_value("child_lr_min"))
     return SearchConfig(
-        output_dir=output_dir,
+        output_dir=FLAGS.output_dir,
         child=ChildConfig(num_layers=FLAGS.child_num_layers,
                           out_filters=FLAGS.child_out_filters, keep_prob=FLAGS.child_keep_prob,
                           num_branches=int(FLAGS.child_num_branches)),
@@ -101,6 +101,6 @@ def search_config_from_flags(output_dir: str, data: Any) -> SearchConfig:
 def search_main(binary: str, data: Any, load: Callable[[Any], ImageSplits]) -> None:
     """A search binary's work: the flags' search on DATA (loaded by LOAD), its best arc
     printed."""
-    config = search_config_from_flags(FLAGS.output_dir, data)
+    config = search_config_from_flags(data)
     make_strategy(config.strategy)  # first: a collective strategy before any other TF op
     print(json.dumps(exit_on_user_error(binary, lambda: run_search(config, load(config.data)))))

@@ -89,12 +89,16 @@ class SearchConfig:
     data_fingerprint: str = ""
 
 
+def controller_of(config: SearchConfig) -> ControllerConfig:
+    """The controller of CONFIG, sampling arcs of its child's layers and ops."""
+    return dataclasses.replace(config.controller, num_layers=config.child.num_layers,
+                               num_ops=config.child.num_branches)
+
+
 def resolved(config: SearchConfig, data: ImageSplits) -> SearchConfig:
     """CONFIG with every value the data or the child decides filled in."""
     child = dataclasses.replace(config.child, num_classes=data.num_classes)
-    controller = dataclasses.replace(config.controller, num_layers=child.num_layers,
-                                     num_ops=child.num_branches)
-    return dataclasses.replace(config, child=child, controller=controller,
+    return dataclasses.replace(config, child=child, controller=controller_of(config),
                                image_shape=tuple(int(v) for v in data.train[0].shape[1:]),
                                data_fingerprint=data.fingerprint())
 

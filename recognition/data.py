@@ -23,6 +23,10 @@ from recognition.protocols import (EVERY_SUBJECT, PROTOCOLS, hold_out, protocol_
                                    selection_split)
 from spmf.data import SkeletonImages, SpmfDataConfig
 
+# (train, valid, scored, what the scored sequences are) of one protocol and selection fold
+SequenceSplits = tuple[SequenceDataset, SequenceDataset, SequenceDataset, str]
+
+
 @dataclasses.dataclass(frozen=True)
 class RecognitionData:
     """Which sequences, split how, encoded how.
@@ -79,32 +83,43 @@ def _views(dataset: SequenceDataset, config: SpmfDataConfig, shape: tuple[int, .
     return views.images, views.labels, views.sequence_ids
 
 
-def _sequences(config: RecognitionData) -> SequenceDataset:
+def skeleton_sequences(config: RecognitionData) -> SequenceDataset:
+    """Every sequence of CONFIG's dataset, from the sensor or lifted (a search and the final
+    runs of one protocol share them: loaded, or lifted, once)."""
     if config.skeleton_source == "lifted":
         return lifted_sequences(config.dataset, config.data_dir or None, config.lifter or None,
                                 config.images.seed)
     return load_sequences(config.dataset, config.data_dir or None, config.images.seed)
 
 
-def sequence_splits(config: RecognitionData
-                    ) -> tuple[SequenceDataset, SequenceDataset, SequenceDataset, str]:
+def sequence_splits(config: RecognitionData, dataset: SequenceDataset | None = None
+                    ) -> SequenceSplits:
     """(train, valid, scored, what the scored sequences are) of CONFIG: the protocol's test
-    sequences, or with a selection fold one training group held out in their place."""
-    train, test = protocol_split(_sequences(config), config.dataset, config.protocol)
+    sequences, or with a selection fold one training group held out in their place. DATASET:
+    `skeleton_sequences(config)`, loaded here when not given."""
+    if dataset is None:
+        dataset = skeleton_sequences(config)
+    train, test = protocol_split(dataset, config.dataset, config.protocol)
     scored = f"{config.protocol} test"
     if config.selection_fold >= 0:
         train, test, group = selection_split(train, config.selection_fold)
         scored = f"{config.protocol} training group {group} (selection)"
     train, valid = hold_out(train, config.valid_fraction, config.images.seed)
-    return train, valid, test, scored
-
-
-def load_splits(config: RecognitionData) -> ImageSplits:
-    """The protocol's images, normalised with the training sequences' unaugmented images."""
-    train, valid, test, scored = sequence_splits(config)
     if not train.sequences or not (test.sequences or config.protocol in EVERY_SUBJECT):
         raise ValueError(f"{config.dataset} {config.protocol}: {len(train.sequences)} training "
                          f"and {len(test.sequences)} test sequences; both must be non-empty")
+    return train, valid, test, scored
+
+
+def load_splits(config: RecognitionData, dataset: SequenceDataset | None = None
+                ) -> ImageSplits:
+    """The protocol's images (`image_splits` of `sequence_splits`)."""
+    return image_splits(config, sequence_splits(config, dataset))
+
+
+def image_splits(config: RecognitionData, sequences: SequenceSplits) -> ImageSplits:
+    """SEQUENCES' images, normalised with the training sequences' unaugmented images."""
+    train, valid, test, scored = sequences
     training = SkeletonImages(train, config.images)
     plain = training.encode(np.arange(len(training)), None)
     mean, std = channel_statistics(plain)
@@ -134,8 +149,10 @@ def load_splits(config: RecognitionData) -> ImageSplits:
                                     "images": "Enhanced-SPMF (spmf.encode), 0..255 pixels"})
 
 
-def search_splits(config: RecognitionData) -> ImageSplits:
-    """`load_splits` without the test sequences: a search is never given them."""
-    splits = load_splits(config)
-    return dataclasses.replace(splits, test=(splits.test[0][:0], splits.test[1][:0]),
-                               test_ids=None)
+def search_splits(config: RecognitionData, dataset: SequenceDataset | None = None
+                  ) -> ImageSplits:
+    """`load_splits` without the test sequences: a search is never given them (nor are
+    their views encoded)."""
+    train, valid, test, scored = sequence_splits(config, dataset)
+    splits = image_splits(config, (train, valid, test.select(lambda s: False), scored))
+    return dataclasses.replace(splits, test_ids=None)

@@ -54,7 +54,7 @@ def _protocols() -> tuple[str, ...]:
 def settings_from_flags() -> ExperimentSettings:
     protocols = _protocols()
     data = data_from_flags(FLAGS.seed, protocols[0])
-    search = search_config_from_flags(FLAGS.output_dir, data=None)  # data: per run
+    search = search_config_from_flags(data=None)  # data: per run
     if search.strategy == "multi_worker":  # its phases read each other's files on one machine
         raise app.UsageError("--strategy=multi_worker: run recognition.search and "
                              "recognition.train on the cluster; recognition.experiment runs on "

@@ -19,7 +19,7 @@ import numpy as np
 from common.atomic import write_text
 from common.run_record import open_run
 from enas.final import FinalConfig, train_fixed
-from recognition.data import RecognitionData, load_splits, sequence_splits
+from recognition.data import RecognitionData, image_splits, sequence_splits
 from recognition.floor import floor_accuracy
 
 EVAL_FILE = "eval.json"
@@ -56,8 +56,9 @@ def _run_seed(settings: ProbeSettings, seed: int) -> dict:
     path = os.path.join(folder, EVAL_FILE)
     if not os.path.exists(path):
         config = dataclasses.replace(settings.final, output_dir=folder, seed=seed, data=data)
-        report = train_fixed(config, load_splits(data))
-        train, _, scored, name = sequence_splits(data)
+        sequences = sequence_splits(data)
+        report = train_fixed(config, image_splits(data, sequences))
+        train, _, scored, name = sequences
         report.update(floor_accuracy(train, scored), scored=name, seed=seed)
         write_text(path, json.dumps(report))
     with open(path, encoding="utf-8") as stream:

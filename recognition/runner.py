@@ -32,9 +32,10 @@ from enas.data import ImageSplits
 from enas.final import FinalConfig, train_fixed
 from enas.final import resolved as resolved_final
 from enas.search_run import run_search
-from enas.searcher import SearchConfig
+from enas.searcher import SearchConfig, controller_of
 from enas.searcher import resolved as resolved_search
-from recognition.data import RecognitionData, load_splits, search_splits, sequence_splits
+from recognition.data import (RecognitionData, SequenceSplits, image_splits, search_splits,
+                              sequence_splits, skeleton_sequences)
 from recognition.floor import floor_accuracy
 from recognition.figures import draw_confusion, draw_reward_curve
 from recognition.lifted import draw_lifted_against_sensor, lifted_sequences
@@ -105,12 +106,10 @@ def _search(config: SearchConfig, data: ImageSplits) -> tuple[np.ndarray, float]
         return arc_lib.read_file(arc_file), float(stream.read())
 
 
-def random_arc(search: SearchConfig, num_branches: int, seed: int) -> np.ndarray:
+def random_arc(search: SearchConfig, seed: int) -> np.ndarray:
     """An arc of the untrained controller (the search's controller settings, another seed)."""
-    controller = Controller(dataclasses.replace(
-        search.controller, num_layers=search.child.num_layers, num_ops=num_branches),
-        seed=seed + 10_007)
-    return controller.sample()["arc"].numpy()
+    controller = Controller(controller_of(search), seed=seed + 10_007)  # held: sample()
+    return controller.sample()["arc"].numpy()  # is a tf.function that refers to it weakly
 
 
 def run_one(settings: ExperimentSettings, protocol: str, seed: int) -> dict:
@@ -120,14 +119,16 @@ def run_one(settings: ExperimentSettings, protocol: str, seed: int) -> dict:
                                images=dataclasses.replace(settings.data.images, seed=seed))
     search = dataclasses.replace(settings.search, output_dir=os.path.join(folder, "search"),
                                  seed=seed, data=data)
-    arc, search_seconds = _search(search, search_splits(data))
+    dataset = skeleton_sequences(data)  # the search's and the final runs' sequences
+    arc, search_seconds = _search(search, search_splits(data, dataset))
     final_data = dataclasses.replace(data, valid_fraction=0.0)
-    splits = load_splits(final_data)
+    sequences = sequence_splits(final_data, dataset)
+    splits = image_splits(final_data, sequences)
     final = dataclasses.replace(settings.final, seed=seed, data=final_data, network="enas_arc")
     runs = {"found_arc": dataclasses.replace(final, output_dir=os.path.join(folder, "final"),
                                              arc=tuple(int(v) for v in arc))}
     if "random_arc" in settings.controls:
-        chosen = random_arc(settings.search, settings.search.child.num_branches, seed)
+        chosen = random_arc(settings.search, seed)
         runs["random_arc"] = dataclasses.replace(
             final, output_dir=os.path.join(folder, "random_arc"),
             arc=tuple(int(v) for v in chosen))
@@ -137,7 +138,7 @@ def run_one(settings: ExperimentSettings, protocol: str, seed: int) -> dict:
     results = {"protocol": protocol, "seed": seed, "search_seconds": search_seconds,
                "arc": arc_lib.format_flat(arc), "arc_rows": arc_lib.format_rows(arc),
                "arc_ops": arc_lib.describe(arc)["ops"], "class_names": list(splits.class_names),
-               "floor": floor_of(final_data)}
+               "floor": floor_of(sequences)}
     for name, config in runs.items():
         logging.info("%s seed %d: training %s", protocol, seed, name)
         results[name] = _train(config, splits)
@@ -148,9 +149,9 @@ def run_one(settings: ExperimentSettings, protocol: str, seed: int) -> dict:
     return results
 
 
-def floor_of(data: RecognitionData) -> dict:
-    """The floor's per-sequence accuracy on DATA's split, in a run's report's form."""
-    train, _, scored, _ = sequence_splits(data)
+def floor_of(sequences: SequenceSplits) -> dict:
+    """The floor's per-sequence accuracy on the same split, in a run's report's form."""
+    train, _, scored, _ = sequences
     floor = floor_accuracy(train, scored)
     return {"test_sequence_accuracy": floor["floor_sequence_accuracy"],
             "test_accuracy": floor["floor_sequence_accuracy"], "chosen_c": floor["chosen_c"]}

@@ -100,7 +100,7 @@ def test_killed_during_the_end_of_search_selection_resumes_to_the_same_arcs(tmp_
 @pytest.mark.slow
 def test_paper_preset_sets_the_papers_values_and_explicit_flags_win():
     script = ("import sys; from enas import search_flags as s; s.define_search_flags(); "
-              "s.FLAGS(sys.argv); c = s.search_config_from_flags('x', None); "
+              "s.FLAGS(sys.argv); c = s.search_config_from_flags(None); "
               "print(c.reinforce.learning_rate, c.controller.tanh_constant, "
               "c.controller.temperature, c.reinforce.entropy_weight, c.l2_reg, "
               "c.schedule.lr_min)")
