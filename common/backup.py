@@ -24,9 +24,9 @@ from common.atomic import (PREVIOUS_SUFFIX, recover_interrupted_replace, replace
 
 _FOLDER = re.compile(r"^epoch-(\d+)$")
 _STAGING = re.compile(r"^\.staging-(epoch-\d+)-")
-_WEIGHTS, _METADATA = "latest.weights.h5", "training_metadata.json"
+WEIGHTS_FILE, _METADATA = "latest.weights.h5", "training_metadata.json"
 _RANDOM_STATE = "random_state.npz"
-_BACKUP_FILES = (_WEIGHTS, _METADATA, _RANDOM_STATE)
+_BACKUP_FILES = (WEIGHTS_FILE, _METADATA, _RANDOM_STATE)
 KEEP = 2
 
 
@@ -68,7 +68,7 @@ class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
         backups = self.complete_backups()
         if backups:  # else a fresh start
             epoch, folder = backups[-1]
-            self._weights_path = os.path.join(folder, _WEIGHTS)
+            self._weights_path = os.path.join(folder, WEIGHTS_FILE)
             self._training_metadata_path = os.path.join(folder, _METADATA)
             logging.info("resuming from %s (after epoch %d)", folder, epoch)
         self._load_model()
@@ -96,7 +96,7 @@ class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
 
         def write(staging: str) -> None:
             os.makedirs(staging)
-            self.model.save_weights(os.path.join(staging, _WEIGHTS))
+            self.model.save_weights(os.path.join(staging, WEIGHTS_FILE))
             write_text(os.path.join(staging, _METADATA),
                        json.dumps({"epoch": self._current_epoch, "batch": 0}))
             np.savez(os.path.join(staging, _RANDOM_STATE),

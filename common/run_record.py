@@ -47,17 +47,17 @@ def write_config(folder: str | os.PathLike, settings: Any) -> str:
     return path
 
 
-def _rebuilt(kind: Any, value: Any) -> Any:
+def rebuilt(kind: Any, value: Any) -> Any:
     """VALUE (JSON) as KIND: dataclasses field by field, tuples from lists, the rest as is
     (a field typed Any, such as a run's data settings, stays the JSON dict)."""
     if dataclasses.is_dataclass(kind) and isinstance(value, dict):
         hints = typing.get_type_hints(kind)
-        return kind(**{field.name: _rebuilt(hints[field.name], value[field.name])
+        return kind(**{field.name: rebuilt(hints[field.name], value[field.name])
                        for field in dataclasses.fields(kind) if field.name in value})
     if isinstance(value, list):
         arguments = [a for a in typing.get_args(kind) if a is not Ellipsis]
         item = arguments[0] if len(arguments) == 1 else Any
-        return tuple(_rebuilt(item, element) for element in value)
+        return tuple(rebuilt(item, element) for element in value)
     return value
 
 
@@ -66,7 +66,7 @@ def read_settings(folder: str | os.PathLike, kind: type[T]) -> T:
     path = os.path.join(os.fspath(folder), CONFIG_FILE)
     try:
         with open(path, encoding="utf-8") as stream:
-            return _rebuilt(kind, json.load(stream)["settings"])
+            return rebuilt(kind, json.load(stream)["settings"])
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise DataFormatError(path, f"not a run record of {kind.__name__} ({error})") from None
 

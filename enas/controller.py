@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import tensorflow as tf
 
 from enas.arc import NUM_OPS, arc_length
@@ -138,3 +139,11 @@ class Controller(tf.Module):
         arc = tf.convert_to_tensor(arc, tf.int32)
         tf.debugging.assert_equal(tf.size(arc), arc_length(self.config.num_layers))
         return self._unroll(arc)
+
+
+def untrained_arc(config: ControllerConfig, seed: int) -> np.ndarray:
+    """An arc of a freshly initialised controller: the random-search control ENAS is judged
+    against (its draws follow the controller's own tanh squashing and skip attention)."""
+    controller = Controller(config, seed=seed + 10_007)  # held: sample() is a tf.function
+    return controller.sample()["arc"].numpy()            # that refers to it weakly
+

@@ -6,10 +6,16 @@
         --classifier_recipe=recipes/recognition/msr_lifted_ship.flags \
         --classifier_figures=runs/msr_lifted_AS1_final/eval.json
 
-Either model can be (re)written alone; the manifest keeps the other's entry.
+    python -m pipeline.pretrained --zoo_entry=msr_AS1 --zoo_run=runs/probe_AS1_base_test/seed0 \
+        --zoo_recipe=recipes/recognition/zoo_msr.flags --zoo_data_dir=../shared/data/msr_action3d
+
+Each model can be (re)written alone; the manifest keeps the others' entries.
 
 pretrained/lifter      the lifter as float16 folded kernels + JSON (`lifting.deployed`)
 pretrained/classifier  the classifier's SavedModel (`recognition.deployed`)
+pretrained/recognition/<entry>  the model zoo: a cross-subject or cross-fold network per
+                       entry as float16 weights + JSON, scored by `recognition.zoo` from the
+                       shipped files (at most 4 MB each)
 pretrained/MANIFEST.json  per file its sha256; per model the recipe, the figures measured
                        WITH THE SHIPPED FILES (the lifter re-evaluated after its float16
                        rounding), the label names and the joint layouts.
@@ -18,6 +24,7 @@ from __future__ import annotations
 
 from common import quiet_tensorflow  # noqa: F401  (before anything imports TensorFlow)
 
+import dataclasses
 import json
 import os
 import shutil
@@ -32,11 +39,15 @@ from datasets.layouts import H36M_16, H36M_17
 import pretrained
 from lifting.deployed import DeployedLifter, save_compact
 from lifting.evaluation import evaluate_deployed
+from recognition.data import load_splits
 from recognition.deployed import DeployedClassifier
+from recognition.deployed import save_compact as save_compact_classifier
+from recognition.zoo import recorded_data, score_on_test
 
 PRETRAINED = pretrained.FOLDER
 MANIFEST = os.path.join(PRETRAINED, "MANIFEST.json")
 MAX_FILE_BYTES = 10 * 2 ** 20
+MAX_ZOO_ENTRY_BYTES = 4 * 2 ** 20
 FLAGS = flags.FLAGS
 
 
@@ -95,6 +106,33 @@ def package_classifier(export: str, recipe: str, figures_path: str) -> dict:
                                        "encoding and augmentation"}}
 
 
+def package_zoo_entry(name: str, run_dir: str, recipe: str, data_dir: str) -> dict:
+    """pretrained/recognition/NAME from the final run RUN_DIR, scored from the shipped files
+    on the run's test split (the float32 run's own figure beside it)."""
+    target = os.path.join(PRETRAINED, "recognition", name)
+    data = dataclasses.replace(recorded_data(run_dir), data_dir=data_dir)
+    splits = load_splits(data)
+    replace_directory(target, lambda staging: save_compact_classifier(run_dir, splits, staging))
+    files = files_of(target)
+    size = sum(os.path.getsize(os.path.join(PRETRAINED, path)) for path in files)
+    if size > MAX_ZOO_ENTRY_BYTES:
+        raise ValueError(f"{target}: {size} bytes, over the zoo's 4 MB per entry")
+    score = score_on_test(target, data_dir)
+    with open(os.path.join(run_dir, "eval.json"), encoding="utf-8") as handle:
+        trained = json.load(handle)
+    classifier = DeployedClassifier.load(target)
+    return {"files": files, "recipe": recipe, "labels": list(classifier.class_names),
+            "layout": classifier.layout, **classifier.description,
+            "figures": {"test_sequences": score["test_sequences"],
+                        "sequence_accuracy": score["sequence_accuracy"],
+                        "float32_run_sequence_accuracy": round(
+                            100 * trained["test_sequence_accuracy"], 2),
+                        "floor_sequence_accuracy": round(
+                            100 * trained["floor_sequence_accuracy"], 2),
+                        "measured_by": "python -m recognition.evaluate --model=pretrained/"
+                                       f"recognition/{name} --data_dir=<{data.dataset}>"}}
+
+
 def write_manifest(entries: dict[str, dict]) -> dict:
     """MANIFEST.json with ENTRIES ({"lifter": ..., "classifier": ...}) replacing their
     namesakes; refuses any shipped file over 10 MB."""
@@ -113,8 +151,9 @@ def write_manifest(entries: dict[str, dict]) -> dict:
 
 def main(argv: list[str]) -> None:
     del argv
-    if not (FLAGS.lifter_model_dir or FLAGS.classifier_export):
-        raise app.UsageError("give --lifter_model_dir, --classifier_export or both")
+    if not (FLAGS.lifter_model_dir or FLAGS.classifier_export or FLAGS.zoo_entry):
+        raise app.UsageError("give --lifter_model_dir, --classifier_export, --zoo_entry or "
+                             "several")
     entries = exit_on_user_error("pipeline.pretrained", _package_models)
     write_manifest(entries)
     print(json.dumps({name: entry["figures"] for name, entry in entries.items()}))
@@ -128,6 +167,9 @@ def _package_models() -> dict:
     if FLAGS.classifier_export:
         entries["classifier"] = package_classifier(
             FLAGS.classifier_export, FLAGS.classifier_recipe, FLAGS.classifier_figures)
+    if FLAGS.zoo_entry:
+        entries[f"recognition/{FLAGS.zoo_entry}"] = package_zoo_entry(
+            FLAGS.zoo_entry, FLAGS.zoo_run, FLAGS.zoo_recipe, FLAGS.zoo_data_dir)
     return entries
 
 
@@ -139,6 +181,16 @@ if __name__ == "__main__":
     flags.DEFINE_string("classifier_recipe", None, "The recipe the classifier was trained with.")
     flags.DEFINE_string("classifier_figures", None, "results.json of a recognition.experiment, or "
                         "eval.json of a recognition.train run, that measured the classifier's recipe.")
+    flags.DEFINE_string("zoo_entry", None, "A model zoo entry to write: "
+                        "pretrained/recognition/<zoo_entry> (e.g. msr_AS1, sbu_fold1).")
+    flags.DEFINE_string("zoo_run", None, "The entry's final run folder (a probe's seed<k>/).")
+    flags.DEFINE_string("zoo_recipe", None, "The recipe the entry was trained with.")
+    flags.DEFINE_string("zoo_data_dir", None, "The entry's dataset, to score it.")
+    flags.register_multi_flags_validator(
+        ["zoo_entry", "zoo_run", "zoo_recipe", "zoo_data_dir"],
+        lambda f: not f["zoo_entry"] or all(f[k] for k in ("zoo_run", "zoo_recipe",
+                                                            "zoo_data_dir")),
+        "--zoo_entry needs --zoo_run, --zoo_recipe and --zoo_data_dir")
     flags.register_multi_flags_validator(
         ["lifter_model_dir", "h36m_dir", "lifter_recipe"],
         lambda f: not f["lifter_model_dir"] or bool(f["h36m_dir"] and f["lifter_recipe"]),

@@ -8,22 +8,36 @@ An export of `recognition.train` carries, in its `labels` signature, the class n
 layout its images were encoded from and the full encoding settings (`SpmfDataConfig`), so
 a skeleton is encoded here exactly as the training images were, with the same K views whose
 softmax is averaged (one prediction per sequence, as the classifier was scored).
+
+The model zoo (`pretrained/recognition/`) holds the compact form `save_compact` writes: the
+final run's config.json (which rebuilds the network), its weights in float16 and a
+classifier.json with what the labels signature states plus the channel statistics, so that
+each network fits in under 2 MB and nothing is unpickled.
 """
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
+import zipfile
 
 import numpy as np
 import tensorflow as tf
 
 import pretrained
+from common.atomic import atomic_path, write_text
+from common.backup import WEIGHTS_FILE, AtomicBackupAndRestore
 from common.errors import DataFormatError
+from common.run_record import CONFIG_FILE, read_settings
 from datasets.layouts import LAYOUTS
 from datasets.sequences import SequenceDataset, SkeletonSequence
+from enas.data import ImageSplits
+from enas.final import FinalConfig, build_network
 from spmf.data import SkeletonImages, SpmfDataConfig
 
 PRETRAINED_CLASSIFIER = pretrained.path("classifier")
+COMPACT_WEIGHTS = "weights_float16.npz"
+CLASSIFIER_FILE = "classifier.json"
 _REQUIRED = ("class_names", "layout", "spmf_config")
 
 
@@ -53,11 +67,15 @@ class DeployedClassifier:
 
     @classmethod
     def load(cls, path: str | None = None) -> "DeployedClassifier":
-        """The SavedModel at PATH (an `export/` of recognition.train), or the shipped one."""
+        """The classifier at PATH: a compact folder of the model zoo or a SavedModel (an
+        `export/` of recognition.train); the shipped one when PATH is None."""
         path = path or PRETRAINED_CLASSIFIER
+        if os.path.isfile(os.path.join(path, COMPACT_WEIGHTS)):
+            return cls.from_compact(path)
         if not os.path.isfile(os.path.join(path, "saved_model.pb")):
-            raise FileNotFoundError(f"{path}: no SavedModel there (an export/ folder written "
-                                    "by recognition.train or recognition.experiment)")
+            raise FileNotFoundError(f"{path}: no classifier there (a compact folder of "
+                                    "pretrained/recognition/, or an export/ folder written by "
+                                    "recognition.train or recognition.experiment)")
         loaded = tf.saved_model.load(path)
         missing = [name for name in ("serving_default", "labels") if name not in loaded.signatures]
         if missing:
@@ -76,6 +94,24 @@ class DeployedClassifier:
                          description=text, source=path)
         classifier._keep_alive = loaded
         return classifier
+
+    @classmethod
+    def from_compact(cls, directory: str) -> "DeployedClassifier":
+        """The float16 files `save_compact` wrote; a damaged file is named with its problem."""
+        config = read_settings(directory, FinalConfig)
+        stated = _read_json(os.path.join(directory, CLASSIFIER_FILE))
+        model = build_network(config)
+        _set_weights(model, os.path.join(directory, COMPACT_WEIGHTS))
+        mean = tf.constant(stated["channel_mean"], tf.float32)
+        std = tf.constant(stated["channel_std"], tf.float32)
+
+        @tf.function(input_signature=[tf.TensorSpec((None, *config.image_shape), tf.float32)])
+        def serve(images):
+            return {"probabilities": tf.nn.softmax(model((images - mean) / std, training=False))}
+
+        return cls(serve=lambda images: serve(images), class_names=tuple(stated["class_names"]),
+                   layout=stated["layout"], images=SpmfDataConfig.from_json(stated["spmf_config"]),
+                   description=stated["description"], source=directory)
 
     def require_layout(self, layout: str, producer: str) -> None:
         """Refuses input of another joint layout than the classifier's, naming both."""
@@ -113,3 +149,55 @@ class DeployedClassifier:
         order = np.argsort(probabilities)[::-1][:count]
         return [{"label": self.class_names[i], "probability": round(float(probabilities[i]), 4)}
                 for i in order]
+
+
+def _read_json(path: str) -> dict:
+    try:
+        with open(path, encoding="utf-8") as stream:
+            return json.load(stream)
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{path}: missing; a compact classifier folder holds "
+                                f"{CONFIG_FILE}, {CLASSIFIER_FILE} and {COMPACT_WEIGHTS}") from None
+    except ValueError as error:
+        raise DataFormatError(path, f"not readable JSON ({error})") from None
+
+
+def _set_weights(model, path: str) -> None:
+    """MODEL's weights from the float16 arrays at PATH, named layer/index."""
+    try:
+        with np.load(path, allow_pickle=False) as stored:
+            for layer in model.layers:
+                names = [f"{layer.name}/{index}" for index in range(len(layer.weights))]
+                missing = [name for name in names if name not in stored]
+                if missing:
+                    raise DataFormatError(path, f"no weights {missing} for this network")
+                if names:
+                    layer.set_weights([stored[name].astype(np.float32) for name in names])
+    except (OSError, ValueError, zipfile.BadZipFile) as error:
+        raise DataFormatError(path, f"not a readable weights file ({error})") from None
+
+
+def save_compact(run_dir: str, splits: ImageSplits, directory: str) -> None:
+    """Writes the final run in RUN_DIR (its config.json and last backup) as the compact form
+    into DIRECTORY; SPLITS: the run's data, whose training statistics normalise the pixels."""
+    config = read_settings(run_dir, FinalConfig)
+    backups = AtomicBackupAndRestore(os.path.join(run_dir, "backup")).complete_backups()
+    if not backups:
+        raise DataFormatError(run_dir, "no complete backup: not a finished final run")
+    model = build_network(config)
+    model.load_weights(os.path.join(backups[-1][1], WEIGHTS_FILE))
+    os.makedirs(directory, exist_ok=True)
+    with atomic_path(os.path.join(directory, COMPACT_WEIGHTS)) as temporary:
+        with open(temporary, "wb") as handle:
+            np.savez_compressed(handle, **{
+                f"{layer.name}/{index}": weight.astype(np.float16)
+                for layer in model.layers for index, weight in enumerate(layer.get_weights())})
+    description = dict(splits.description)
+    stated = {"class_names": list(splits.class_names), "layout": description.pop("layout"),
+              "spmf_config": description.pop("spmf_config"), "description": description,
+              "channel_mean": np.asarray(splits.channel_mean).tolist(),
+              "channel_std": np.asarray(splits.channel_std).tolist()}
+    write_text(os.path.join(directory, CLASSIFIER_FILE), json.dumps(stated, indent=1))
+    with open(os.path.join(run_dir, CONFIG_FILE), encoding="utf-8") as stream:
+        write_text(os.path.join(directory, CONFIG_FILE), stream.read())
+

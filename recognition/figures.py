@@ -1,4 +1,4 @@
-"""The recognition experiment's figures: confusion matrices and the controller's curves."""
+"""The recognition figures: confusion matrices, the controller's curves, the arc spread."""
 from __future__ import annotations
 
 import os
@@ -47,5 +47,25 @@ def draw_reward_curve(search_dir: str, title: str) -> None:
     axes.legend(fontsize=8)
     figure.tight_layout()
     with atomic_path(os.path.join(search_dir, "reward_curve.png")) as staging:
+        figure.savefig(staging, format="png", dpi=110)
+    pyplot.close(figure)
+
+
+def draw_spread(result: dict, title: str, path: str) -> None:
+    """The random arcs' figures as dots, the found arc's seeds as stars, the floor as a line."""
+    figure, axes = pyplot.subplots(figsize=(6, 2.2))
+    random = result["random_percent"]
+    axes.scatter(random, np.zeros(len(random)), color="grey", label="random arcs")
+    found = list(result["found_percent"].values())
+    axes.scatter(found, np.full(len(found), 0.5), marker="*", s=120, color="tab:red",
+                 label="found arc (seeds)")
+    axes.axvline(result["floor_percent"], color="tab:blue", linestyle="--", label="floor")
+    axes.set_yticks([])
+    axes.set_ylim(-0.5, 1.0)
+    axes.set_xlabel(f"per-sequence accuracy on {result['scored']} (%)")
+    axes.set_title(f"{title}: found arc against random arcs", fontsize=9)
+    axes.legend(fontsize=7, loc="upper left")
+    figure.tight_layout()
+    with atomic_path(path) as staging:
         figure.savefig(staging, format="png", dpi=110)
     pyplot.close(figure)

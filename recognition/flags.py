@@ -1,10 +1,12 @@
-"""The recognition binaries' data flags: a skeleton dataset, its protocol, the skeletons'
-source, and the Enhanced-SPMF images made of them."""
+"""The recognition binaries' flags: a skeleton dataset, its protocol, the skeletons' source,
+the Enhanced-SPMF images made of them, and the probe of a fixed arc over several seeds."""
 from __future__ import annotations
 
 from absl import app, flags
 
+from enas.final_flags import define_final_flags, final_config_from_flags
 from recognition.data import RecognitionData
+from recognition.lever_probe import ProbeSettings
 from recognition.lifted import SKELETON_SOURCES
 from recognition.protocols import PROTOCOLS
 from spmf.data import SpmfDataConfig
@@ -12,7 +14,6 @@ from spmf.flags import (augmentation_from_flags, define_augmentation_flags,
                         define_encoding_flags, encoding_from_flags, skeleton_from_flags)
 
 FLAGS = flags.FLAGS
-
 
 
 def define_dataset_flags(valid_fraction: float) -> None:
@@ -66,3 +67,20 @@ def data_from_flags(seed: int, protocol: str | None = None) -> RecognitionData:
                                skeleton_source=FLAGS.skeleton_source, lifter=FLAGS.lifter)
     except ValueError as error:
         raise app.UsageError(str(error)) from error
+
+
+def define_probe_flags() -> None:
+    """The fixed-arc training, its data, --seeds and --selection."""
+    define_final_flags()
+    define_dataset_flags(valid_fraction=0.0)
+    flags.DEFINE_list("seeds", ["0", "1", "2"], "One training per seed (at least 3 to judge "
+                      "a lever).")
+    flags.DEFINE_bool("selection", True, "Score a held-out training group per seed (the "
+                      "split for choices); --noselection scores the test sequences.")
+
+
+def probe_settings_from_flags() -> ProbeSettings:
+    seeds = seeds_from_flags()
+    return ProbeSettings(output_dir=FLAGS.output_dir, final=final_config_from_flags(None),
+                         data=data_from_flags(seeds[0]), seeds=seeds,
+                         selection=FLAGS.selection)

@@ -13,38 +13,19 @@ from common import quiet_tensorflow  # noqa: F401  (before anything imports Tens
 
 import json
 
-from absl import app, flags
+from absl import app
 
 from common.run_record import exit_on_user_error
-from enas.final_flags import define_final_flags, final_config_from_flags
-from recognition.flags import data_from_flags, define_dataset_flags, seeds_from_flags
-from recognition.lever_probe import ProbeSettings, run_probe
-
-FLAGS = flags.FLAGS
-
-
-def define_flags() -> None:
-    define_final_flags()
-    define_dataset_flags(valid_fraction=0.0)
-    flags.DEFINE_list("seeds", ["0", "1", "2"], "One training per seed (at least 3 to judge "
-                      "a lever).")
-    flags.DEFINE_bool("selection", True, "Score a held-out training group per seed (the "
-                      "split for choices); --noselection scores the test sequences.")
-
-
-def settings_from_flags() -> ProbeSettings:
-    seeds = seeds_from_flags()
-    data = data_from_flags(seeds[0])
-    return ProbeSettings(output_dir=FLAGS.output_dir, final=final_config_from_flags(None),
-                         data=data, seeds=seeds, selection=FLAGS.selection)
+from recognition.flags import define_probe_flags, probe_settings_from_flags
+from recognition.lever_probe import run_probe
 
 
 def main(argv: list[str]) -> None:
     del argv
-    settings = settings_from_flags()
+    settings = probe_settings_from_flags()
     print(json.dumps(exit_on_user_error("recognition.probe", lambda: run_probe(settings))))
 
 
 if __name__ == "__main__":
-    define_flags()
+    define_probe_flags()
     app.run(main)

@@ -27,7 +27,7 @@ from common.atomic import write_text
 from common.run_record import open_run
 from datasets.catalog import load_sequences
 from enas import arc as arc_lib
-from enas.controller import Controller
+from enas.controller import untrained_arc
 from enas.data import ImageSplits
 from enas.final import FinalConfig, train_fixed
 from enas.final import resolved as resolved_final
@@ -106,12 +106,6 @@ def _search(config: SearchConfig, data: ImageSplits) -> tuple[np.ndarray, float]
         return arc_lib.read_file(arc_file), float(stream.read())
 
 
-def random_arc(search: SearchConfig, seed: int) -> np.ndarray:
-    """An arc of the untrained controller (the search's controller settings, another seed)."""
-    controller = Controller(controller_of(search), seed=seed + 10_007)  # held: sample()
-    return controller.sample()["arc"].numpy()  # is a tf.function that refers to it weakly
-
-
 def run_one(settings: ExperimentSettings, protocol: str, seed: int) -> dict:
     """Search, final training and controls of one protocol and seed; their results."""
     folder = os.path.join(settings.output_dir, protocol, f"seed{seed}")
@@ -128,7 +122,7 @@ def run_one(settings: ExperimentSettings, protocol: str, seed: int) -> dict:
     runs = {"found_arc": dataclasses.replace(final, output_dir=os.path.join(folder, "final"),
                                              arc=tuple(int(v) for v in arc))}
     if "random_arc" in settings.controls:
-        chosen = random_arc(settings.search, seed)
+        chosen = untrained_arc(controller_of(settings.search), seed)
         runs["random_arc"] = dataclasses.replace(
             final, output_dir=os.path.join(folder, "random_arc"),
             arc=tuple(int(v) for v in chosen))

@@ -36,6 +36,11 @@ def msr_dir() -> pathlib.Path:
 
 
 @pytest.fixture(scope="package")
+def sbu_dir() -> pathlib.Path:
+    return shared_path("sbu")
+
+
+@pytest.fixture(scope="package")
 def pose_models_dir() -> pathlib.Path:
     return shared_path("models")
 
