@@ -33,6 +33,9 @@ setup(
         # scikit-learn: the recognition floor (a cross-validated logistic regression), a
         # control beside the networks, never the shipped classifier.
         "scikit-learn==1.9.1",
+        # LiteRT: runs the 2D front-end's .tflite models and the lifter's TFLite variants;
+        # TensorFlow 2.21 deprecates its own tf.lite.Interpreter in its favour.
+        "ai-edge-litert==2.3.0",
     ],
     extras_require={
         "test": ["pytest==9.0.3"],

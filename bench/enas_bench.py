@@ -16,6 +16,8 @@ speed-ups over it, each the median over rounds of the ratio within a round.
 """
 from __future__ import annotations
 
+from common import quiet_tensorflow  # noqa: F401  (before anything imports TensorFlow)
+
 import json
 import time
 

@@ -18,6 +18,8 @@ are medians of ratios taken within a round, which the drift affects least.
 """
 from __future__ import annotations
 
+from common import quiet_tensorflow  # noqa: F401  (before anything imports TensorFlow)
+
 import json
 import os
 import tempfile

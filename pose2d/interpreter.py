@@ -1,27 +1,23 @@
-"""One TFLite model with named, ordered outputs, run through TensorFlow's interpreter.
+"""One TFLite model with named, ordered outputs, run through LiteRT's interpreter.
 
-TensorFlow 2.21 still ships `tf.lite.Interpreter` (with a deprecation warning pointing to
-LiteRT's `ai-edge-litert`); using it keeps the front-end inside the pinned TensorFlow, with
-its XNNPACK CPU kernels. The warning is silenced here, once, because it is about the future
-of the API, not about this call.
+LiteRT (`ai-edge-litert`) is the successor of `tf.lite.Interpreter`, which TensorFlow 2.21
+deprecates with a warning at every use; it runs the same flatbuffers with the same XNNPACK
+CPU kernels (outputs identical on the front-end's models, and no slower: BUILD_NOTES.md).
 """
 from __future__ import annotations
 
 import os
-import warnings
 
 import numpy as np
-import tensorflow as tf
+from ai_edge_litert.interpreter import Interpreter
 
 
 class TfliteModel:
     """A loaded .tflite file; `run(input)` returns its outputs in the model's output order."""
 
     def __init__(self, path: str, num_threads: int | None = None):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            self.interpreter = tf.lite.Interpreter(
-                model_path=os.fspath(path), num_threads=num_threads or os.cpu_count() or 1)
+        self.interpreter = Interpreter(model_path=os.fspath(path),
+                                       num_threads=num_threads or os.cpu_count() or 1)
         self.interpreter.allocate_tensors()
         self.input = self.interpreter.get_input_details()[0]
         self.outputs = [detail["index"] for detail in self.interpreter.get_output_details()]

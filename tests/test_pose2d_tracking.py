@@ -165,3 +165,15 @@ def test_the_binary_writes_keypoints_and_an_overlay(tmp_path, ntu_video, pose_mo
     overlay = cv2.VideoCapture(str(out / "overlay.mp4"))
     assert int(overlay.get(cv2.CAP_PROP_FRAME_COUNT)) == 8
     assert (out / "config.json").exists()
+
+
+@pytest.mark.parametrize("model", ["lite", "full"])
+def test_litert_gives_the_keypoints_the_tensorflow_interpreter_gave(ntu_video, pose_models_dir,
+                                                                    model):
+    """tests/data/ntu_keypoints_reference.npz: the first 20 NTU frames' keypoints as
+    tf.lite.Interpreter computed them (the same flatbuffers, the same XNNPACK kernels); LiteRT
+    must agree to a hundredth of a pixel."""
+    reference = np.load(REPO / "tests" / "data" / "ntu_keypoints_reference.npz")[model]
+    tracked, _ = track_video(str(ntu_video), FrontEndSettings(
+        model=model, pose_models_dir=str(pose_models_dir)))
+    np.testing.assert_allclose(tracked.tracks[0].keypoints[:20], reference, atol=0.01)

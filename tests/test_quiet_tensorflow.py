@@ -32,3 +32,29 @@ def test_tensorflow_info_through_absl_is_dropped_and_ours_is_kept(tmp_path):
     assert not [line for line in lines if "Sharding callback" in line]
     assert [line for line in lines if line.endswith("binary.py:9] epoch 1/3 done")], lines
     assert [line for line in lines if line.endswith("a warning of ours")]
+
+
+def test_a_binary_prints_no_tensorflow_start_up_line(tmp_path):
+    """A real binary, fresh interpreter, TensorFlow loaded and its devices probed: the only
+    line on stderr is the binary's own (here its one-line refusal of a missing folder)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "recognition.evaluate",
+         f"--model={REPO}/pretrained/recognition/msr_AS1", f"--data_dir={tmp_path}/absent"],
+        cwd=tmp_path, env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"},
+        capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [result.stderr.strip()], result.stderr
+    assert result.stderr.startswith("recognition.evaluate: ") and "absent" in result.stderr
+
+
+def test_start_up_notices_are_told_from_lines_that_matter():
+    from common.quiet_tensorflow import is_start_up_notice
+    assert is_start_up_notice("I0000 00:00:1796491911.438566   10971 port.cc:153] oneDNN custom "
+                              "operations are on.\n")
+    assert is_start_up_notice("E0000 00:00:1796491916.121156   10971 cuda_platform.cc:52] failed "
+                              "call to cuInit: INTERNAL: CUDA error\n")
+    assert is_start_up_notice("WARNING: All log messages before absl::InitializeLog() is called "
+                              "are written to STDERR\n")
+    assert not is_start_up_notice("E0000 00:00:1.5   10971 op_kernel.cc:1] OOM when allocating\n")
+    assert not is_start_up_notice("Traceback (most recent call last):\n")
+    assert not is_start_up_notice("ImportError: libcudnn.so.9: cannot open shared object\n")
