@@ -36,6 +36,9 @@ setup(
         # LiteRT: runs the 2D front-end's .tflite models and the lifter's TFLite variants;
         # TensorFlow 2.21 deprecates its own tf.lite.Interpreter in its favour.
         "ai-edge-litert==2.3.0",
+        # PyAV: its wheels carry FFmpeg with libx264, so the videos are H.264 that browsers
+        # play (pip's OpenCV writes only mp4v, or VP8/VP9 at a few frames per second).
+        "av==18.1.0",
     ],
     extras_require={
         "test": ["pytest==9.0.3"],

@@ -24,6 +24,7 @@ from pipeline.person_outputs import MIN_FRAMES, PersonResult, write_person
 from pose2d import overlay, tracking
 from pose2d.front_end import FrontEndSettings
 from pose2d.tracks import PersonTrack, TrackedVideo, to_json
+from pose2d.video_writer import write_mp4
 from recognition.deployed import DeployedClassifier
 
 
@@ -151,7 +152,7 @@ def run(settings: RunSettings,
     labels = {r.track.track_id: r.labels_per_frame for r in results}
     overlay_path = os.path.join(settings.out_dir, "overlay.mp4") if settings.videos else ""
     if settings.videos:
-        overlay.write_mp4(overlay_path, (
+        write_mp4(overlay_path, (
             overlay.draw(frame, tracked, index, settings.front_end.min_confidence,
                          {track: per_frame[index] for track, per_frame in labels.items()})
             for index, frame in enumerate(tracking.frames_to_draw_on(settings.video, tracked))),

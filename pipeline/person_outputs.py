@@ -10,8 +10,9 @@ import numpy as np
 from common.atomic import atomic_path, write_text
 from datasets import skeleton_drawing as drawing
 from datasets.layouts import H36M_17
-from pose2d import overlay, tracking
+from pose2d import tracking
 from pose2d.tracks import PersonTrack, TrackedVideo, to_json
+from pose2d.video_writer import write_mp4
 from recognition.deployed import DeployedClassifier
 
 MIN_FRAMES = 2  # an action needs motion: fewer lifted frames get no label
@@ -59,7 +60,7 @@ def write_person(result: PersonResult, tracked: TrackedVideo, out_dir: str,
                 result.poses[index], title=f"{title} {label}".strip()))
 
     if videos:
-        overlay.write_mp4(paths["skeleton_3d.mp4"], side_by_side(), tracked.fps)
+        write_mp4(paths["skeleton_3d.mp4"], side_by_side(), tracked.fps)
     else:
         del paths["skeleton_3d.mp4"]
     shown = np.flatnonzero(result.lifted)

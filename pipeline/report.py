@@ -6,6 +6,7 @@ import html
 import os
 
 from common.atomic import write_text
+from pose2d.video_writer import browser_playable, video_codec
 
 
 def _relative(path: str, root: str) -> str:
@@ -57,6 +58,19 @@ def _person_section(result, files: dict[str, str], root: str) -> str:
     return "\n".join(parts)
 
 
+def _codec_note(videos: list[str]) -> str:
+    """A sentence naming the videos a browser cannot play (written as mp4v where PyAV's
+    H.264 encoder was missing); nothing when all play."""
+    unplayable = {path: video_codec(path) or "unknown" for path in videos
+                  if path and not browser_playable(path)}
+    if not unplayable:
+        return ""
+    named = ", ".join(f"{os.path.basename(path)} ({codec})" for path, codec in unplayable.items())
+    return (f"<p>No H.264 encoder here (install PyAV): {html.escape(named)} may not play in a "
+            "browser; the PNG pictures show the same, and any video player opens the "
+            "files.</p>")
+
+
 def write_html(settings, tracked, results, files: dict[int, dict[str, str]],
                overlay_path: str) -> str:
     """Writes OUT_DIR/report.html; returns its path."""
@@ -68,8 +82,8 @@ def write_html(settings, tracked, results, files: dict[int, dict[str, str]],
     video = (f'<video controls src="{_relative(overlay_path, root)}"></video>'
              if overlay_path else "")
     sections = "\n".join(_person_section(r, files[r.track.track_id], root) for r in results)
-    note = ("<p>The videos are MPEG-4 Part 2 (OpenCV's mp4v); a browser that cannot play "
-            "them still shows the PNG pictures; the files open in any video player.</p>")
+    note = _codec_note([overlay_path] + [kinds["skeleton_3d.mp4"] for kinds in files.values()
+                                         if "skeleton_3d.mp4" in kinds])
     style = ("<style>body{font-family:sans-serif;max-width:1100px;margin:auto}"
              "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 8px}"
              "video,img{max-width:100%}</style>")

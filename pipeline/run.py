@@ -19,7 +19,7 @@ OUT_DIR receives:
                        --window a label per sliding window, and each limb's length
                        variation (std / mean over the clip: anatomical plausibility)
     skeleton_3d.mp4    the 3D skeleton from a fixed viewpoint beside the frame
-    skeleton_3d.png    a few of those frames, for a report viewer that cannot play mp4v
+    skeleton_3d.png    a few of those frames, as a still
     spmf.png           the Enhanced-SPMF image the classifier saw (view 0, enlarged)
 (`pipeline.analysis`).
 """

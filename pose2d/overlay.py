@@ -1,13 +1,11 @@
 """Drawing tracks on frames: the H36M-16 skeleton, low-confidence joints hollow, track ids."""
 from __future__ import annotations
 
-import os
-from typing import Iterable, Iterator
+from typing import Iterator
 
 import cv2
 import numpy as np
 
-from common.atomic import atomic_path
 from datasets.layouts import H36M_16
 from pose2d.tracks import TrackedVideo
 
@@ -52,23 +50,3 @@ def blank_frames(video: TrackedVideo) -> Iterator[np.ndarray]:
     width, height = (max(16, v + 16) for v in video.image_size)
     for _ in range(video.num_frames):
         yield np.zeros((height, width, 3), np.uint8)
-
-
-def write_mp4(path: str | os.PathLike, frames: Iterable[np.ndarray], fps: float) -> int:
-    """Writes RGB FRAMES as an MP4 (mp4v) atomically; returns the number of frames."""
-    count = 0
-    with atomic_path(path) as temporary:
-        writer = None
-        try:
-            for frame in frames:
-                if writer is None:
-                    writer = cv2.VideoWriter(temporary, cv2.VideoWriter_fourcc(*"mp4v"),
-                                             fps or 30.0, (frame.shape[1], frame.shape[0]))
-                    if not writer.isOpened():
-                        raise OSError(f"{path}: OpenCV cannot write MP4 here")
-                writer.write(cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
-                count += 1
-        finally:
-            if writer is not None:
-                writer.release()
-    return count

@@ -18,6 +18,7 @@ from common.run_record import write_config
 from pose2d import overlay, video
 from pose2d.front_end import FrontEndSettings, track_openpose, track_video
 from pose2d.tracks import TrackedVideo, write_json
+from pose2d.video_writer import write_mp4
 
 
 @dataclasses.dataclass(frozen=True)
@@ -79,7 +80,7 @@ def track(settings: TrackSettings) -> dict:
     write_json(tracked, os.path.join(settings.out_dir, "keypoints_2d.json"))
     if settings.overlay:
         frames = frames_to_draw_on(settings.video, tracked)
-        overlay.write_mp4(os.path.join(settings.out_dir, "overlay.mp4"),
+        write_mp4(os.path.join(settings.out_dir, "overlay.mp4"),
                           (overlay.draw(f, tracked, i, settings.front_end.min_confidence)
                            for i, f in enumerate(frames)), tracked.fps)
     return {"frames": tracked.num_frames, "tracks": [t.track_id for t in tracked.tracks],

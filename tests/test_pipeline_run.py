@@ -10,7 +10,8 @@ from datasets import openpose, synthetic
 from common.errors import DataFormatError
 from datasets.geometry import project
 from pipeline.analysis import RunSettings, run
-from pose2d import overlay, video
+from pose2d import video
+from pose2d.video_writer import write_mp4
 from pose2d.front_end import FrontEndSettings
 from pose2d.tracker import TrackerSettings
 from recognition.deployed import DeployedClassifier, LayoutMismatch
@@ -114,7 +115,7 @@ def test_hard_videos_give_outputs_not_crashes(tmp_path, ntu_video, pose_models_d
                                               skeleton_lifter, lifted_classifier, kind,
                                               people):
     clip = tmp_path / f"{kind}.mp4"
-    overlay.write_mp4(clip, _scenes(ntu_video, kind), 30.0)
+    write_mp4(clip, _scenes(ntu_video, kind), 30.0)
     summary = run(RunSettings(
         video=str(clip), openpose_dir=None, out_dir=str(tmp_path / "out"),
         lifter=skeleton_lifter, classifier=lifted_classifier, videos=False,
