@@ -9,6 +9,7 @@ resumes from the newest complete folder and recovers what an interrupted write l
 """
 from __future__ import annotations
 
+import errno
 import glob
 import json
 import os
@@ -21,6 +22,8 @@ from absl import logging
 
 from common.atomic import (PREVIOUS_SUFFIX, recover_interrupted_replace, replace_directory,
                              write_text)
+from common.errors import DataFormatError
+from common.weights_file import read_arrays
 
 _FOLDER = re.compile(r"^epoch-(\d+)$")
 _STAGING = re.compile(r"^\.staging-(epoch-\d+)-")
@@ -28,6 +31,19 @@ WEIGHTS_FILE, _METADATA = "latest.weights.h5", "training_metadata.json"
 _RANDOM_STATE = "random_state.npz"
 _BACKUP_FILES = (WEIGHTS_FILE, _METADATA, _RANDOM_STATE)
 KEEP = 2
+
+
+def require_space(folder: str, needed: int) -> None:
+    """Raises OSError(ENOSPC) naming FOLDER when its file system has less than NEEDED bytes
+    free: checked before a backup is written, because h5py writing into a full disk fails
+    deep inside HDF5 and can crash the interpreter on the way out."""
+    existing = os.path.abspath(folder)
+    while not os.path.isdir(existing):  # the folder is made only by the write itself
+        existing = os.path.dirname(existing)
+    free = shutil.disk_usage(existing).free
+    if free < needed:
+        raise OSError(errno.ENOSPC, f"no space left on device: a backup needs "
+                      f"{needed / 2 ** 20:.1f} MB, {free / 2 ** 20:.1f} MB are free", folder)
 
 
 class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
@@ -65,15 +81,40 @@ class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
     def on_train_begin(self, logs=None):
         if os.path.isdir(self.backup_dir) and self.write_dir == self.backup_dir:
             self._recover_interrupted_writes()
+        require_space(self.write_dir, self._backup_bytes())
         backups = self.complete_backups()
-        if backups:  # else a fresh start
-            epoch, folder = backups[-1]
-            self._weights_path = os.path.join(folder, WEIGHTS_FILE)
-            self._training_metadata_path = os.path.join(folder, _METADATA)
+        for epoch, folder in reversed(backups):  # the newest that loads
+            try:
+                self._restore(folder)
+            except (OSError, ValueError, KeyError) as error:
+                logging.warning("%s: a damaged backup (%s); trying an older one", folder,
+                                str(error).splitlines()[0])
+                continue
             logging.info("resuming from %s (after epoch %d)", folder, epoch)
-        self._load_model()
+            return
         if backups:
-            self._load_random_state(os.path.join(backups[-1][1], _RANDOM_STATE))
+            raise DataFormatError(backups[-1][1], "every backup is damaged; move backup/ "
+                                  "away to start the run afresh")
+
+    def _restore(self, folder: str) -> None:
+        """The weights, epoch and random state of the backup in FOLDER."""
+        self._weights_path = os.path.join(folder, WEIGHTS_FILE)
+        self._training_metadata_path = os.path.join(folder, _METADATA)
+        self._load_model()
+        self._load_random_state(os.path.join(folder, _RANDOM_STATE))
+
+    def _backup_bytes(self) -> int:
+        """The room one more backup takes: the newest one's size, or before the first, the
+        weights three times over (an optimizer keeps up to two slots per weight), plus 1 MB
+        of file structure."""
+        backups = self.complete_backups()
+        if backups:
+            size = sum(os.path.getsize(os.path.join(backups[-1][1], name))
+                       for name in _BACKUP_FILES)
+        else:
+            size = 3 * sum(int(np.prod(w.shape)) * np.dtype(w.dtype).itemsize
+                           for w in self.model.weights)
+        return size + 2 ** 20
 
     def _random_state(self) -> list:
         """The model's variables that are not weights: the seed generators' states (dropout
@@ -84,15 +125,16 @@ class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
 
     def _load_random_state(self, path: str) -> None:
         variables = self._random_state()
-        with np.load(path, allow_pickle=False) as saved:
-            if len(saved.files) != len(variables):
-                raise ValueError(f"{path}: {len(saved.files)} random states for a model with "
-                                 f"{len(variables)}; the backup is of another model")
-            for index, variable in enumerate(variables):
-                variable.assign(saved[f"state_{index}"])
+        saved = read_arrays(path)
+        if len(saved) != len(variables):
+            raise ValueError(f"{path}: {len(saved)} random states for a model with "
+                             f"{len(variables)}; the backup is of another model")
+        for index, variable in enumerate(variables):
+            variable.assign(saved[f"state_{index}"])
 
     def _save_model(self):
         folder = os.path.join(self.write_dir, f"epoch-{self._current_epoch}")
+        require_space(self.write_dir, self._backup_bytes())
 
         def write(staging: str) -> None:
             os.makedirs(staging)

@@ -5,6 +5,7 @@ not read a numpy traceback. Every loader converts what it finds into this except
 """
 from __future__ import annotations
 
+import json
 import os
 
 
@@ -33,3 +34,16 @@ def require_file(path: str | os.PathLike) -> str:
     if not os.path.isfile(path):
         raise DataFormatError(path, "file does not exist")
     return path
+
+
+def read_json(path: str | os.PathLike):
+    """The JSON document at PATH; DataFormatError naming PATH when it is cut short or is not
+    JSON (FileNotFoundError stays: the caller says what should be there)."""
+    try:
+        with open(path, encoding="utf-8") as stream:
+            return json.load(stream)
+    except UnicodeDecodeError as error:
+        raise DataFormatError(path, f"not a JSON text file ({error.reason})") from None
+    except json.JSONDecodeError as error:
+        raise DataFormatError(path, f"not readable JSON, damaged or cut short ({error.msg} "
+                                    f"at line {error.lineno})") from None

@@ -7,11 +7,13 @@ dataclasses included), the command that ran and the versions that ran it.
 from __future__ import annotations
 
 import dataclasses
+import errno
 import importlib.metadata
 import json
 import os
 import platform
 import sys
+import tempfile
 import typing
 from typing import Any, Callable, TypeVar
 
@@ -84,15 +86,22 @@ class RunFolderError(ValueError):
     """The run folder cannot be used: it is a file, or it cannot be created or written."""
 
 
-def _require_writable_folder(folder: str) -> None:
+def require_writable_folder(folder: str) -> None:
+    """FOLDER exists (made here) and takes a file: checked by writing one, since a read-only
+    or full file system is known only by trying; a RunFolderError naming it otherwise."""
     if os.path.exists(folder) and not os.path.isdir(folder):
         raise RunFolderError(f"{folder}: is a file, not a folder for the run")
     try:
         os.makedirs(folder, exist_ok=True)
     except OSError as error:
         raise RunFolderError(f"{folder}: cannot be created ({error.strerror})") from None
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise RunFolderError(f"{folder}: is not writable")
+    try:
+        with tempfile.TemporaryFile(dir=folder) as probe:
+            probe.write(b"\0" * 4096)
+            probe.flush()
+            os.fsync(probe.fileno())
+    except OSError as error:
+        raise RunFolderError(f"{folder}: is not writable ({error.strerror})") from None
 
 
 def _flat(tree: Any, prefix: str = "") -> dict[str, Any]:
@@ -109,19 +118,20 @@ def _grows(stored: Any, given: Any) -> bool:
     return isinstance(stored, (int, float)) and isinstance(given, (int, float)) and given > stored
 
 
-def open_run(folder: str | os.PathLike, settings: Any, extendable: tuple[str, ...] = (),
-             ignored: tuple[str, ...] = ("output_dir", "model_dir"),
-             shortenable: tuple[str, ...] = ()) -> dict[str, Any]:
-    """Records SETTINGS in FOLDER/config.json, or checks them against the record already there.
+def checked_record(folder: str | os.PathLike, settings: Any, extendable: tuple[str, ...] = (),
+                   ignored: tuple[str, ...] = ("output_dir", "model_dir"),
+                   shortenable: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The record of SETTINGS for FOLDER/config.json, checked against the record already
+    there; FOLDER is made and checked writable, nothing is written.
 
     A resumed run must be the same run: any differing field refuses to start, naming each
     field with its stored and its new value, before anything is written, except a raise of a
     field in EXTENDABLE (e.g. the epoch count: the run is only lengthened) or a lowering of
     one in SHORTENABLE (a run whose schedule does not depend on its length ends early; the
     caller checks that no more was done already), each appended to the record's `history`.
-    IGNORED fields (where the folder itself is) may differ freely. Returns the record written.
+    IGNORED fields (where the folder itself is) may differ freely.
     """
-    _require_writable_folder(os.fspath(folder))
+    require_writable_folder(os.fspath(folder))
     path = os.path.join(os.fspath(folder), CONFIG_FILE)
     new = json.loads(json.dumps(record(settings)))  # tuples as lists, as stored
     if os.path.exists(path):
@@ -148,9 +158,21 @@ def open_run(folder: str | os.PathLike, settings: Any, extendable: tuple[str, ..
         new["history"] = old.get("history", []) + (
             [{"changed": {key: list(values) for key, values in changed.items()},
               "command": new["command"]}] if changed else [])
-    os.makedirs(os.fspath(folder), exist_ok=True)
-    write_text(path, json.dumps(new, indent=2) + "\n")
     return new
+
+
+def open_run(folder: str | os.PathLike, settings: Any, **rules: tuple[str, ...]
+             ) -> dict[str, Any]:
+    """`checked_record` (RULES: its extendable, ignored, shortenable), written to
+    FOLDER/config.json before the run's work; returns it."""
+    new = checked_record(folder, settings, **rules)
+    write_record(folder, new)
+    return new
+
+
+def write_record(folder: str | os.PathLike, record: dict[str, Any]) -> None:
+    """RECORD (of `checked_record`) as FOLDER/config.json, atomically."""
+    write_text(os.path.join(os.fspath(folder), CONFIG_FILE), json.dumps(record, indent=2) + "\n")
 
 
 class SettingConflict(ValueError):
@@ -158,6 +180,8 @@ class SettingConflict(ValueError):
     the training set): the message names the setting."""
 
 
+FILE_SYSTEM_REFUSALS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM,
+                        errno.EFBIG)
 USER_ERRORS = (SettingsMismatch, RunFolderError, NonFiniteLoss, SettingConflict,
                DataFormatError)
 
@@ -168,8 +192,14 @@ def exit_on_user_error(binary: str, work: Callable[[], T],
     setting, an unusable run folder, a malformed file, a loss that turned NaN; and ALSO, the
     binary's own kinds, such as a model file that is not one) ends the binary with its
     one-line message and status 1 instead of a traceback; the message names the folder,
-    file or setting."""
+    file or setting. So does a file system that refuses a write (full, read-only, no
+    permission), named with the path it refused."""
     try:
         return work()
     except (*USER_ERRORS, *also) as error:
         sys.exit(f"{binary}: {error}")
+    except OSError as error:
+        if error.errno not in FILE_SYSTEM_REFUSALS:
+            raise
+        where = error.filename or "the output folder"
+        sys.exit(f"{binary}: {where}: {error.strerror or error}")

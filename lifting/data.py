@@ -18,7 +18,7 @@ from common import input_pipeline
 from common.epoch_order import EpochOrder
 from datasets import h36m, synthetic
 from common.atomic import write_text
-from common.errors import DataFormatError
+from common.errors import DataFormatError, read_json
 from datasets.corpus import PoseCorpus
 from datasets.geometry import project_camera_points, root_relative, world_to_camera
 from datasets.layouts import h36m17_to_16
@@ -168,9 +168,8 @@ class Normalization:
     @classmethod
     def load(cls, path: str | os.PathLike) -> "Normalization":
         """The statistics in PATH."""
-        with open(path, "r", encoding="utf-8") as handle:
-            fields = json.load(handle)
-        if "input_normalization" not in fields:
+        fields = read_json(path)
+        if not isinstance(fields, dict) or "input_normalization" not in fields:
             raise DataFormatError(path, "no input_normalization: not a norm.json of lifting.train")
         kind = fields.pop("input_normalization")
         return cls(**{k: np.asarray(v, np.float32) for k, v in fields.items()},

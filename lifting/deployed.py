@@ -25,7 +25,8 @@ import tensorflow as tf
 import pretrained
 
 from common.atomic import atomic_path, write_text
-from common.errors import DataFormatError
+from common.errors import DataFormatError, read_json
+from common.weights_file import named_weights, set_named_weights
 from lifting.config import CONFIG_FILE, NORM_FILE, LifterConfig, load_trained
 from lifting.data import Normalization
 from lifting.serving import plain_pose_function, pose_function
@@ -84,21 +85,11 @@ class DeployedLifter:
             if not os.path.isfile(path):
                 raise FileNotFoundError(f"{path}: missing; a compact lifter folder holds "
                                         f"{', '.join(paths)} (lifting.deployed.save_compact)")
-        with open(paths[ARCHITECTURE_FILE], "r", encoding="utf-8") as handle:
-            fields = json.load(handle)
+        fields = read_json(paths[ARCHITECTURE_FILE])
         config = LifterConfig(**{**fields, "streams": tuple(fields["streams"])})
         norm = Normalization.load(paths[NORM_FILE])
         model = serving_copy(config.build())
-        with np.load(paths[COMPACT_WEIGHTS], allow_pickle=False) as stored:
-            for layer in model.layers:
-                if not layer.weights:
-                    continue
-                names = [f"{layer.name}/{index}" for index in range(len(layer.weights))]
-                missing = [name for name in names if name not in stored]
-                if missing:
-                    raise DataFormatError(paths[COMPACT_WEIGHTS],
-                                          f"no weights {missing} for this architecture")
-                layer.set_weights([stored[name].astype(np.float32) for name in names])
+        set_named_weights(model, paths[COMPACT_WEIGHTS])
         return cls(*_serving_functions(model, norm, config.streams, directory))
 
     @classmethod
@@ -151,8 +142,7 @@ def save_compact(model_dir: str, directory: str) -> dict[str, str]:
     model, norm, config = load_trained(model_dir)
     folded = serving_copy(model)
     os.makedirs(directory, exist_ok=True)
-    arrays = {f"{layer.name}/{index}": weight.astype(np.float16)
-              for layer in folded.layers for index, weight in enumerate(layer.get_weights())}
+    arrays = named_weights(folded)
     weights_path = os.path.join(directory, COMPACT_WEIGHTS)
     with atomic_path(weights_path) as temporary:
         with open(temporary, "wb") as handle:

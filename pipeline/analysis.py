@@ -9,13 +9,14 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import shutil
 import time
 
 import numpy as np
 from absl import logging
 
 from common.atomic import write_text
-from common.run_record import write_config
+from common.run_record import checked_record, write_record
 from datasets.layouts import H36M_17
 from lifting.deployed import DeployedLifter
 from lifting.metrics import limb_length_variation
@@ -103,6 +104,10 @@ def recognise(track: PersonTrack, poses: np.ndarray, lifted: np.ndarray,
               "protocol": classifier.description.get("protocol", ""),
               "classifier": classifier.source, "frames_lifted": int(len(frames))}
     per_frame = [""] * len(lifted)
+    if window > len(frames) >= MIN_FRAMES:
+        action["window_note"] = (f"the window of {window} frames is longer than the "
+                                 f"{len(frames)} lifted frames: one label for them all")
+        logging.warning("track %d: %s", track.track_id, action["window_note"])
     if len(frames) < MIN_FRAMES:
         action.update(top5=[], frames=[], note=f"fewer than {MIN_FRAMES} frames were lifted")
         return action, per_frame
@@ -134,15 +139,35 @@ def process_person(track: PersonTrack, lifter: DeployedLifter, classifier: Deplo
     return PersonResult(track, poses, lifted, action, per_frame)
 
 
+OUTPUTS = ("config.json", "keypoints_2d.json", "overlay.mp4", "report.html")
+
+
+def check_out_dir(settings: RunSettings, overwrite: bool) -> dict:
+    """The run record of SETTINGS for out_dir, refusing a folder that is a file, cannot be
+    written, or holds a run made with other settings; OVERWRITE first removes that run's
+    outputs. Written only once the input has given people (a failed input leaves no record
+    that would refuse the corrected rerun)."""
+    if overwrite and os.path.isdir(settings.out_dir):
+        for name in os.listdir(settings.out_dir):
+            path = os.path.join(settings.out_dir, name)
+            if name.startswith("track_") and os.path.isdir(path):
+                shutil.rmtree(path)
+            elif name in OUTPUTS:
+                os.remove(path)
+    return checked_record(settings.out_dir, settings)
+
+
 def run(settings: RunSettings,
-        models: tuple[DeployedLifter, DeployedClassifier] | None = None) -> dict:
+        models: tuple[DeployedLifter, DeployedClassifier] | None = None,
+        overwrite: bool = False) -> dict:
     """The whole pipeline; returns the summary printed as one JSON line. MODELS, when given,
-    are used instead of loading the settings' (a caller running many inputs loads them once)."""
+    are used instead of loading the settings' (a caller running many inputs loads them once).
+    The models and the output folder are checked before any frame is read."""
     began = time.perf_counter()
     lifter, classifier = models or load_models(settings)
+    record = check_out_dir(settings, overwrite)
     tracked, speed = find_people(settings)
-    os.makedirs(settings.out_dir, exist_ok=True)
-    write_config(settings.out_dir, settings)
+    write_record(settings.out_dir, record)
     write_text(os.path.join(settings.out_dir, "keypoints_2d.json"),
                json.dumps(to_json(tracked)) + "\n")
     models_began = time.perf_counter()

@@ -8,9 +8,10 @@ OpenPose files) -> the two-stream lifter's deployable stream (camera-independent
 Enhanced-SPMF -> the ENAS classifier. The models default to the shipped `pretrained/`.
 OUT_DIR receives:
   keypoints_2d.json    every track, per frame, H36M-16 pixels and confidences
-  overlay.mp4          the video with each person's skeleton, track id and current action
+  overlay.mp4          (H.264) the video with each person's skeleton, track id and current action
   report.html          everything below, shown together
-  config.json          the run's settings
+  config.json          the run's settings: a rerun with other settings into the same
+                       OUT_DIR is refused unless --overwrite
   track_<id>/          per tracked person:
     keypoints_2d.json  that person's keypoints
     poses_3d.npz       poses (T, 17, 3) mm root-relative H36M-17 (NaN where not lifted),
@@ -49,6 +50,10 @@ def define_flags() -> None:
     flags.DEFINE_integer("window", 0, "Frames per sliding window for a label per window "
                          "(0: one label for the clip).", lower_bound=0)
     flags.DEFINE_float("openpose_fps", 30.0, "Frame rate of an --openpose_dir input.")
+    flags.register_validator("openpose_fps", lambda fps: fps > 0,
+                             "--openpose_fps must be a positive frame rate")
+    flags.DEFINE_bool("overwrite", False, "Replace the outputs of an earlier run in --out_dir "
+                      "made with other settings (without it such a folder is refused).")
 
 
 def settings_from_flags() -> RunSettings:
@@ -63,7 +68,7 @@ def settings_from_flags() -> RunSettings:
 def main(argv: list[str]) -> None:
     del argv
     settings = settings_from_flags()
-    summary = exit_on_user_error("pipeline.run", lambda: run(settings), also=(
+    summary = exit_on_user_error("pipeline.run", lambda: run(settings, overwrite=FLAGS.overwrite), also=(
         ModelFileError, NobodyFound, FileNotFoundError, LayoutMismatch))
     print(json.dumps(summary))
 

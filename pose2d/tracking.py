@@ -14,7 +14,7 @@ from typing import Iterator
 import numpy as np
 from absl import logging
 
-from common.run_record import write_config
+from common.run_record import open_run
 from pose2d import overlay, video
 from pose2d.front_end import FrontEndSettings, track_openpose, track_video
 from pose2d.tracks import TrackedVideo, write_json
@@ -73,10 +73,9 @@ def frames_to_draw_on(video_path: str | None, tracked: TrackedVideo) -> Iterator
 
 def track(settings: TrackSettings) -> dict:
     """Tracks, writes the outputs of SETTINGS into its out_dir; a summary."""
-    os.makedirs(settings.out_dir, exist_ok=True)
+    open_run(settings.out_dir, settings)
     start = time.perf_counter()
     tracked, summary = find_tracks(settings.video, settings.openpose_dir, settings.front_end)
-    write_config(settings.out_dir, settings)
     write_json(tracked, os.path.join(settings.out_dir, "keypoints_2d.json"))
     if settings.overlay:
         frames = frames_to_draw_on(settings.video, tracked)

@@ -19,7 +19,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import zipfile
 
 import numpy as np
 import tensorflow as tf
@@ -27,7 +26,8 @@ import tensorflow as tf
 import pretrained
 from common.atomic import atomic_path, write_text
 from common.backup import WEIGHTS_FILE, AtomicBackupAndRestore
-from common.errors import DataFormatError
+from common.errors import DataFormatError, read_json
+from common.weights_file import named_weights, set_named_weights
 from common.run_record import CONFIG_FILE, read_settings
 from datasets.layouts import LAYOUTS
 from datasets.sequences import SequenceDataset, SkeletonSequence
@@ -99,9 +99,9 @@ class DeployedClassifier:
     def from_compact(cls, directory: str) -> "DeployedClassifier":
         """The float16 files `save_compact` wrote; a damaged file is named with its problem."""
         config = read_settings(directory, FinalConfig)
-        stated = _read_json(os.path.join(directory, CLASSIFIER_FILE))
+        stated = read_json(os.path.join(directory, CLASSIFIER_FILE))
         model = build_network(config)
-        _set_weights(model, os.path.join(directory, COMPACT_WEIGHTS))
+        set_named_weights(model, os.path.join(directory, COMPACT_WEIGHTS))
         mean = tf.constant(stated["channel_mean"], tf.float32)
         std = tf.constant(stated["channel_std"], tf.float32)
 
@@ -151,32 +151,6 @@ class DeployedClassifier:
                 for i in order]
 
 
-def _read_json(path: str) -> dict:
-    try:
-        with open(path, encoding="utf-8") as stream:
-            return json.load(stream)
-    except FileNotFoundError:
-        raise FileNotFoundError(f"{path}: missing; a compact classifier folder holds "
-                                f"{CONFIG_FILE}, {CLASSIFIER_FILE} and {COMPACT_WEIGHTS}") from None
-    except ValueError as error:
-        raise DataFormatError(path, f"not readable JSON ({error})") from None
-
-
-def _set_weights(model, path: str) -> None:
-    """MODEL's weights from the float16 arrays at PATH, named layer/index."""
-    try:
-        with np.load(path, allow_pickle=False) as stored:
-            for layer in model.layers:
-                names = [f"{layer.name}/{index}" for index in range(len(layer.weights))]
-                missing = [name for name in names if name not in stored]
-                if missing:
-                    raise DataFormatError(path, f"no weights {missing} for this network")
-                if names:
-                    layer.set_weights([stored[name].astype(np.float32) for name in names])
-    except (OSError, ValueError, zipfile.BadZipFile) as error:
-        raise DataFormatError(path, f"not a readable weights file ({error})") from None
-
-
 def save_compact(run_dir: str, splits: ImageSplits, directory: str) -> None:
     """Writes the final run in RUN_DIR (its config.json and last backup) as the compact form
     into DIRECTORY; SPLITS: the run's data, whose training statistics normalise the pixels."""
@@ -189,9 +163,7 @@ def save_compact(run_dir: str, splits: ImageSplits, directory: str) -> None:
     os.makedirs(directory, exist_ok=True)
     with atomic_path(os.path.join(directory, COMPACT_WEIGHTS)) as temporary:
         with open(temporary, "wb") as handle:
-            np.savez_compressed(handle, **{
-                f"{layer.name}/{index}": weight.astype(np.float16)
-                for layer in model.layers for index, weight in enumerate(layer.get_weights())})
+            np.savez_compressed(handle, **named_weights(model))
     description = dict(splits.description)
     stated = {"class_names": list(splits.class_names), "layout": description.pop("layout"),
               "spmf_config": description.pop("spmf_config"), "description": description,
