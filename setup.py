@@ -14,7 +14,7 @@ setup(
     # binaries then failed to import when run from outside the checkout.
     packages=find_packages(exclude=["tests", "tests.*"]),
     # The shipped models travel with the package, so that a plain `pip install .` finds them.
-    package_data={"pretrained": ["MANIFEST.json", "*/*", "*/*/*"]},
+    package_data={"pretrained": ["MANIFEST.json", "*/*", "*/*/*"], "pipeline": ["viewer.js"]},
     install_requires=[
         "tensorflow==2.21.0",
         "keras==3.15.1",

@@ -1,11 +1,13 @@
-"""report.html of a pipeline run: per person the action, its top-5, the windows, the pictures
-and the videos, with links to every file. Paths are relative, so the folder can be moved."""
+"""report.html of a pipeline run: the overlay video, the interactive 3D viewer
+(`pipeline.viewer`), and per person the action, its top-5, the windows, the pictures and the
+videos, with links to every file. Paths are relative, so the folder can be moved."""
 from __future__ import annotations
 
 import html
 import os
 
 from common.atomic import write_text
+from pipeline.viewer import viewer_section
 from pose2d.video_writer import browser_playable, video_codec
 
 
@@ -79,8 +81,9 @@ def write_html(settings, tracked, results, files: dict[int, dict[str, str]],
             f"<p>{tracked.num_frames} frames, {tracked.image_size[0]} x {tracked.image_size[1]}"
             f" px, {tracked.fps:.1f} frames/s; {len(tracked.tracks)} people tracked; "
             f"{len(tracked.empty_frames)} frames with nobody.</p>")
-    video = (f'<video controls src="{_relative(overlay_path, root)}"></video>'
-             if overlay_path else "")
+    video = (f'<video id="overlay-video" controls preload="auto" '
+             f'src="{_relative(overlay_path, root)}"></video>' if overlay_path else "")
+    viewer = viewer_section(results, tracked.num_frames, tracked.fps) if results else ""
     sections = "\n".join(_person_section(r, files[r.track.track_id], root) for r in results)
     note = _codec_note([overlay_path] + [kinds["skeleton_3d.mp4"] for kinds in files.values()
                                          if "skeleton_3d.mp4" in kinds])
@@ -88,7 +91,7 @@ def write_html(settings, tracked, results, files: dict[int, dict[str, str]],
              "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 8px}"
              "video,img{max-width:100%}</style>")
     page = (f"<!doctype html><html><head><meta charset='utf-8'><title>pipeline.run</title>"
-            f"{style}</head><body>{head}{video}{note}{sections}</body></html>\n")
+            f"{style}</head><body>{head}{video}{note}{viewer}{sections}</body></html>\n")
     path = os.path.join(root, "report.html")
     write_text(path, page)
     return path
