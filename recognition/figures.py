@@ -34,6 +34,8 @@ def draw_confusion(confusion: list[list[int]], class_names, title: str, path: st
 
 
 def draw_reward_curve(search_dir: str, title: str) -> None:
+    """reward_curve.png in SEARCH_DIR: reward, baseline, validation accuracy and the
+    controller's entropy over the search's epochs."""
     scalars = read_scalars(os.path.join(search_dir, "logs"))
     figure, axes = pyplot.subplots(figsize=(6, 3.5))
     for tag, label in (("controller/reward", "reward (mean over the phase)"),
@@ -44,7 +46,15 @@ def draw_reward_curve(search_dir: str, title: str) -> None:
             axes.plot(steps, [scalars[tag][s] for s in steps], label=label)
     axes.set_xlabel("search epoch")
     axes.set_title(f"{title}: controller", fontsize=9)
-    axes.legend(fontsize=8)
+    axes.legend(fontsize=8, loc="upper left")
+    if "controller/entropy" in scalars:  # on its own scale: nats summed over the decisions
+        entropy = scalars["controller/entropy"]
+        steps = sorted(entropy)
+        twin = axes.twinx()
+        twin.plot(steps, [entropy[s] for s in steps], color="grey", linestyle=":",
+                  label="sampled arcs' entropy")
+        twin.set_ylabel("entropy", fontsize=8)
+        twin.legend(fontsize=8, loc="lower right")
     figure.tight_layout()
     with atomic_path(os.path.join(search_dir, "reward_curve.png")) as staging:
         figure.savefig(staging, format="png", dpi=110)
