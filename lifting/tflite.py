@@ -22,7 +22,7 @@ import tensorflow as tf
 from absl import app, flags
 from ai_edge_litert.interpreter import Interpreter
 
-from common.run_record import exit_on_user_error
+from common.run_record import exit_on_user_error, require_writable_folder
 from datasets import h36m
 from common.atomic import atomic_path, write_text
 from lifting.data import build_examples, load_corpus
@@ -107,6 +107,7 @@ def convert_and_check(lifter: DeployedLifter, out_dir: str, keypoints: np.ndarra
 
 def main(argv: list[str]) -> None:
     del argv
+    exit_on_user_error("lifting.tflite", lambda: require_writable_folder(FLAGS.out_dir))
     report = exit_on_user_error("lifting.tflite", lambda: convert_and_check(
         DeployedLifter.load(FLAGS.lifter or None), FLAGS.out_dir,
         check_keypoints(FLAGS.data_dir)))

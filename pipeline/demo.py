@@ -29,7 +29,7 @@ import numpy as np
 from absl import app, flags, logging
 
 from common.atomic import write_text
-from common.run_record import exit_on_user_error
+from common.run_record import exit_on_user_error, require_writable_folder
 from datasets import describe, openpose, synthetic, visualize
 from datasets.geometry import project
 from enas.child import ChildConfig
@@ -248,7 +248,7 @@ def settings_from_flags() -> DemoSettings:
 def main(argv: list[str]) -> None:
     del argv
     settings = settings_from_flags()
-    os.makedirs(settings.output_dir, exist_ok=True)
+    exit_on_user_error("pipeline.demo", lambda: require_writable_folder(settings.output_dir))
     stages = [run_data_stage, run_lifting_stage, run_recognition_stage, run_pipeline_stage]
     if settings.data_root:
         stages.append(run_video_stage)

@@ -26,7 +26,8 @@ FLAGS = flags.FLAGS
 def main(argv: list[str]) -> None:
     del argv
     settings = SpreadSettings(output_dir=FLAGS.output_dir, probe=probe_settings_from_flags(),
-                              num_arcs=FLAGS.num_arcs, num_ops=int(FLAGS.child_num_branches))
+                              num_arcs=FLAGS.num_arcs, num_ops=int(FLAGS.child_num_branches),
+                              densenet=FLAGS.densenet)
     print(json.dumps(exit_on_user_error("recognition.random_arcs",
                                         lambda: run_spread(settings))))
 
@@ -34,4 +35,5 @@ def main(argv: list[str]) -> None:
 if __name__ == "__main__":
     define_probe_flags()
     flags.DEFINE_integer("num_arcs", 8, "Random arcs, each trained once.", lower_bound=1)
+    flags.DEFINE_bool("densenet", False, "Also train DenseNet-BC with the same recipe.")
     app.run(main)

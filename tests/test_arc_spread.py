@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from enas import arc as arc_lib
-from recognition.arc_spread import drawn_arcs, place
+from recognition.arc_spread import drawn_arcs, per_class, place
 
 
 def test_random_arcs_are_valid_distinct_and_the_same_every_time():
@@ -34,6 +34,17 @@ def test_each_found_seed_is_placed_among_the_random_arcs_scored_on_its_split():
         == {"0": 1}  # seed 1 scored another subject: not comparable, not counted
 
 
+def test_per_class_accuracy_is_of_the_seeds_softmax_ensemble(tmp_path):
+    labels = [0, 0, 1, 1]
+    seeds = {0: [[0.9, 0.1], [0.4, 0.6], [0.2, 0.8], [0.6, 0.4]],
+             1: [[0.8, 0.2], [0.8, 0.2], [0.3, 0.7], [0.7, 0.3]]}
+    for seed, probabilities in seeds.items():
+        (tmp_path / f"seed{seed}").mkdir()
+        (tmp_path / f"seed{seed}" / "eval.json").write_text(json.dumps(
+            {"test_sequence_labels": labels, "test_sequence_probabilities": probabilities}))
+    assert per_class(str(tmp_path), (0, 1), ("a", "b")) == {"a": 100.0, "b": 50.0}
+
+
 @pytest.mark.slow  # three tiny fixed-arc trainings
 def test_the_spread_trains_the_found_and_the_random_arcs_and_resumes(tmp_path):
     from enas.final import FinalConfig
@@ -53,5 +64,7 @@ def test_the_spread_trains_the_found_and_the_random_arcs_and_resumes(tmp_path):
                      ["settings"]["arc"]) for k in range(2)]
     assert trained == drawn_arcs(3, arc_lib.NUM_OPS, 2)
     assert {"spread.md", "spread.png", "spread.json"} <= {p.name for p in tmp_path.iterdir()}
+    from datasets.synthetic import generate
+    assert set(result["per_class_percent"]) <= set(generate(0).sequences.class_names)
     with pytest.raises(Exception, match="other settings"):
         run_spread(dataclasses.replace(settings, num_arcs=3))
