@@ -35,6 +35,9 @@ if __name__ == "__main__":
     flags.DEFINE_string("model_dir", None, "A model directory written by lifting.train.")
     flags.DEFINE_enum("dataset", "h36m", ["h36m", "synthetic"], "Data of the take.")
     flags.DEFINE_string("data_dir", None, "Human3.6M folder.")
+    flags.register_multi_flags_validator(
+        ["dataset", "data_dir"], lambda f: f["dataset"] != "h36m" or bool(f["data_dir"]),
+        "--data_dir is required for --dataset=h36m")
     flags.DEFINE_string("subject", "S9", "Subject of the take.")
     flags.DEFINE_string("take", "Directions 1", "Take name, e.g. 'Directions 1'.")
     flags.DEFINE_integer("frames", 4, "Rows of the grid.")

@@ -10,11 +10,12 @@ pooled per protocol) and writes, per protocol, the found arc's per-sequence accu
 from __future__ import annotations
 
 import json
+import os
 
 import numpy as np
 from absl import app, flags
 
-from common.run_record import exit_on_user_error
+from common.run_record import exit_on_user_error, require_writable_folder
 from common.atomic import write_text
 from common.errors import DataFormatError
 
@@ -61,7 +62,9 @@ def main(argv: list[str]) -> None:
                               lambda: table(pooled(FLAGS.sensor), pooled(FLAGS.lifted)))
     text = ("# Action recognition from sensor and from lifted 3D poses\n\nPer-sequence "
             "accuracy (%) of the found arc, mean ± std over seeds.\n\n" + rows)
-    write_text(FLAGS.out, text)
+    exit_on_user_error("recognition.compare_sources", lambda: (
+        require_writable_folder(os.path.dirname(os.path.abspath(FLAGS.out))),
+        write_text(FLAGS.out, text)))
     print(text)
 
 

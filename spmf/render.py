@@ -26,7 +26,7 @@ import cv2
 import numpy as np
 from absl import app, flags, logging
 
-from common.run_record import exit_on_user_error, write_config
+from common.run_record import exit_on_user_error, open_run
 from datasets.catalog import SEQUENCE_DATASETS, load_sequences
 from datasets.skeleton_drawing import write_png
 from spmf import flags as spmf_flags
@@ -96,9 +96,8 @@ def contact_sheet(images: np.ndarray, captions: list[str], title: str, columns: 
 def render(settings: RenderSettings) -> dict:
     """Writes every picture; returns counts and the wall time."""
     start = time.perf_counter()
+    open_run(settings.out_dir, settings)
     dataset = load_sequences(settings.dataset, settings.data_dir)
-    os.makedirs(settings.out_dir, exist_ok=True)
-    write_config(settings.out_dir, settings)
     network = SkeletonImages(dataset, settings.data).evaluation_images().images
     large_encoding = dataclasses.replace(settings.data.encoding,
                                          image_size=(settings.large_size, settings.large_size))

@@ -31,7 +31,7 @@ matplotlib.use("Agg")
 from matplotlib import pyplot  # noqa: E402  (after the headless backend is chosen)
 
 from common import input_pipeline  # noqa: E402
-from common.run_record import exit_on_user_error, write_config  # noqa: E402
+from common.run_record import exit_on_user_error, open_run  # noqa: E402
 from datasets import msr_action3d  # noqa: E402
 from common.atomic import atomic_path, write_text  # noqa: E402
 from datasets.sequences import SequenceDataset  # noqa: E402
@@ -135,8 +135,7 @@ def _plot(results: list[dict], angles: tuple[float, ...], path: str) -> None:
 
 
 def run_probe(settings: ProbeSettings) -> list[dict]:
-    os.makedirs(settings.out_dir, exist_ok=True)
-    write_config(settings.out_dir, settings)
+    open_run(settings.out_dir, settings)
     dataset = msr_action3d.subset(msr_action3d.load(settings.data_dir), settings.subset)
     train, test = msr_action3d.cross_subject(dataset)
     grid = list(itertools.product(settings.orientations, settings.rotations, settings.seeds))

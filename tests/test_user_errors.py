@@ -61,6 +61,10 @@ def test_a_bad_arc_file_is_named(tmp_path, content, problem):
      "--child_fixed_arc: arc strings hold integers only, got '0 x'"),
     (["-m", "lifting.train", "--dataset=synthetic", "--epochs=0", "--model_dir={tmp}/run"],
      "--epochs=0 trains nothing"),
+    (["-m", "lifting.tflite", "--out_dir={tmp}/taken"],
+     "lifting.tflite: {tmp}/taken: is a file, not a folder for the run"),
+    (["-m", "spmf.render", "--dataset=synthetic", "--out_dir={tmp}/taken"],
+     "spmf.render: {tmp}/taken: is a file, not a folder for the run"),
     (["-m", "lifting.export", "--model_dir={tmp}"],
      "lifting.export: {tmp}/config.json: no lifter config"),
     (["-m", "lifting.evaluate", "--model_dir={tmp}"],
@@ -73,6 +77,7 @@ def test_a_bad_arc_file_is_named(tmp_path, content, problem):
      "--strategy=multi_worker: run recognition.search and recognition.train on the cluster"),
 ])
 def test_a_binary_given_a_bad_flag_or_path_prints_one_line_and_fails(tmp_path, argv, message):
+    (tmp_path / "taken").write_text("a file where an output folder is asked for")
     result = subprocess.run([sys.executable, *(a.format(tmp=tmp_path) for a in argv)],
                             cwd=REPO, capture_output=True, text=True, timeout=300)
     assert result.returncode == 1
