@@ -42,7 +42,7 @@ def require_space(folder: str, needed: int) -> None:
         existing = os.path.dirname(existing)
     free = shutil.disk_usage(existing).free
     if free < needed:
-        raise OSError(errno.ENOSPC, f"no space left on device: a backup needs "
+        raise OSError(errno.ENOSPC, f"No space left on device: a backup needs "
                       f"{needed / 2 ** 20:.1f} MB, {free / 2 ** 20:.1f} MB are free", folder)
 
 

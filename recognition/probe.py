@@ -20,6 +20,10 @@ from recognition.flags import define_probe_flags, probe_settings_from_flags
 from recognition.lever_probe import run_probe
 
 
+def define_flags() -> None:
+    define_probe_flags()
+
+
 def main(argv: list[str]) -> None:
     del argv
     settings = probe_settings_from_flags()
@@ -27,5 +31,5 @@ def main(argv: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    define_probe_flags()
+    define_flags()
     app.run(main)

@@ -23,6 +23,12 @@ from recognition.flags import define_probe_flags, probe_settings_from_flags
 FLAGS = flags.FLAGS
 
 
+def define_flags() -> None:
+    define_probe_flags()
+    flags.DEFINE_integer("num_arcs", 8, "Random arcs, each trained once.", lower_bound=1)
+    flags.DEFINE_bool("densenet", False, "Also train DenseNet-BC with the same recipe.")
+
+
 def main(argv: list[str]) -> None:
     del argv
     settings = SpreadSettings(output_dir=FLAGS.output_dir, probe=probe_settings_from_flags(),
@@ -33,7 +39,5 @@ def main(argv: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    define_probe_flags()
-    flags.DEFINE_integer("num_arcs", 8, "Random arcs, each trained once.", lower_bound=1)
-    flags.DEFINE_bool("densenet", False, "Also train DenseNet-BC with the same recipe.")
+    define_flags()
     app.run(main)

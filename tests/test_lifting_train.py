@@ -148,8 +148,9 @@ def test_killed_while_a_backup_is_written_resumes_and_ends_as_an_uninterrupted_r
 @pytest.mark.slow
 def test_a_run_that_fills_its_disk_fails_and_its_rerun_with_space_finishes(tmp_path):
     """The run folder on a 20 MB tmpfs (a mount namespace of its own: `unshare -rm`), too
-    small for the first backup: the run dies (h5py segfaults on ENOSPC), and the rerun after
-    the filesystem is enlarged recovers the half-written backup and trains all epochs."""
+    small for the first backup: the run stops before writing it (the free space is checked
+    first: h5py writing into a full disk crashes the interpreter), and the rerun after the
+    filesystem is enlarged trains all epochs."""
     if shutil.which("unshare") is None:
         pytest.skip("needs util-linux's unshare to mount a small filesystem")
     train_command = (f"{sys.executable} -m lifting.train --model_dir=$D/run "

@@ -39,11 +39,11 @@ def test_a_full_disk_is_found_before_a_backup_is_written_and_the_last_one_kept(t
     with pytest.raises(OSError) as raised:
         _fit(tmp_path, epochs=4)
     assert raised.value.errno == errno.ENOSPC and raised.value.filename == str(tmp_path)
-    assert "no space left" in raised.value.strerror
+    assert raised.value.strerror.startswith("No space left on device")
     assert sorted(os.listdir(tmp_path)) == ["epoch-1", "epoch-2"]  # nothing lost, no staging
     with pytest.raises(SystemExit) as stopped:
         exit_on_user_error("some.binary", lambda: _fit(tmp_path, epochs=4))
-    assert str(stopped.value).startswith(f"some.binary: {tmp_path}: no space left on device")
+    assert str(stopped.value).startswith(f"some.binary: {tmp_path}: No space left on device")
     monkeypatch.undo()
     assert len(_fit(tmp_path, epochs=4).history["loss"]) == 2  # space freed: resumes
 
@@ -151,7 +151,7 @@ def test_a_full_file_system_ends_lifting_train_in_one_line_twice(tiny_file_syste
         result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=600)
         assert result.returncode == 1, result.stderr[-1500:]
         assert "Traceback" not in result.stderr
-        assert "no space left on device" in result.stderr.strip().splitlines()[-1]
+        assert "No space left on device" in result.stderr.strip().splitlines()[-1]
         left = [name for _, _, names in os.walk(tiny_file_system) for name in names]
         assert not [name for name in left if name.startswith(".tmp-")], left
 
