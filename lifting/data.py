@@ -50,6 +50,8 @@ class LiftingExamples:
         of the frame is taken about.
       action: (N,) action name index into `actions`.
       actions: the action names.
+      track: (N,) index of the example's (take, camera): the frames one camera saw in a row,
+        a track whose bones keep their length (None where unknown).
     """
 
     gt_2d: np.ndarray
@@ -58,6 +60,7 @@ class LiftingExamples:
     principal_x: np.ndarray
     action: np.ndarray
     actions: tuple[str, ...]
+    track: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.pose_3d.shape[0])
@@ -80,7 +83,7 @@ def build_examples(corpus: PoseCorpus, subjects: Iterable[str], frame_stride: in
     subjects = set(subjects)
     actions = corpus.actions
     parts: dict[str, list[np.ndarray]] = {"gt": [], "det": [], "pose": [], "cx": [],
-                                          "action": []}
+                                          "action": [], "track": []}
     for (take, camera_name), detections in sorted(corpus.detections_2d.items(),
                                                    key=lambda item: item[0]):
         if take.subject not in subjects:
@@ -93,6 +96,7 @@ def build_examples(corpus: PoseCorpus, subjects: Iterable[str], frame_stride: in
         parts["pose"].append(root_relative(in_camera)[:, 1:])
         parts["cx"].append(np.full(len(world), camera.center[0], np.float32))
         parts["action"].append(np.full(len(world), actions.index(take.action), np.int32))
+        parts["track"].append(np.full(len(world), len(parts["track"]), np.int32))
     if not parts["pose"]:
         raise ValueError(f"no (take, camera) with detections for subjects {sorted(subjects)}")
     return LiftingExamples(
@@ -100,7 +104,8 @@ def build_examples(corpus: PoseCorpus, subjects: Iterable[str], frame_stride: in
         detected_2d=np.concatenate(parts["det"]).astype(np.float32),
         pose_3d=np.concatenate(parts["pose"]).astype(np.float32),
         principal_x=np.concatenate(parts["cx"]),
-        action=np.concatenate(parts["action"]), actions=actions)
+        action=np.concatenate(parts["action"]), actions=actions,
+        track=np.concatenate(parts["track"]))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -23,7 +23,9 @@ from datasets.corpus import PoseCorpus
 from lifting.config import WEIGHTS_FILE, LifterConfig, load_trained
 from lifting.data import (STREAM_INPUTS, LiftingExamples, Normalization, build_examples,
                           load_corpus, model_inputs)
-from lifting.metrics import per_action_report, with_root
+from lifting.bone_lengths import rigid_bones
+from lifting.deployed import COMPACT_WEIGHTS, DeployedLifter
+from lifting.metrics import limb_length_variation, per_action_report, with_root
 from lifting.mirror import mirror_pose
 
 INPUT_MODES = ("gt", "sh", "gt+sh", "sh_stream_b")
@@ -91,29 +93,52 @@ def evaluate_model(model: keras.Model, norm: Normalization, config: LifterConfig
 
 def evaluate_examples(model: keras.Model, norm: Normalization, config: LifterConfig,
                       examples: LiftingExamples, mode: str, frame_stride: int,
-                      flip_test: bool = False) -> dict:
+                      flip_test: bool = False, rigid: bool = False) -> dict:
     """The eval.json report of MODEL on already built test EXAMPLES."""
     predicted = predict_mm(model, norm, config, examples, mode, flip_test)
-    report = per_action_report(predicted, with_root(examples.pose_3d), examples.action,
-                               examples.actions)
-    return {**report, "input": mode, "flip_test": flip_test, "streams": list(config.streams),
-            "frame_stride": frame_stride, "examples": len(examples)}
+    return {**_pose_report(predicted, examples, rigid), "input": mode, "flip_test": flip_test,
+            "streams": list(config.streams), "frame_stride": frame_stride,
+            "examples": len(examples)}
 
 
-def evaluate_deployed(lifter, corpus: PoseCorpus, frame_stride: int = 1) -> dict:
+def evaluate_deployed(lifter, corpus: PoseCorpus, frame_stride: int = 1,
+                      rigid: bool = False) -> dict:
     """Protocol #1 and #2 of a deployable lifter (`lifting.deployed`: the shipped model, an
     export) on the detections of the test subjects of CORPUS, as a user's input reaches it."""
     examples = build_examples(corpus, h36m.TEST_SUBJECTS, frame_stride)
-    predicted = lifter.lift(examples.detected_2d)
+    return {**_pose_report(lifter.lift(examples.detected_2d), examples, rigid), "input": "sh",
+            "frame_stride": frame_stride, "examples": len(examples), "lifter": lifter.source}
+
+
+def _pose_report(predicted: np.ndarray, examples: LiftingExamples, rigid: bool) -> dict:
+    """Protocol #1 and #2 per action and the bones' length variation per track, of PREDICTED
+    as it is or with each track's bones set to their median length (RIGID)."""
+    tracks = [np.flatnonzero(examples.track == index) for index in np.unique(examples.track)]
+    if rigid:
+        predicted = predicted.copy()
+        for rows in tracks:
+            predicted[rows] = rigid_bones(predicted[rows])
     report = per_action_report(predicted, with_root(examples.pose_3d), examples.action,
                                examples.actions)
-    return {**report, "input": "sh", "frame_stride": frame_stride, "examples": len(examples),
-            "lifter": lifter.source}
+    return {**report, "rigid_bones": rigid, "bone_length_variation": bone_variation_summary(
+        [limb_length_variation(predicted[rows]) for rows in tracks])}
+
+
+def bone_variation_summary(per_track: list[dict[str, float]]) -> dict[str, float]:
+    """Over tracks (a take seen by one camera): the median and largest of each track's
+    median bone and of its worst bone, std / mean in percent."""
+    medians = [100 * np.median(list(v.values())) for v in per_track if v]
+    worst = [100 * max(v.values()) for v in per_track if v]
+    return {"tracks": len(worst), "median_bone_median_percent": round(float(np.median(medians)), 2),
+            "worst_bone_median_percent": round(float(np.median(worst)), 2),
+            "worst_bone_largest_percent": round(float(np.max(worst)), 2)}
 
 
 def report_key(report: dict) -> str:
-    """Where eval.json files REPORT: its input mode, marked "+flip" under flip testing."""
-    return report["input"] + ("+flip" if report.get("flip_test") else "")
+    """Where eval.json files REPORT: its input mode, marked "+flip" under flip testing and
+    "+rigid" with rigid bones."""
+    return (report["input"] + ("+flip" if report.get("flip_test") else "")
+            + ("+rigid" if report.get("rigid_bones") else ""))
 
 
 def checkpoint_digest(path: str) -> str:
@@ -150,6 +175,7 @@ class EvaluateSettings:
       frame_stride: evaluate every n-th frame.
       flip_test: average with the prediction of the mirrored frame.
       seed: seed of the synthetic data.
+      rigid_bones: each track's bones set to their median length (`lifting.bone_lengths`).
     """
 
     model_dir: str
@@ -159,15 +185,20 @@ class EvaluateSettings:
     frame_stride: int = 1
     flip_test: bool = False
     seed: int = 0
+    rigid_bones: bool = False
 
 
 def run(settings: EvaluateSettings) -> dict:
     """Evaluates, records the report (with SETTINGS, the command and versions) in eval.json."""
-    model, norm, config = load_trained(settings.model_dir)
     corpus = load_corpus(settings.dataset, settings.data_dir, settings.seed)
+    if os.path.isfile(os.path.join(settings.model_dir, COMPACT_WEIGHTS)):  # pretrained/lifter
+        return evaluate_deployed(DeployedLifter.load(settings.model_dir), corpus,
+                                 settings.frame_stride, settings.rigid_bones)
+    model, norm, config = load_trained(settings.model_dir)
     mode = settings.input or training_mode(config.streams)
-    report = evaluate_model(model, norm, config, corpus, mode, settings.frame_stride,
-                            settings.flip_test)
+    examples = build_examples(corpus, h36m.TEST_SUBJECTS, settings.frame_stride)
+    report = evaluate_examples(model, norm, config, examples, mode, settings.frame_stride,
+                               settings.flip_test, settings.rigid_bones)
     report["run"] = run_record.record(settings)
     record(settings.model_dir, report)
     return report

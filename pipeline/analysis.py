@@ -19,6 +19,7 @@ from common.atomic import write_text
 from common.run_record import checked_record, write_record
 from datasets.layouts import H36M_17
 from lifting.deployed import DeployedLifter
+from lifting.bone_lengths import rigid_bones
 from lifting.metrics import limb_length_variation
 from pipeline import report
 from pipeline.person_outputs import MIN_FRAMES, PersonResult, write_person
@@ -47,6 +48,8 @@ class RunSettings:
       front_end: detection, tracking and cleaning of the 2D keypoints.
       openpose_fps: the frame rate of an OpenPose folder (the files do not say).
       videos: write overlay.mp4 and each person's skeleton_3d.mp4 (the slowest outputs).
+      rigid_bones: give each person's bones one length, their median over the track
+        (`lifting.bone_lengths`); the lifter alone lets them stretch from frame to frame.
     """
 
     video: str | None
@@ -58,6 +61,7 @@ class RunSettings:
     front_end: FrontEndSettings = FrontEndSettings()
     openpose_fps: float = 30.0
     videos: bool = True
+    rigid_bones: bool = True
 
 
 def load_models(settings: RunSettings) -> tuple[DeployedLifter, DeployedClassifier]:
@@ -130,12 +134,15 @@ def recognise(track: PersonTrack, poses: np.ndarray, lifted: np.ndarray,
 
 
 def process_person(track: PersonTrack, lifter: DeployedLifter, classifier: DeployedClassifier,
-                   window: int) -> PersonResult:
-    """One person's lifted poses, action and limb-length variation."""
-    poses = lifter.lift(track.keypoints)
+                   window: int, rigid: bool = True) -> PersonResult:
+    """One person's lifted poses (with RIGID, bones of one length), action and limb-length
+    variation (of the lifter's own poses, and of those kept)."""
+    lifted_poses = lifter.lift(track.keypoints)
+    poses = rigid_bones(lifted_poses) if rigid else lifted_poses
     lifted = np.isfinite(poses).all(axis=(1, 2))
     action, per_frame = recognise(track, poses, lifted, classifier, window)
     action["limb_length_cv"] = limb_length_variation(poses)
+    action["limb_length_cv_of_the_lifter"] = limb_length_variation(lifted_poses)
     return PersonResult(track, poses, lifted, action, per_frame)
 
 
@@ -171,7 +178,7 @@ def run(settings: RunSettings,
     write_text(os.path.join(settings.out_dir, "keypoints_2d.json"),
                json.dumps(to_json(tracked)) + "\n")
     models_began = time.perf_counter()
-    results = [process_person(track, lifter, classifier, settings.window)
+    results = [process_person(track, lifter, classifier, settings.window, settings.rigid_bones)
                for track in tracked.tracks]
     models_seconds = time.perf_counter() - models_began
     labels = {r.track.track_id: r.labels_per_frame for r in results}

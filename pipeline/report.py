@@ -42,11 +42,14 @@ def _person_section(result, files: dict[str, str], root: str) -> str:
     if action.get("windows"):
         parts.append(_windows_table(action["windows"]))
     if action.get("limb_length_cv"):
-        rows = "".join(f"<tr><td>{html.escape(bone)}</td><td>{100 * cv:.1f}%</td></tr>"
+        lifter = action.get("limb_length_cv_of_the_lifter", {})
+        rows = "".join(f"<tr><td>{html.escape(bone)}</td><td>{100 * cv:.1f}%</td>"
+                       f"<td>{100 * lifter.get(bone, float('nan')):.1f}%</td></tr>"
                        for bone, cv in action["limb_length_cv"].items())
         parts.append("<details><summary>Limb length variation over the clip (std / mean; "
                      "a body keeps its bones' lengths)</summary><table><tr><th>limb</th>"
-                     f"<th>variation</th></tr>{rows}</table></details>")
+                     "<th>poses kept</th><th>the lifter's own</th></tr>"
+                     f"{rows}</table></details>")
     for kind in ("skeleton_3d.png", "spmf.png"):
         if kind in files:
             parts.append(f'<figure><img src="{_relative(files[kind], root)}" '

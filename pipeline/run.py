@@ -52,6 +52,8 @@ def define_flags() -> None:
     flags.DEFINE_float("openpose_fps", 30.0, "Frame rate of an --openpose_dir input.")
     flags.register_validator("openpose_fps", lambda fps: fps > 0,
                              "--openpose_fps must be a positive frame rate")
+    flags.DEFINE_bool("rigid_bones", True, "Give each person's bones one length over the "
+                      "track (their median); --norigid_bones keeps the lifter's own poses.")
     flags.DEFINE_bool("overwrite", False, "Replace the outputs of an earlier run in --out_dir "
                       "made with other settings (without it such a folder is refused).")
 
@@ -62,7 +64,7 @@ def settings_from_flags() -> RunSettings:
                        out_dir=tracking.out_dir, lifter=FLAGS.lifter,
                        classifier=FLAGS.classifier, window=FLAGS.window,
                        front_end=tracking.front_end, openpose_fps=FLAGS.openpose_fps,
-                       videos=tracking.overlay)
+                       videos=tracking.overlay, rigid_bones=FLAGS.rigid_bones)
 
 
 def main(argv: list[str]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from absl import app, flags
 
 from pose2d.front_end import FrontEndSettings
+from pose2d.smoothing import SMOOTHING, OneEuroSettings
 from pose2d.tracker import TrackerSettings
 from pose2d.tracking import TrackSettings
 
@@ -24,6 +25,15 @@ def define_front_end_flags() -> None:
     flags.DEFINE_float("min_confidence", 0.5, "Joints below it are interpolated over gaps.")
     flags.DEFINE_integer("max_gap", 10, "Longest gap (frames) that is interpolated.",
                          lower_bound=0)
+    flags.DEFINE_enum("smooth_2d", "auto", list(SMOOTHING), "One-Euro smoothing of the 2D "
+                      "keypoints over time (pose2d.smoothing); auto: videos yes, OpenPose "
+                      "folders no.")
+    flags.DEFINE_float("one_euro_min_cutoff", OneEuroSettings.min_cutoff, "Cutoff (Hz) of a "
+                       "still joint: lower smooths more.")
+    flags.DEFINE_float("one_euro_beta", OneEuroSettings.beta, "Cutoff growth per body scale "
+                       "a second of speed: higher lags less.")
+    flags.DEFINE_float("one_euro_d_cutoff", OneEuroSettings.d_cutoff, "Cutoff (Hz) of the "
+                       "speed estimate.")
     flags.DEFINE_bool("overlay", True, "Write overlay.mp4.")
     flags.mark_flag_as_required("out_dir")
     flags.register_multi_flags_validator(
@@ -36,9 +46,12 @@ def track_settings_from_flags() -> TrackSettings:
         tracker = TrackerSettings(max_people=FLAGS.max_people,
                                   presence_threshold=FLAGS.presence_threshold,
                                   redetect_every=FLAGS.redetect_every)
+        one_euro = OneEuroSettings(min_cutoff=FLAGS.one_euro_min_cutoff,
+                                   beta=FLAGS.one_euro_beta, d_cutoff=FLAGS.one_euro_d_cutoff)
         front_end = FrontEndSettings(model=FLAGS.model, pose_models_dir=FLAGS.pose_models_dir,
                                      tracker=tracker, min_confidence=FLAGS.min_confidence,
-                                     max_gap=FLAGS.max_gap)
+                                     max_gap=FLAGS.max_gap, smoothing=FLAGS.smooth_2d,
+                                     one_euro=one_euro)
     except ValueError as error:
         raise app.UsageError(str(error)) from None
     return TrackSettings(video=FLAGS.video, openpose_dir=FLAGS.openpose_dir,

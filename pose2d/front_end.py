@@ -21,6 +21,7 @@ from pose2d.detector import PersonDetector
 from pose2d.iou_tracks import assign_tracks
 from pose2d.landmarks import BODY_LANDMARKS, LandmarkModel
 from pose2d.tracker import PoseTracker, TrackerSettings
+from pose2d.smoothing import SMOOTHING, OneEuroSettings
 from pose2d.tracks import TrackedVideo, make_track
 
 
@@ -35,6 +36,9 @@ class FrontEndSettings:
       min_confidence: joints below it are interpolated over short gaps.
       max_gap: the longest gap (frames) that is interpolated.
       num_threads: TFLite interpreter threads (None: all cores).
+      smoothing: One-Euro smoothing over time (`pose2d.smoothing`): "auto" (videos only),
+        "on" or "off".
+      one_euro: the filter's parameters.
     """
 
     model: str = "full"
@@ -43,11 +47,16 @@ class FrontEndSettings:
     min_confidence: float = 0.5
     max_gap: int = 10
     num_threads: int | None = None
+    smoothing: str = "auto"
+    one_euro: OneEuroSettings = OneEuroSettings()
 
     def __post_init__(self):
         if self.model not in model_files.LANDMARKS:
             raise ValueError(f"model must be one of {', '.join(model_files.LANDMARKS)}, "
                              f"got {self.model!r}")
+        if self.smoothing not in SMOOTHING:
+            raise ValueError(f"smoothing must be one of {', '.join(SMOOTHING)}, got "
+                             f"{self.smoothing!r}")
         if self.max_gap < 0 or not 0 <= self.min_confidence <= 1:
             raise ValueError("max_gap must be >= 0 and min_confidence in [0, 1]")
 

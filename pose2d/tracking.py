@@ -17,6 +17,7 @@ from absl import logging
 from common.run_record import open_run
 from pose2d import overlay, video
 from pose2d.front_end import FrontEndSettings, track_openpose, track_video
+from pose2d.smoothing import smooth_video
 from pose2d.tracks import TrackedVideo, write_json
 from pose2d.video_writer import write_mp4
 
@@ -61,9 +62,13 @@ def find_tracks(video_path: str | None, openpose_dir: str | None, front_end: Fro
     if video_path:
         info = video.probe(video_path)
         tracked, stats = track_video(video_path, front_end, Progress(info.frame_count))
-        return tracked, {"frames_per_s": round(stats.frames / max(stats.wall_seconds, 1e-9), 1),
-                         "detector_runs": stats.detector_runs}
-    return track_openpose(openpose_dir, front_end, openpose_fps), {}
+        summary = {"frames_per_s": round(stats.frames / max(stats.wall_seconds, 1e-9), 1),
+                   "detector_runs": stats.detector_runs}
+    else:
+        tracked, summary = track_openpose(openpose_dir, front_end, openpose_fps), {}
+    if front_end.smoothing == "on" or (front_end.smoothing == "auto" and video_path):
+        tracked = smooth_video(tracked, front_end.one_euro)
+    return tracked, summary
 
 
 def frames_to_draw_on(video_path: str | None, tracked: TrackedVideo) -> Iterator[np.ndarray]:

@@ -65,7 +65,8 @@ def draw_spread(result: dict, title: str, path: str) -> None:
     """The random arcs' figures as dots, the found arc's seeds as stars, the floor as a line."""
     figure, axes = pyplot.subplots(figsize=(6, 2.2))
     random = result["random_percent"]
-    axes.scatter(random, np.zeros(len(random)), color="grey", label="random arcs")
+    spread_rows = np.linspace(-0.2, 0.2, len(random))  # arcs with equal figures stay visible
+    axes.scatter(random, spread_rows, color="grey", label="random arcs")
     found = list(result["found_percent"].values())
     axes.scatter(found, np.full(len(found), 0.5), marker="*", s=120, color="tab:red",
                  label="found arc (seeds)")
