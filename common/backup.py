@@ -46,6 +46,11 @@ def require_space(folder: str, needed: int) -> None:
                       f"{needed / 2 ** 20:.1f} MB, {free / 2 ** 20:.1f} MB are free", folder)
 
 
+def weights_bytes(model) -> int:
+    """The bytes of MODEL's weights, as a weights file holds them (less its structure)."""
+    return sum(int(np.prod(w.shape)) * np.dtype(w.dtype).itemsize for w in model.weights)
+
+
 class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
     """BackupAndRestore at epoch ends whose every backup is complete or absent."""
 
@@ -112,8 +117,7 @@ class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
             size = sum(os.path.getsize(os.path.join(backups[-1][1], name))
                        for name in _BACKUP_FILES)
         else:
-            size = 3 * sum(int(np.prod(w.shape)) * np.dtype(w.dtype).itemsize
-                           for w in self.model.weights)
+            size = 3 * weights_bytes(self.model)
         return size + 2 ** 20
 
     def _random_state(self) -> list:

@@ -16,6 +16,7 @@ import os
 import keras
 
 from common.run_record import RunFolderError
+from common.backup import require_space, weights_bytes
 from common.atomic import atomic_path
 from lifting.data import Normalization
 from lifting.model import build_lifter
@@ -64,6 +65,8 @@ class LifterConfig:
 
 
 def save_trained(model: keras.Model, model_dir: str) -> None:
+    """The final weights, written atomically once the disk is known to hold them."""
+    require_space(model_dir, weights_bytes(model) + 2 ** 20)
     with atomic_path(os.path.join(model_dir, WEIGHTS_FILE)) as temporary:
         model.save_weights(temporary)
 
