@@ -8,8 +8,10 @@ has a 2D form of its sequences:
                 sensor's mirrored X, so it is already the camera's view: u = 640 x, v = 480 y);
   synthetic     the 3D poses projected through the first virtual camera.
 Every sequence of the dataset is lifted in one batched call (a few graph calls in all, not
-one per frame), and each person of a two-person sequence separately. The lifter's 17 joints
-are what the classifier sees: joints the lifter does not produce are not invented.
+one per frame), and each person of a two-person sequence separately, then placed beside the
+other from their 2D (`recognition.pair_placement`; SBU's 640 x 480 image, focal length 640
+px). The lifter's 17 joints are what the classifier sees: joints the lifter does not produce
+are not invented.
 """
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ from datasets.layouts import H36M_16, H36M_17, KINECT_20, h36m17_to_16, to_h36m1
 from datasets.sequences import SequenceDataset
 from datasets.skeleton_drawing import skeleton_3d_image, write_png
 from lifting.deployed import DeployedLifter
+from recognition.pair_placement import place_people
 
 MSR_IMAGE_WIDTH = 320
 SBU_IMAGE_SIZE = (640, 480)
@@ -68,8 +71,11 @@ def _to_h36m16(dataset: SequenceDataset, to_pixels) -> SequenceDataset:
     return dataclasses.replace(dataset, layout=H36M_16, sequences=tuple(sequences), units="px")
 
 
-def lift_dataset(dataset_2d: SequenceDataset, lifter: DeployedLifter) -> SequenceDataset:
-    """Every sequence of DATASET_2D (H36M-16 pixels) lifted: (T, P x 17, 3) mm, H36M-17."""
+def lift_dataset(dataset_2d: SequenceDataset, lifter: DeployedLifter,
+                 focal_px: float | None = None) -> SequenceDataset:
+    """Every sequence of DATASET_2D (H36M-16 pixels) lifted: (T, P x 17, 3) mm, H36M-17; with
+    FOCAL_PX, the people of a several-person sequence placed in one frame of reference from
+    their 2D (`recognition.pair_placement`), else each relative to their own hip."""
     if dataset_2d.layout != H36M_16:
         raise ValueError(f"lifting needs H36M-16 keypoints, {dataset_2d.name} is in "
                          f"{dataset_2d.layout.name}")
@@ -78,9 +84,14 @@ def lift_dataset(dataset_2d: SequenceDataset, lifter: DeployedLifter) -> Sequenc
     poses = lifter.lift(np.concatenate(frames)) if frames else np.zeros((0, 17, 3), np.float32)
     sequences, offset = [], 0
     for sequence, rows in zip(dataset_2d.sequences, frames):
-        lifted = poses[offset:offset + len(rows)].reshape(sequence.num_frames, -1, 3)
+        lifted = poses[offset:offset + len(rows)].reshape(sequence.num_frames, -1, 17, 3)
         offset += len(rows)
-        sequences.append(dataclasses.replace(sequence, joints=lifted))
+        if focal_px:
+            lifted = place_people(lifted, sequence.joints.reshape(sequence.num_frames, -1,
+                                                                  H36M_16.num_joints, 2),
+                                  focal_px)
+        sequences.append(dataclasses.replace(
+            sequence, joints=lifted.reshape(sequence.num_frames, -1, 3)))
     logging.info("lifted %d frames of %d sequences in %.1f s with %s", len(poses),
                  len(sequences), time.perf_counter() - started, lifter.source)
     return dataclasses.replace(dataset_2d, name=f"{dataset_2d.name}_lifted", layout=H36M_17,
@@ -134,5 +145,6 @@ def lifted_sequences(name: str, data_dir: str | None, lifter_path: str | None,
                      seed: int = 0) -> SequenceDataset:
     """Dataset NAME with its 3D joints predicted from its 2D joints by the lifter at
     LIFTER_PATH (the shipped pretrained lifter when None)."""
-    return lift_dataset(keypoints_2d(name, data_dir, seed), DeployedLifter.load(lifter_path))
+    return lift_dataset(keypoints_2d(name, data_dir, seed), DeployedLifter.load(lifter_path),
+                        focal_px=max(SBU_IMAGE_SIZE) if name == "sbu" else None)
 
