@@ -18,48 +18,19 @@ which is the binaries' own logger and cannot be raised as a whole.
 import importlib.util
 import logging
 import os
-import re
-import sys
-import tempfile
 
 from absl import logging as absl_logging
+
+from common.native_stderr import filtered_native_stderr, is_start_up_notice
 
 _USER_CHOSE_LEVEL = "TF_CPP_MIN_LOG_LEVEL" in os.environ
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 logging.getLogger("tensorflow").setLevel(logging.WARNING)
 
-# A C++ log line: severity, date, time, thread, file:line] message.
-_CPP_LINE = re.compile(r"^([IWEF])\d{4} [\d:.]+\s+\d+ [\w.]+:\d+\] (.*)")
-_START_UP_ERRORS = re.compile(r"cuInit|cuda drivers|Unable to register cu\w+ factory")
-_START_UP_OTHER = ("WARNING: All log messages before absl::InitializeLog()",
-                   "To enable the following instructions:")
-
-
-def is_start_up_notice(line: str) -> bool:
-    """True for TensorFlow's start-up notices: its INFO and WARNING C++ lines, the errors of
-    the CUDA probe on a machine without a GPU, and absl's note that precedes them."""
-    match = _CPP_LINE.match(line)
-    if match:
-        return match.group(1) in "IW" or bool(_START_UP_ERRORS.search(match.group(2)))
-    return line.startswith(_START_UP_OTHER)
-
-
 def _import_tensorflow_quietly() -> None:
-    sys.stderr.flush()
-    saved = os.dup(2)
-    with tempfile.TemporaryFile() as capture:
-        os.dup2(capture.fileno(), 2)
-        try:
-            import tensorflow as tf
-            tf.config.list_physical_devices()  # the CUDA probe
-        finally:
-            sys.stderr.flush()
-            os.dup2(saved, 2)
-            os.close(saved)
-            capture.seek(0)
-            text = capture.read().decode("utf-8", errors="replace")
-        sys.stderr.write("".join(line for line in text.splitlines(keepends=True)
-                                 if not is_start_up_notice(line)))
+    with filtered_native_stderr(is_start_up_notice):
+        import tensorflow as tf
+        tf.config.list_physical_devices()  # the CUDA probe
 
 
 if not _USER_CHOSE_LEVEL:

@@ -20,8 +20,8 @@ import time
 import numpy as np
 import tensorflow as tf
 from absl import app, flags
-from ai_edge_litert.interpreter import Interpreter
 
+from common.native_stderr import litert_interpreter
 from common.run_record import exit_on_user_error, require_writable_folder
 from datasets import h36m
 from common.atomic import atomic_path, write_text
@@ -52,7 +52,7 @@ class TfliteLifter:
     """One .tflite lifter: (B, 16, 2) pixels -> (B, 17, 3) mm, resized to each batch."""
 
     def __init__(self, flatbuffer: bytes, num_threads: int | None = None):
-        self.interpreter = Interpreter(model_content=flatbuffer, num_threads=num_threads)
+        self.interpreter = litert_interpreter(model_content=flatbuffer, num_threads=num_threads)
         self.input = self.interpreter.get_input_details()[0]["index"]
         self.output = self.interpreter.get_output_details()[0]["index"]
         self.batch = None

@@ -11,7 +11,8 @@
   const video = document.getElementById("overlay-video");
   const context = canvas.getContext("2d");
   const colours = ["#e6502a", "#2aa0f0", "#3cc85a", "#c83cc8", "#f0c828"];
-  const view = { yaw: 0.5, pitch: 0.25, frame: 0, playing: false, started: 0, startFrame: 0 };
+  const view = { yaw: 0.5, pitch: 0.25, frame: 0, playing: false, started: 0, startFrame: 0,
+                 videoTime: -1 };
   const spacing = 1000;  // mm between people placed side by side (their poses are root-relative)
 
   function rotate(point) {
@@ -79,33 +80,39 @@
     draw();
   }
 
+  function stop() { view.playing = false; button.textContent = "play"; }
+
+  // Playing follows the overlay video while it advances, and its own clock otherwise (no
+  // video, or one the browser cannot play yet).
   function tick(now) {
     if (!view.playing) return;
-    if (video) {
+    if (video && !video.paused && video.currentTime !== view.videoTime) {
+      view.videoTime = video.currentTime;
       show(Math.round(video.currentTime * data.fps));
-      if (video.ended) { view.playing = false; button.textContent = "play"; }
+      view.started = now;
+      view.startFrame = view.frame;
     } else {
       const frame = view.startFrame + Math.floor((now - view.started) * data.fps / 1000);
-      if (frame >= data.frames) { view.playing = false; button.textContent = "play"; }
       show(Math.min(frame, data.frames - 1));
     }
+    if (view.frame >= data.frames - 1 || (video && video.ended)) stop();
     if (view.playing) requestAnimationFrame(tick);
   }
 
   button.addEventListener("click", () => {
-    view.playing = !view.playing;
-    button.textContent = view.playing ? "pause" : "play";
+    if (view.playing) {
+      stop();
+      if (video) video.pause();
+      return;
+    }
+    if (view.frame >= data.frames - 1) show(0);
+    view.playing = true;
+    button.textContent = "pause";
+    view.started = performance.now();
+    view.startFrame = view.frame;
     if (video) {
-      if (view.playing) {
-        if (view.frame >= data.frames - 1) video.currentTime = 0;
-        video.play().catch(() => {});
-      } else {
-        video.pause();
-      }
-    } else {
-      if (view.frame >= data.frames - 1) view.frame = 0;
-      view.started = performance.now();
-      view.startFrame = view.frame;
+      video.currentTime = view.frame / data.fps;
+      video.play().catch(() => {});
     }
     requestAnimationFrame(tick);
   });
@@ -116,11 +123,16 @@
   });
 
   if (video) {
-    video.addEventListener("seeked", () => show(Math.round(video.currentTime * data.fps)));
-    video.addEventListener("play", () => {
-      view.playing = true; button.textContent = "pause"; requestAnimationFrame(tick);
+    video.addEventListener("seeked", () => {
+      if (!view.playing) show(Math.round(video.currentTime * data.fps));
     });
-    video.addEventListener("pause", () => { view.playing = false; button.textContent = "play"; });
+    video.addEventListener("play", () => {
+      if (view.playing) return;
+      view.playing = true; button.textContent = "pause";
+      view.started = performance.now(); view.startFrame = view.frame;
+      requestAnimationFrame(tick);
+    });
+    video.addEventListener("pause", () => { if (!video.ended) stop(); });
   }
 
   let dragging = null;

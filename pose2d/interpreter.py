@@ -9,16 +9,16 @@ from __future__ import annotations
 import os
 
 import numpy as np
-from ai_edge_litert.interpreter import Interpreter
+
+from common.native_stderr import litert_interpreter
 
 
 class TfliteModel:
     """A loaded .tflite file; `run(input)` returns its outputs in the model's output order."""
 
     def __init__(self, path: str, num_threads: int | None = None):
-        self.interpreter = Interpreter(model_path=os.fspath(path),
-                                       num_threads=num_threads or os.cpu_count() or 1)
-        self.interpreter.allocate_tensors()
+        self.interpreter = litert_interpreter(model_path=os.fspath(path),
+                                              num_threads=num_threads or os.cpu_count() or 1)
         self.input = self.interpreter.get_input_details()[0]
         self.outputs = [detail["index"] for detail in self.interpreter.get_output_details()]
         self.input_shape = tuple(int(v) for v in self.input["shape"])

@@ -1,5 +1,7 @@
 """common.quiet_tensorflow, imported first as a binary does: TensorFlow's INFO lines stay
 out of the console, the binary's own lines stay in and name their caller."""
+import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -48,7 +50,7 @@ def test_a_binary_prints_no_tensorflow_start_up_line(tmp_path):
 
 
 def test_start_up_notices_are_told_from_lines_that_matter():
-    from common.quiet_tensorflow import is_start_up_notice
+    from common.native_stderr import is_start_up_notice
     assert is_start_up_notice("I0000 00:00:1796491911.438566   10971 port.cc:153] oneDNN custom "
                               "operations are on.\n")
     assert is_start_up_notice("E0000 00:00:1796491916.121156   10971 cuda_platform.cc:52] failed "
@@ -58,3 +60,19 @@ def test_start_up_notices_are_told_from_lines_that_matter():
     assert not is_start_up_notice("E0000 00:00:1.5   10971 op_kernel.cc:1] OOM when allocating\n")
     assert not is_start_up_notice("Traceback (most recent call last):\n")
     assert not is_start_up_notice("ImportError: libcudnn.so.9: cannot open shared object\n")
+
+
+def test_pipeline_run_on_a_video_prints_nothing_from_the_native_side(tmp_path, ntu_video,
+                                                                    pose_models_dir):
+    """TensorFlow's start-up notices and LiteRT's delegate notice stay out; the binary's own
+    absl lines (progress) and its JSON summary stay in."""
+    environment = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    result = subprocess.run(
+        [sys.executable, "-m", "pipeline.run", f"--video={ntu_video}", "--model=lite",
+         f"--pose_models_dir={pose_models_dir}", f"--out_dir={tmp_path}/out", "--nooverlay"],
+        cwd=REPO, capture_output=True, text=True, timeout=300, env=environment)
+    assert result.returncode == 0, result.stderr[-2000:]
+    foreign = [line for line in result.stderr.splitlines()
+               if not re.match(r"^[IW]\d{4} \d\d:\d\d:\d\d\.\d+ +\d+ [\w.]+\.py:\d+\]", line)]
+    assert foreign == []
+    assert '"people"' in result.stdout

@@ -43,7 +43,7 @@ def report(tmp_path_factory, skeleton_lifter, lifted_classifier):
     return root / "out" / "report.html"
 
 
-def _open(report_path, *flags) -> dict:
+def _open(report_path, *flags, query: str = "") -> dict:
     """What tests/browser/report_checks.js found in a copy of REPORT_PATH."""
     if BROWSER is None:
         pytest.skip("no Chromium here (Debian's chromium package; .ci/run installs it)")
@@ -52,7 +52,7 @@ def _open(report_path, *flags) -> dict:
     checked.write_text(page.replace("<head>", f"<head><script>{CHECKS}</script>", 1))
     done = subprocess.run([BROWSER, "--headless=new", "--no-sandbox", "--disable-gpu",
                            "--autoplay-policy=no-user-gesture-required", *flags,
-                           "--dump-dom", checked.as_uri()],
+                           "--dump-dom", checked.as_uri() + query],
                           capture_output=True, text=True, timeout=120)
     found = re.search(r'<pre id="test-result">(.*?)</pre>', done.stdout, re.S)
     assert found, f"the checks did not report: {done.stderr[-1500:]}"
@@ -68,10 +68,11 @@ def test_every_video_plays_and_the_viewer_draws_and_follows_its_slider(report):
     assert result["drawnPixels"] > 500  # two skeletons on the light background
     assert result["changedBySlider"] > 500
     assert re.match(r"frame 150 / 300: #0 .+, #1 .+", result["caption"]), result["caption"]
+    assert result["captionAfterPlay"] != result["caption"]  # play moves the viewer on
 
 
 def test_the_viewer_opens_fast_and_the_page_is_small(report):
-    result = _open(report)  # real time, not the virtual clock
+    result = _open(report, query="?timing")  # real time, not the virtual clock
     needed = [report] + [path for path in report.parent.rglob("*.png")]
     size = sum(os.path.getsize(path) for path in needed)
     print(json.dumps({"first_draw_ms": result["firstDrawMs"], "page_bytes": size}))

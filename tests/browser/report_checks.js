@@ -1,6 +1,7 @@
-// Put first into a copy of report.html by tests/test_report_browser.py: records page errors,
-// the viewer's first-draw time at load, then waits for every video to have a frame, reads
-// the viewer's canvas, moves its slider, and writes what it found as JSON into the page.
+// Put first into a copy of report.html by tests/test_report_browser.py: records page errors
+// and the viewer's first-draw time at load (reported at once with ?timing), then waits for
+// every video to have a frame, reads the viewer's canvas, moves its slider, presses play, and
+// writes what it found as JSON into the page.
 window.__errors = [];
 window.addEventListener("error", (e) => window.__errors.push(
   e.target && e.target !== window ? `could not load ${e.target.src || e.target.href}`
@@ -11,6 +12,16 @@ window.addEventListener("load", async () => {
   const canvas = document.getElementById("viewer-canvas");
   const result = { videos: [], errors: window.__errors,
                    firstDrawMs: canvas ? Number(canvas.dataset.firstDrawMs) : null };
+  const report = () => {
+    const out = document.createElement("pre");
+    out.id = "test-result";
+    out.textContent = JSON.stringify(result);
+    document.body.appendChild(out);
+  };
+  if (location.search.includes("timing")) {  // real time: report at once, before the dump
+    report();
+    return;
+  }
   const waitFor = (check, ms) => new Promise((resolve) => {
     const began = performance.now();
     const poll = () => (check() || performance.now() - began > ms) ? resolve() : setTimeout(poll, 50);
@@ -33,9 +44,12 @@ window.addEventListener("load", async () => {
     for (let i = 0; i < before.length; i++) if (before[i] !== after[i]) changed++;
     result.changedBySlider = changed;
     result.caption = document.getElementById("viewer-caption").textContent;
+    const button = document.getElementById("viewer-play");
+    const video = document.getElementById("overlay-video");
+    if (video) video.muted = true;  // a page may start a muted video without a gesture
+    button.click();
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    result.captionAfterPlay = document.getElementById("viewer-caption").textContent;
   }
-  const out = document.createElement("pre");
-  out.id = "test-result";
-  out.textContent = JSON.stringify(result);
-  document.body.appendChild(out);
+  report();
 });
