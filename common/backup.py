@@ -35,15 +35,15 @@ KEEP = 2
 
 def require_space(folder: str, needed: int) -> None:
     """Raises OSError(ENOSPC) naming FOLDER when its file system has less than NEEDED bytes
-    free: checked before a backup is written, because h5py writing into a full disk fails
-    deep inside HDF5 and can crash the interpreter on the way out."""
+    free: checked before a weights file is written, because h5py writing into a full disk
+    fails deep inside HDF5 and can crash the interpreter on the way out."""
     existing = os.path.abspath(folder)
     while not os.path.isdir(existing):  # the folder is made only by the write itself
         existing = os.path.dirname(existing)
     free = shutil.disk_usage(existing).free
     if free < needed:
-        raise OSError(errno.ENOSPC, f"No space left on device: a backup needs "
-                      f"{needed / 2 ** 20:.1f} MB, {free / 2 ** 20:.1f} MB are free", folder)
+        raise OSError(errno.ENOSPC, f"No space left on device: {needed / 2 ** 20:.1f} MB "
+                      f"needed, {free / 2 ** 20:.1f} MB free", folder)
 
 
 def weights_bytes(model) -> int:

@@ -27,6 +27,7 @@ _USER_CHOSE_LEVEL = "TF_CPP_MIN_LOG_LEVEL" in os.environ
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 logging.getLogger("tensorflow").setLevel(logging.WARNING)
 
+
 def _import_tensorflow_quietly() -> None:
     with filtered_native_stderr(is_start_up_notice):
         import tensorflow as tf

@@ -85,10 +85,11 @@ def training_mode(streams: tuple[str, ...]) -> str:
 
 def evaluate_model(model: keras.Model, norm: Normalization, config: LifterConfig,
                    corpus: PoseCorpus, mode: str, frame_stride: int = 1,
-                   flip_test: bool = False) -> dict:
+                   flip_test: bool = False, rigid: bool = False) -> dict:
     """The eval.json report of MODEL on the test subjects of CORPUS."""
     examples = build_examples(corpus, h36m.TEST_SUBJECTS, frame_stride)
-    return evaluate_examples(model, norm, config, examples, mode, frame_stride, flip_test)
+    return evaluate_examples(model, norm, config, examples, mode, frame_stride, flip_test,
+                             rigid)
 
 
 def evaluate_examples(model: keras.Model, norm: Normalization, config: LifterConfig,
@@ -196,9 +197,8 @@ def run(settings: EvaluateSettings) -> dict:
                                  settings.frame_stride, settings.rigid_bones)
     model, norm, config = load_trained(settings.model_dir)
     mode = settings.input or training_mode(config.streams)
-    examples = build_examples(corpus, h36m.TEST_SUBJECTS, settings.frame_stride)
-    report = evaluate_examples(model, norm, config, examples, mode, settings.frame_stride,
-                               settings.flip_test, settings.rigid_bones)
+    report = evaluate_model(model, norm, config, corpus, mode, settings.frame_stride,
+                            settings.flip_test, settings.rigid_bones)
     report["run"] = run_record.record(settings)
     record(settings.model_dir, report)
     return report

@@ -8,7 +8,7 @@ import os
 
 from common.atomic import write_text
 from pipeline.viewer import viewer_section
-from pose2d.video_writer import browser_playable, video_codec
+from pose2d.video_writer import BROWSER_CODECS, video_codec
 
 
 def _relative(path: str, root: str) -> str:
@@ -66,8 +66,9 @@ def _person_section(result, files: dict[str, str], root: str) -> str:
 def _codec_note(videos: list[str]) -> str:
     """A sentence naming the videos a browser cannot play (written as mp4v where PyAV's
     H.264 encoder was missing); nothing when all play."""
-    unplayable = {path: video_codec(path) or "unknown" for path in videos
-                  if path and not browser_playable(path)}
+    codecs = {path: video_codec(path) for path in videos if path}  # each file opened once
+    unplayable = {path: codec or "unknown" for path, codec in codecs.items()
+                  if codec not in BROWSER_CODECS}
     if not unplayable:
         return ""
     named = ", ".join(f"{os.path.basename(path)} ({codec})" for path, codec in unplayable.items())

@@ -70,8 +70,9 @@ def settings_from_flags() -> RunSettings:
 def main(argv: list[str]) -> None:
     del argv
     settings = settings_from_flags()
-    summary = exit_on_user_error("pipeline.run", lambda: run(settings, overwrite=FLAGS.overwrite), also=(
-        ModelFileError, NobodyFound, FileNotFoundError, LayoutMismatch))
+    summary = exit_on_user_error(
+        "pipeline.run", lambda: run(settings, overwrite=FLAGS.overwrite),
+        also=(ModelFileError, NobodyFound, FileNotFoundError, LayoutMismatch))
     print(json.dumps(summary))
 
 

@@ -5,11 +5,12 @@ build writes to .mp4. OpenCV's pip build can write VP8/VP9 WebM but only with li
 slowest settings (1.3 frames/s for VP9 at 1080p here); PyAV's wheels carry FFmpeg with
 libx264, which writes 1080p H.264 at 30-55 frames/s on two cores (BUILD_NOTES.md). So
 H.264 (yuv420p, which every browser decodes; the index at the front) is written through PyAV; where PyAV or its libx264 is missing
-the file is still written, as mp4v, and `browser_playable` tells the report so.
+the file is still written, as mp4v, and the report names it (`video_codec`).
 """
 from __future__ import annotations
 
 import os
+from fractions import Fraction
 from typing import Iterable
 
 import cv2
@@ -43,7 +44,6 @@ def _even(frame: np.ndarray) -> np.ndarray:
 
 def _write_h264(path: str, frames: Iterable[np.ndarray], fps: float) -> int:
     import av
-    from fractions import Fraction
     count = 0
     with av.open(path, "w", format="mp4", options=MP4_OPTIONS) as container:
         stream = None

@@ -109,7 +109,7 @@ class DeployedClassifier:
         def serve(images):
             return {"probabilities": tf.nn.softmax(model((images - mean) / std, training=False))}
 
-        return cls(serve=lambda images: serve(images), class_names=tuple(stated["class_names"]),
+        return cls(serve=serve, class_names=tuple(stated["class_names"]),
                    layout=stated["layout"], images=SpmfDataConfig.from_json(stated["spmf_config"]),
                    description=stated["description"], source=directory)
 

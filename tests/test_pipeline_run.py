@@ -19,15 +19,16 @@ from recognition.deployed import DeployedClassifier, LayoutMismatch
 FRAMES = 60
 
 
-def _two_people_folder(folder, nobody_at=(10,)):
-    """OpenPose files of two synthetic S9 people side by side, nobody in NOBODY_AT frames."""
+def _two_people_folder(folder, nobody_at=(10,), frames=FRAMES):
+    """OpenPose files of two synthetic S9 people side by side for FRAMES frames (a sequence
+    shorter than that repeated), nobody in NOBODY_AT frames."""
     generated = synthetic.generate(0)
     camera = generated.corpus.cameras["S9"][0]
     chosen = [s for s in generated.sequences.sequences if s.subject == 9][:2]
-    people = [openpose.body25_from_h36m17(project(s.joints[:FRAMES], camera)) + [shift, 0]
-              for s, shift in zip(chosen, (-250, 250))]
-    frames = [[] if t in nobody_at else [p[t] for p in people] for t in range(FRAMES)]
-    openpose.write_folder(folder, frames)
+    people = [openpose.body25_from_h36m17(project(np.resize(s.joints, (frames, 17, 3)), camera))
+              + [shift, 0] for s, shift in zip(chosen, (-250, 250))]
+    per_frame = [[] if t in nobody_at else [p[t] for p in people] for t in range(frames)]
+    openpose.write_folder(folder, per_frame)
     return folder
 
 

@@ -10,34 +10,23 @@ import subprocess
 import numpy as np
 import pytest
 
-from datasets import openpose, synthetic
-from datasets.geometry import project
 from pipeline.analysis import RunSettings, run
 from pose2d import video_writer
 from pose2d.front_end import FrontEndSettings
 from pose2d.tracker import TrackerSettings
 from tests.conftest import REPO
+from tests.test_pipeline_run import _two_people_folder
 
 FRAMES = 300
 CHECKS = (REPO / "tests" / "browser" / "report_checks.js").read_text()
 BROWSER = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-def _two_people(folder):
-    """OpenPose files of two synthetic people side by side for FRAMES frames."""
-    generated = synthetic.generate(0)
-    camera = generated.corpus.cameras["S9"][0]
-    chosen = [s for s in generated.sequences.sequences if s.subject == 9][:2]
-    people = [openpose.body25_from_h36m17(project(np.resize(s.joints, (FRAMES, 17, 3)), camera))
-              + [shift, 0] for s, shift in zip(chosen, (-250, 250))]
-    openpose.write_folder(folder, [[p[t] for p in people] for t in range(FRAMES)])
-    return str(folder)
-
-
 @pytest.fixture(scope="module")
 def report(tmp_path_factory, skeleton_lifter, lifted_classifier):
     root = tmp_path_factory.mktemp("browser")
-    run(RunSettings(video=None, openpose_dir=_two_people(root / "json"), out_dir=str(root / "out"),
+    folder = str(_two_people_folder(root / "json", nobody_at=(), frames=FRAMES))
+    run(RunSettings(video=None, openpose_dir=folder, out_dir=str(root / "out"),
                     lifter=skeleton_lifter, classifier=lifted_classifier, window=60,
                     front_end=FrontEndSettings(tracker=TrackerSettings(max_people=2))))
     return root / "out" / "report.html"
