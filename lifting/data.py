@@ -19,6 +19,7 @@ from common.epoch_order import EpochOrder
 from datasets import h36m, synthetic
 from common.atomic import write_text
 from common.errors import DataFormatError, read_json
+from common.run_record import SettingConflict
 from datasets.corpus import PoseCorpus
 from datasets.geometry import project_camera_points, root_relative, world_to_camera
 from datasets.layouts import h36m17_to_16
@@ -265,7 +266,7 @@ def load_corpus(dataset: str, data_dir: str | None, seed: int = 0) -> PoseCorpus
     """The Human3.6M release in DATA_DIR, or the embedded synthetic set."""
     if dataset == "h36m":
         if not data_dir:
-            raise ValueError("--data_dir is required for --dataset=h36m")
+            raise SettingConflict("--data_dir is required for --dataset=h36m")
         return h36m.load(data_dir)
     if dataset == "synthetic":
         return synthetic.generate(seed).corpus

@@ -189,13 +189,18 @@ class EvaluateSettings:
     rigid_bones: bool = False
 
 
+def _corpus(settings: EvaluateSettings) -> PoseCorpus:
+    return load_corpus(settings.dataset, settings.data_dir, settings.seed)
+
+
 def run(settings: EvaluateSettings) -> dict:
     """Evaluates, records the report (with SETTINGS, the command and versions) in eval.json."""
-    corpus = load_corpus(settings.dataset, settings.data_dir, settings.seed)
     if os.path.isfile(os.path.join(settings.model_dir, COMPACT_WEIGHTS)):  # pretrained/lifter
-        return evaluate_deployed(DeployedLifter.load(settings.model_dir), corpus,
-                                 settings.frame_stride, settings.rigid_bones)
-    model, norm, config = load_trained(settings.model_dir)
+        lifter = DeployedLifter.load(settings.model_dir)
+        return evaluate_deployed(lifter, _corpus(settings), settings.frame_stride,
+                                 settings.rigid_bones)
+    model, norm, config = load_trained(settings.model_dir)  # a missing model, before the data
+    corpus = _corpus(settings)
     mode = settings.input or training_mode(config.streams)
     report = evaluate_model(model, norm, config, corpus, mode, settings.frame_stride,
                             settings.flip_test, settings.rigid_bones)
