@@ -38,7 +38,8 @@ def measure(path: str, models_dir: str | None, lifter_path: str, classifier_path
     settings = analysis.RunSettings(video=path, openpose_dir=None, out_dir="",
                                         lifter=lifter_path, classifier=classifier_path,
                                         videos=False)
-    lifter, classifier = analysis.load_models(settings)
+    models = analysis.load_models(settings)
+    lifter, classifier = models.lifter, models.classifier
     tracked, _ = track_video(path, FrontEndSettings(model="lite", pose_models_dir=models_dir))
     keypoints = tracked.tracks[0].keypoints
     frames = len(keypoints)
@@ -55,7 +56,7 @@ def measure(path: str, models_dir: str | None, lifter_path: str, classifier_path
             analysis.run(analysis.RunSettings(
                 video=path, openpose_dir=None, out_dir=out_dir, videos=False,
                 front_end=FrontEndSettings(model=model, pose_models_dir=models_dir)),
-                (lifter, classifier))
+                models)
             seconds = time.perf_counter() - began
         result[f"pipeline_fps_{model}"] = round(frames / seconds, 1)
         models_ms = result["lift_ms"] + result["encode_ms"] + result["classify_ms"]

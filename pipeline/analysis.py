@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import time
+from typing import Callable, NamedTuple
 
 import numpy as np
 from absl import logging
@@ -21,13 +22,17 @@ from datasets.layouts import H36M_17
 from lifting.deployed import DeployedLifter
 from lifting.bone_lengths import rigid_bones
 from lifting.metrics import limb_length_variation
+import pretrained
 from pipeline import report
+from pipeline.pair_outputs import PairResult, write_pair
+from pipeline.pairs import Pair, PairRule, find_pairs
 from pipeline.person_outputs import MIN_FRAMES, PersonResult, write_person
 from pose2d import overlay, tracking
 from pose2d.front_end import FrontEndSettings
 from pose2d.tracks import PersonTrack, TrackedVideo, to_json
 from pose2d.video_writer import write_mp4
 from recognition.deployed import DeployedClassifier
+from recognition.interaction import classify_placed, placed_pair
 
 
 class NobodyFound(ValueError):
@@ -50,6 +55,13 @@ class RunSettings:
       videos: write overlay.mp4 and each person's skeleton_3d.mp4 (the slowest outputs).
       rigid_bones: give each person's bones one length, their median over the track
         (`lifting.bone_lengths`); the lifter alone lets them stretch from frame to frame.
+      pairs: "auto" finds the interacting pairs (`pipeline.pairs`) and labels each with the
+        interaction classifier; "none" labels people alone.
+      interaction_classifier: a two-person classifier export or compact folder;
+        "" = pretrained/interaction.
+      pair_rule: when two tracks form a pair.
+      focal_px: the camera's focal length in pixels, to place a pair's people in depth; 0:
+        nominal, the image's larger side (for an OpenPose folder, the keypoints' extent).
     """
 
     video: str | None
@@ -62,18 +74,40 @@ class RunSettings:
     openpose_fps: float = 30.0
     videos: bool = True
     rigid_bones: bool = True
+    pairs: str = "auto"
+    interaction_classifier: str = ""
+    pair_rule: PairRule = PairRule()
+    focal_px: float = 0.0
 
 
-def load_models(settings: RunSettings) -> tuple[DeployedLifter, DeployedClassifier]:
-    """Both models, checked to fit together before any frame is read."""
+PAIR_MODES = ("auto", "none")
+PRETRAINED_INTERACTION = pretrained.path("interaction")
+
+
+class Models(NamedTuple):
+    """The run's models: the lifter, the one-person action classifier and, unless pairs are
+    off, the interaction classifier."""
+
+    lifter: DeployedLifter
+    classifier: DeployedClassifier
+    interaction: DeployedClassifier | None = None
+
+
+def load_models(settings: RunSettings) -> Models:
+    """The models, checked to fit together before any frame is read."""
     lifter = DeployedLifter.load(settings.lifter or None)
     classifier = DeployedClassifier.load(settings.classifier or None)
     classifier.require_layout(H36M_17.name, f"the lifter {lifter.source}")
+    interaction = None
+    if settings.pairs != "none":
+        interaction = DeployedClassifier.load(settings.interaction_classifier
+                                              or PRETRAINED_INTERACTION)
+        interaction.require_layout(H36M_17.name, f"the lifter {lifter.source}")
     if lifter.input_normalization == "pixels":
         logging.warning("%s takes z-scored pixels of Human3.6M's cameras: on other videos its "
                         "poses are unreliable (train with --input_normalization=skeleton)",
                         lifter.source)
-    return lifter, classifier
+    return Models(lifter, classifier, interaction)
 
 
 def find_people(settings: RunSettings) -> tuple[TrackedVideo, dict]:
@@ -100,6 +134,45 @@ def _windows(lifted_frames: np.ndarray, window: int) -> list[np.ndarray]:
     return [lifted_frames[start:start + window] for start in starts]
 
 
+def label_runs(frames: np.ndarray, num_frames: int, window: int,
+               classify: Callable[[list[np.ndarray]], np.ndarray], top: Callable
+               ) -> tuple[dict, list[str]]:
+    """{top5, frames, windows} over FRAMES (the indices used, at least MIN_FRAMES) and the
+    label to show on each of NUM_FRAMES frames. CLASSIFY maps runs of frame indices (all of
+    FRAMES, then each window) to one probability row each, in one batch."""
+    windows = _windows(frames, window)
+    probabilities = classify([frames] + windows)
+    labels = {"top5": top(probabilities[0]), "frames": [int(frames[0]), int(frames[-1])]}
+    per_frame = [""] * num_frames
+    for index in frames:
+        per_frame[index] = labels["top5"][0]["label"]
+    if windows:
+        labels["windows"] = [{"frames": [int(w[0]), int(w[-1])], "top5": top(row)}
+                             for w, row in zip(windows, probabilities[1:])]
+        for entry in labels["windows"]:  # later windows label the frames they cover
+            first, last = entry["frames"]
+            for index in frames[(frames >= first) & (frames <= last)]:
+                per_frame[index] = entry["top5"][0]["label"]
+    return labels, per_frame
+
+
+def _labelled(result: dict, frames: np.ndarray, num_frames: int, window: int,
+              classify: Callable[[list[np.ndarray]], np.ndarray], top: Callable,
+              who: str) -> tuple[dict, list[str]]:
+    """RESULT (action.json or interaction.json) completed with its labels over FRAMES, or
+    with a note saying why there are none."""
+    if window > len(frames) >= MIN_FRAMES:
+        result["window_note"] = (f"the window of {window} frames is longer than the "
+                                 f"{len(frames)} frames classified: one label for them all")
+        logging.warning("%s: %s", who, result["window_note"])
+    if len(frames) < MIN_FRAMES:
+        result.update(top5=[], frames=[], note=f"fewer than {MIN_FRAMES} frames were lifted")
+        return result, [""] * num_frames
+    labels, per_frame = label_runs(frames, num_frames, window, classify, top)
+    result.update(labels)
+    return result, per_frame
+
+
 def recognise(track: PersonTrack, poses: np.ndarray, lifted: np.ndarray,
               classifier: DeployedClassifier, window: int) -> tuple[dict, list[str]]:
     """action.json of one person and the label to show on each frame."""
@@ -107,30 +180,10 @@ def recognise(track: PersonTrack, poses: np.ndarray, lifted: np.ndarray,
     action = {"track_id": track.track_id, "label_set": classifier.description.get("dataset", ""),
               "protocol": classifier.description.get("protocol", ""),
               "classifier": classifier.source, "frames_lifted": int(len(frames))}
-    per_frame = [""] * len(lifted)
-    if window > len(frames) >= MIN_FRAMES:
-        action["window_note"] = (f"the window of {window} frames is longer than the "
-                                 f"{len(frames)} lifted frames: one label for them all")
-        logging.warning("track %d: %s", track.track_id, action["window_note"])
-    if len(frames) < MIN_FRAMES:
-        action.update(top5=[], frames=[], note=f"fewer than {MIN_FRAMES} frames were lifted")
-        return action, per_frame
-    windows = _windows(frames, window)
-    probabilities = classifier.classify_many([poses[frames]] + [poses[w] for w in windows],
-                                             f"track {track.track_id}")
-    action.update(top5=classifier.top(probabilities[0]),
-                  frames=[int(frames[0]), int(frames[-1])])
-    for index in frames:
-        per_frame[index] = action["top5"][0]["label"]
-    if windows:
-        action["windows"] = [{"frames": [int(w[0]), int(w[-1])],
-                              "top5": classifier.top(row)}
-                             for w, row in zip(windows, probabilities[1:])]
-        for entry in action["windows"]:  # later windows label the frames they cover
-            first, last = entry["frames"]
-            for index in frames[(frames >= first) & (frames <= last)]:
-                per_frame[index] = entry["top5"][0]["label"]
-    return action, per_frame
+    name = f"track {track.track_id}"
+    return _labelled(action, frames, len(lifted), window,
+                     lambda runs: classifier.classify_many([poses[r] for r in runs], name),
+                     classifier.top, name)
 
 
 def process_person(track: PersonTrack, lifter: DeployedLifter, classifier: DeployedClassifier,
@@ -146,6 +199,32 @@ def process_person(track: PersonTrack, lifter: DeployedLifter, classifier: Deplo
     return PersonResult(track, poses, lifted, action, per_frame)
 
 
+def process_pair(pair: Pair, people: dict[int, PersonResult], classifier: DeployedClassifier,
+                 window: int, focal_px: float) -> PairResult:
+    """One pair's poses placed together from their 2D (`recognition.interaction`) and its
+    interaction over the frames where both were lifted, and per window."""
+    a, b = (people[track_id] for track_id in pair.track_ids)
+    placed, used = placed_pair(np.stack([a.poses, b.poses], axis=1),
+                               np.stack([a.track.keypoints, b.track.keypoints], axis=1),
+                               focal_px)
+    placed[~used] = np.nan
+    frames = np.flatnonzero(used)
+    interaction = {"track_ids": list(pair.track_ids),
+                   "label_set": classifier.description.get("dataset", ""),
+                   "protocol": classifier.description.get("protocol", ""),
+                   "classifier": classifier.source,
+                   "frames_both_seen": int(len(pair.common_frames)),
+                   "frames_both_lifted": int(len(frames)),
+                   "closest_hip_distance_in_body_sizes": round(pair.closest_hip_distance, 2),
+                   "placement": f"weak perspective from the 2D, nominal focal length "
+                                f"{focal_px:.0f} px (recognition.pair_placement)"}
+    interaction, per_frame = _labelled(
+        interaction, frames, len(used), window,
+        lambda runs: classify_placed(classifier, [placed[r] for r in runs], pair.name),
+        classifier.top, pair.name)
+    return PairResult(pair, placed, used, interaction, per_frame)
+
+
 OUTPUTS = ("config.json", "keypoints_2d.json", "overlay.mp4", "report.html")
 
 
@@ -157,46 +236,79 @@ def check_out_dir(settings: RunSettings, overwrite: bool) -> dict:
     if overwrite and os.path.isdir(settings.out_dir):
         for name in os.listdir(settings.out_dir):
             path = os.path.join(settings.out_dir, name)
-            if name.startswith("track_") and os.path.isdir(path):
+            if name.startswith(("track_", "pair_")) and os.path.isdir(path):
                 shutil.rmtree(path)
             elif name in OUTPUTS:
                 os.remove(path)
     return checked_record(settings.out_dir, settings)
 
 
-def run(settings: RunSettings,
-        models: tuple[DeployedLifter, DeployedClassifier] | None = None,
-        overwrite: bool = False) -> dict:
+def find_interactions(settings: RunSettings, tracked: TrackedVideo, people: list[PersonResult],
+                      interaction: DeployedClassifier | None) -> list[PairResult]:
+    """Every pair of interacting people (`pipeline.pairs`), labelled; none when pairs are
+    off."""
+    if settings.pairs == "none" or interaction is None:
+        return []
+    by_id = {person.track.track_id: person for person in people}
+    focal_px = settings.focal_px or float(max(tracked.image_size))
+    return [process_pair(pair, by_id, interaction, settings.window, focal_px)
+            for pair in find_pairs(tracked.tracks, settings.pair_rule)]
+
+
+def write_overlay(settings: RunSettings, tracked: TrackedVideo, people: list[PersonResult],
+                  pairs: list[PairResult]) -> str:
+    """overlay.mp4 (each person's skeleton and label, each pair's line and label); its path,
+    or "" when videos are off."""
+    if not settings.videos:
+        return ""
+    path = os.path.join(settings.out_dir, "overlay.mp4")
+    labels = {r.track.track_id: r.labels_per_frame for r in people}
+    write_mp4(path, (
+        overlay.draw(frame, tracked, index, settings.front_end.min_confidence,
+                     {track: per_frame[index] for track, per_frame in labels.items()},
+                     [(*r.pair.track_ids, r.labels_per_frame[index]) for r in pairs])
+        for index, frame in enumerate(tracking.frames_to_draw_on(settings.video, tracked))),
+        tracked.fps)
+    return path
+
+
+def _top_label(result: dict) -> str | None:
+    return (result["top5"] or [{"label": None}])[0]["label"]
+
+
+def run(settings: RunSettings, models: Models | None = None, overwrite: bool = False) -> dict:
     """The whole pipeline; returns the summary printed as one JSON line. MODELS, when given,
     are used instead of loading the settings' (a caller running many inputs loads them once).
     The models and the output folder are checked before any frame is read."""
     began = time.perf_counter()
-    lifter, classifier = models or load_models(settings)
+    models = models or load_models(settings)
     record = check_out_dir(settings, overwrite)
     tracked, speed = find_people(settings)
     write_record(settings.out_dir, record)
     write_text(os.path.join(settings.out_dir, "keypoints_2d.json"),
                json.dumps(to_json(tracked)) + "\n")
     models_began = time.perf_counter()
-    results = [process_person(track, lifter, classifier, settings.window, settings.rigid_bones)
-               for track in tracked.tracks]
-    models_seconds = time.perf_counter() - models_began
-    labels = {r.track.track_id: r.labels_per_frame for r in results}
-    overlay_path = os.path.join(settings.out_dir, "overlay.mp4") if settings.videos else ""
-    if settings.videos:
-        write_mp4(overlay_path, (
-            overlay.draw(frame, tracked, index, settings.front_end.min_confidence,
-                         {track: per_frame[index] for track, per_frame in labels.items()})
-            for index, frame in enumerate(tracking.frames_to_draw_on(settings.video, tracked))),
-            tracked.fps)
-    files = {r.track.track_id: write_person(
-        r, tracked, settings.out_dir, settings.video, settings.videos, classifier) for r in results}
-    report_path = report.write_html(settings, tracked, results, files, overlay_path)
+    results = [process_person(track, models.lifter, models.classifier, settings.window,
+                              settings.rigid_bones) for track in tracked.tracks]
+    pairs_began = time.perf_counter()
+    pairs = find_interactions(settings, tracked, results, models.interaction)
+    ended = time.perf_counter()
+    overlay_path = write_overlay(settings, tracked, results, pairs)
+    files = {r.track.track_id: write_person(r, tracked, settings.out_dir, settings.video,
+                                            settings.videos, models.classifier)
+             for r in results}
+    pair_files = {r.pair.name: write_pair(r, settings.out_dir, tracked.fps) for r in pairs}
+    report_path = report.write_html(settings, tracked, results, files, overlay_path,
+                                    pairs, pair_files)
     people = [{"track_id": r.track.track_id, "frames_lifted": int(r.lifted.sum()),
-               "action": (r.action["top5"] or [{"label": None}])[0]["label"],
+               "action": _top_label(r.action),
                "largest_limb_length_cv": max(r.action["limb_length_cv"].values(), default=None)}
               for r in results]
-    return {"frames": tracked.num_frames, "people": people, **speed,
-            "lift_and_classify_ms_per_frame": round(
-                1000 * models_seconds / max(tracked.num_frames, 1), 2),
+    interactions = [{"track_ids": list(r.pair.track_ids), "interaction": _top_label(
+        r.interaction), "frames_both_lifted": r.interaction["frames_both_lifted"]}
+                    for r in pairs]
+    per_frame = 1000 / max(tracked.num_frames, 1)
+    return {"frames": tracked.num_frames, "people": people, "pairs": interactions, **speed,
+            "lift_and_classify_ms_per_frame": round(per_frame * (pairs_began - models_began), 2),
+            "pairs_ms_per_frame": round(per_frame * (ended - pairs_began), 2),
             "seconds": round(time.perf_counter() - began, 1), "report": report_path}

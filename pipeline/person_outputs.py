@@ -63,12 +63,7 @@ def write_person(result: PersonResult, tracked: TrackedVideo, out_dir: str,
         write_mp4(paths["skeleton_3d.mp4"], side_by_side(), tracked.fps)
     else:
         del paths["skeleton_3d.mp4"]
-    shown = np.flatnonzero(result.lifted)
-    picks = shown[np.linspace(0, len(shown) - 1, min(4, len(shown))).astype(int)] if len(
-        shown) else []
-    strip = [drawing.skeleton_3d_image(result.poses[i], 320, f"frame {i}") for i in picks]
-    drawing.write_png(paths["skeleton_3d.png"], np.concatenate(strip, axis=1) if strip
-                      else drawing.skeleton_3d_image(np.full((17, 3), np.nan), 320))
+    drawing.write_pose_strip(paths["skeleton_3d.png"], result.poses, result.lifted)
     if result.lifted.sum() >= MIN_FRAMES:
         drawing.write_png(paths["spmf.png"],
                           spmf_picture(result.poses[result.lifted], classifier))

@@ -6,6 +6,11 @@
         --classifier_recipe=recipes/recognition/msr_lifted_ship.flags \
         --classifier_figures=runs/msr_lifted_AS1_final/eval.json
 
+    python -m pipeline.pretrained --interaction_run=runs/sbu_lifted_ship \
+        --interaction_recipe=recipes/recognition/sbu_lifted_ship.flags \
+        --sbu_dir=../shared/data/sbu \
+        --interaction_fold_runs=runs/probe_sbu_lifted_placed_fold1/seed0,...
+
     python -m pipeline.pretrained --zoo_entry=msr_AS1 --zoo_run=runs/probe_AS1_base_test/seed0 \
         --zoo_recipe=recipes/recognition/zoo_msr.flags --zoo_data_dir=../shared/data/msr_action3d
 
@@ -13,6 +18,7 @@ Each model can be (re)written alone; the manifest keeps the others' entries.
 
 pretrained/lifter      the lifter as float16 folded kernels + JSON (`lifting.deployed`)
 pretrained/classifier  the classifier's SavedModel (`recognition.deployed`)
+pretrained/interaction the two-person interaction classifier (SBU), compact like the zoo's
 pretrained/recognition/<entry>  the model zoo: a cross-subject or cross-fold network per
                        entry as float16 weights + JSON, scored by `recognition.zoo` from the
                        shipped files (at most 4 MB each)
@@ -29,6 +35,7 @@ import json
 import os
 import shutil
 
+import numpy as np
 from absl import app, flags
 
 from common.file_digest import sha256
@@ -42,6 +49,8 @@ from lifting.evaluation import evaluate_deployed
 from recognition.data import load_splits
 from recognition.deployed import DeployedClassifier
 from recognition.deployed import save_compact as save_compact_classifier
+from pipeline.evaluate_pairs import score_model
+from pipeline.pairs import PairRule
 from recognition.zoo import recorded_data, score_on_test
 
 PRETRAINED = pretrained.FOLDER
@@ -133,6 +142,31 @@ def package_zoo_entry(name: str, run_dir: str, recipe: str, data_dir: str) -> di
                                        f"recognition/{name} --data_dir=<{data.dataset}>"}}
 
 
+def package_interaction(run_dir: str, recipe: str, fold_runs: list[str], data_dir: str
+                        ) -> dict:
+    """pretrained/interaction from the every-set run RUN_DIR, with the figures of the same
+    recipe's cross-fold runs FOLD_RUNS through the pipeline's pair path
+    (`pipeline.evaluate_pairs`)."""
+    target = os.path.join(PRETRAINED, "interaction")
+    data = dataclasses.replace(recorded_data(run_dir), data_dir=data_dir)
+    splits = load_splits(data)
+    replace_directory(target, lambda staging: save_compact_classifier(run_dir, splits, staging))
+    folds = [score_model(run, data_dir, PairRule()) for run in fold_runs]
+    classifier = DeployedClassifier.load(target)
+    per_fold = {report["protocol"]: report["pipeline_accuracy"] for report in folds}
+    return {"files": files_of(target), "recipe": recipe, "labels": list(classifier.class_names),
+            "layout": classifier.layout, "people": 2, **classifier.description,
+            "input": "(T, 2 x 17, 3) mm: two lifted people placed together from their 2D "
+                     "(recognition.interaction)",
+            "figures": {"per_sequence_accuracy_percent": per_fold,
+                        "mean_percent": round(float(np.mean(list(per_fold.values()))), 2),
+                        "pairs_found": sum(r["pairs_found"] for r in folds),
+                        "test_sequences": sum(r["test_sequences"] for r in folds),
+                        "measured_by": "python -m pipeline.evaluate_pairs --models="
+                                       + ",".join(fold_runs) + " (cross-fold runs of the "
+                                       "same recipe, the pipeline's pair path)"}}
+
+
 def write_manifest(entries: dict[str, dict]) -> dict:
     """MANIFEST.json with ENTRIES ({"lifter": ..., "classifier": ...}) replacing their
     namesakes; refuses any shipped file over 10 MB."""
@@ -151,9 +185,10 @@ def write_manifest(entries: dict[str, dict]) -> dict:
 
 def main(argv: list[str]) -> None:
     del argv
-    if not (FLAGS.lifter_model_dir or FLAGS.classifier_export or FLAGS.zoo_entry):
-        raise app.UsageError("give --lifter_model_dir, --classifier_export, --zoo_entry or "
-                             "several")
+    if not (FLAGS.lifter_model_dir or FLAGS.classifier_export or FLAGS.zoo_entry
+            or FLAGS.interaction_run):
+        raise app.UsageError("give --lifter_model_dir, --classifier_export, --zoo_entry, "
+                             "--interaction_run or several")
     entries = exit_on_user_error("pipeline.pretrained", _package_models)
     write_manifest(entries)
     print(json.dumps({name: entry["figures"] for name, entry in entries.items()}))
@@ -170,6 +205,10 @@ def _package_models() -> dict:
     if FLAGS.zoo_entry:
         entries[f"recognition/{FLAGS.zoo_entry}"] = package_zoo_entry(
             FLAGS.zoo_entry, FLAGS.zoo_run, FLAGS.zoo_recipe, FLAGS.zoo_data_dir)
+    if FLAGS.interaction_run:
+        entries["interaction"] = package_interaction(
+            FLAGS.interaction_run, FLAGS.interaction_recipe, FLAGS.interaction_fold_runs,
+            FLAGS.sbu_dir)
     return entries
 
 
@@ -179,13 +218,25 @@ if __name__ == "__main__":
     flags.DEFINE_string("h36m_dir", None, "Human3.6M, to measure the shipped lifter.")
     flags.DEFINE_string("lifter_recipe", None, "The recipe the lifter was trained with.")
     flags.DEFINE_string("classifier_recipe", None, "The recipe the classifier was trained with.")
-    flags.DEFINE_string("classifier_figures", None, "results.json of a recognition.experiment, or "
-                        "eval.json of a recognition.train run, that measured the classifier's recipe.")
+    flags.DEFINE_string("classifier_figures", None, "results.json of a recognition.experiment, "
+                        "or eval.json of a recognition.train run, that measured the "
+                        "classifier's recipe.")
     flags.DEFINE_string("zoo_entry", None, "A model zoo entry to write: "
                         "pretrained/recognition/<zoo_entry> (e.g. msr_AS1, sbu_fold1).")
     flags.DEFINE_string("zoo_run", None, "The entry's final run folder (a probe's seed<k>/).")
     flags.DEFINE_string("zoo_recipe", None, "The recipe the entry was trained with.")
     flags.DEFINE_string("zoo_data_dir", None, "The entry's dataset, to score it.")
+    flags.DEFINE_string("interaction_run", None, "The interaction classifier's every-set run "
+                        "(recognition.train --protocol=every_set).")
+    flags.DEFINE_string("interaction_recipe", None, "The recipe it was trained with.")
+    flags.DEFINE_list("interaction_fold_runs", None, "The same recipe's cross-fold runs, "
+                      "scored through the pipeline's pair path for its figures.")
+    flags.DEFINE_string("sbu_dir", None, "SBU Kinect Interaction, to score them.")
+    flags.register_multi_flags_validator(
+        ["interaction_run", "interaction_recipe", "interaction_fold_runs", "sbu_dir"],
+        lambda f: not f["interaction_run"] or all(f[k] for k in (
+            "interaction_recipe", "interaction_fold_runs", "sbu_dir")),
+        "--interaction_run needs --interaction_recipe, --interaction_fold_runs and --sbu_dir")
     flags.register_multi_flags_validator(
         ["zoo_entry", "zoo_run", "zoo_recipe", "zoo_data_dir"],
         lambda f: not f["zoo_entry"] or all(f[k] for k in ("zoo_run", "zoo_recipe",

@@ -2,13 +2,15 @@
 
     python -m pipeline.run --video=clip.mp4 --out_dir=runs/clip [--window=60 --model=lite]
     python -m pipeline.run --openpose_dir=json/ --out_dir=runs/clip
+    python -m pipeline.run --video=two.mp4 --out_dir=runs/two --pairs=none  # people alone
 
 The stages of the paper's unified framework: 2D keypoints (BlazePose on the frames, or the
 OpenPose files) -> the two-stream lifter's deployable stream (camera-independent input) ->
 Enhanced-SPMF -> the ENAS classifier. The models default to the shipped `pretrained/`.
 OUT_DIR receives:
   keypoints_2d.json    every track, per frame, H36M-16 pixels and confidences
-  overlay.mp4          (H.264) the video with each person's skeleton, track id and current action
+  overlay.mp4          (H.264) the video with each person's skeleton, track id and current
+                       action, and a line joining each pair with its current interaction
   report.html          everything below, shown together
   config.json          the run's settings: a rerun with other settings into the same
                        OUT_DIR is refused unless --overwrite
@@ -22,6 +24,12 @@ OUT_DIR receives:
     skeleton_3d.mp4    the 3D skeleton from a fixed viewpoint beside the frame
     skeleton_3d.png    a few of those frames, as a still
     spmf.png           the Enhanced-SPMF image the classifier saw (view 0, enlarged)
+  pair_<a>_<b>/        per pair of interacting people (`pipeline.pairs`; --pairs=none: none):
+    interaction.json   top-5 interactions (SBU's 8 with the shipped classifier) over the
+                       frames both were lifted in, per window with --window, the frames used
+                       and how near the two came
+    poses_3d.npz       poses (T, 2, 17, 3) mm of both, placed together from their 2D
+    skeleton_3d.png    the pair placed together, a few frames
 (`pipeline.analysis`).
 """
 from __future__ import annotations
@@ -33,7 +41,8 @@ import json
 from absl import app, flags
 
 from common.run_record import exit_on_user_error
-from pipeline.analysis import NobodyFound, RunSettings, run
+from pipeline.analysis import PAIR_MODES, NobodyFound, RunSettings, run
+from pipeline.pairs import PairRule
 from pose2d.flags import define_front_end_flags, track_settings_from_flags
 from pose2d.model_files import ModelFileError
 from recognition.deployed import LayoutMismatch
@@ -54,6 +63,20 @@ def define_flags() -> None:
                              "--openpose_fps must be a positive frame rate")
     flags.DEFINE_bool("rigid_bones", True, "Give each person's bones one length over the "
                       "track (their median); --norigid_bones keeps the lifter's own poses.")
+    flags.DEFINE_enum("pairs", "auto", list(PAIR_MODES), "auto: find the people who interact "
+                      "(pipeline.pairs) and label each pair with the interaction classifier; "
+                      "none: label each person alone.")
+    flags.DEFINE_string("interaction_classifier", "", "Two-person classifier: an export/ of "
+                        "recognition.train or a compact folder (default: pretrained/interaction).")
+    flags.DEFINE_integer("pair_min_common_frames", PairRule.min_common_frames,
+                         "Frames in which two people must both be seen to form a pair.",
+                         lower_bound=2)
+    flags.DEFINE_float("pair_max_hip_distance", PairRule.max_hip_distance,
+                       "Two people form a pair when their hips come within this many "
+                       "hip-to-head lengths (pipeline.pairs).", lower_bound=0.0)
+    flags.DEFINE_float("focal_px", 0.0, "The camera's focal length in pixels, to place a "
+                       "pair's two people in depth (0: the image's larger side, about a "
+                       "53-degree view).", lower_bound=0.0)
     flags.DEFINE_bool("overwrite", False, "Replace the outputs of an earlier run in --out_dir "
                       "made with other settings (without it such a folder is refused).")
 
@@ -64,7 +87,11 @@ def settings_from_flags() -> RunSettings:
                        out_dir=tracking.out_dir, lifter=FLAGS.lifter,
                        classifier=FLAGS.classifier, window=FLAGS.window,
                        front_end=tracking.front_end, openpose_fps=FLAGS.openpose_fps,
-                       videos=tracking.overlay, rigid_bones=FLAGS.rigid_bones)
+                       videos=tracking.overlay, rigid_bones=FLAGS.rigid_bones,
+                       pairs=FLAGS.pairs, interaction_classifier=FLAGS.interaction_classifier,
+                       pair_rule=PairRule(FLAGS.pair_min_common_frames,
+                                          FLAGS.pair_max_hip_distance),
+                       focal_px=FLAGS.focal_px)
 
 
 def main(argv: list[str]) -> None:

@@ -19,10 +19,24 @@ _COLOURS = [(230, 80, 40), (40, 160, 240), (60, 200, 90), (200, 60, 200), (240, 
 
 
 def draw(frame: np.ndarray, video: TrackedVideo, index: int, min_confidence: float = 0.5,
-         labels: dict[int, str] | None = None) -> np.ndarray:
-    """A copy of RGB FRAME with every track seen at frame INDEX drawn on it."""
+         labels: dict[int, str] | None = None,
+         pairs: list[tuple[int, int, str]] | None = None) -> np.ndarray:
+    """A copy of RGB FRAME with every track seen at frame INDEX drawn on it, with LABELS by
+    track id; PAIRS, (track a, track b, the pair's label) each, are joined hip to hip by a
+    line with their label at its middle."""
     canvas = frame.copy()
     thickness = max(2, round(max(canvas.shape[:2]) / 400))
+    by_id = {track.track_id: track for track in video.tracks}
+    for a, b, label in pairs or ():
+        hips = np.array([by_id[a].keypoints[index, 0], by_id[b].keypoints[index, 0]])
+        if not np.isfinite(hips).all():
+            continue
+        ends = [tuple(p) for p in np.round(hips).astype(int)]
+        cv2.line(canvas, ends[0], ends[1], (255, 255, 255), thickness, cv2.LINE_AA)
+        middle = np.round(hips.mean(axis=0)).astype(int)
+        cv2.putText(canvas, f"#{a}+#{b} {label}".strip(), (middle[0] - 40, middle[1] - 12),
+                    cv2.FONT_HERSHEY_SIMPLEX, thickness / 3, (255, 255, 255), thickness,
+                    cv2.LINE_AA)
     for track in video.tracks:
         if not track.seen[index]:
             continue

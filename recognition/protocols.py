@@ -1,9 +1,10 @@
 """The protocols of the skeleton datasets: which sequences train and which test.
 
 Cross-subject for MSR Action3D (its subsets AS1-AS3 and all 20 actions), the five folds by
-set for SBU, and the lifter's subject split for the synthetic set. Validation sequences are
-drawn from the TRAINING side only (`hold_out`), per class and whole sequences at a time, so
-that no view of a validation or test sequence is ever trained on.
+set for SBU (and, for a shipped model, every subject or set), and the lifter's subject split
+for the synthetic set. Validation sequences are drawn from the TRAINING side only
+(`hold_out`), per class and whole sequences at a time, so that no view of a validation or
+test sequence is ever trained on.
 """
 from __future__ import annotations
 
@@ -16,12 +17,12 @@ from datasets.sequences import SequenceDataset
 
 PROTOCOLS = {
     "msr_action3d": ("AS1", "AS2", "AS3", "all20", "all20_every_subject"),
-    "sbu": tuple(f"fold{fold}" for fold in range(1, len(sbu.FOLDS) + 1)),
+    "sbu": (*(f"fold{fold}" for fold in range(1, len(sbu.FOLDS) + 1)), "every_set"),
     "synthetic": ("cross_subject",),
 }
 # Protocols that train on every sequence and test on none: for a model that ships to users
 # (pretrained/), whose figures come from the matching cross-subject protocol.
-EVERY_SUBJECT = ("all20_every_subject",)
+EVERY_SUBJECT = ("all20_every_subject", "every_set")
 # The synthetic set is generated for the Human3.6M subject names; its protocol mirrors the
 # lifter's (S1, S5-S8 train; S9, S11 test).
 SYNTHETIC_TEST_SUBJECTS = (9, 11)
@@ -36,6 +37,8 @@ def protocol_split(dataset: SequenceDataset, name: str, protocol: str
             return chosen, chosen.select(lambda sequence: False)
         return msr_action3d.cross_subject(chosen)
     if name == "sbu":
+        if protocol in EVERY_SUBJECT:
+            return dataset, dataset.select(lambda sequence: False)
         return sbu.fold_split(dataset, int(protocol.removeprefix("fold")))
     return (dataset.select(lambda s: s.subject not in SYNTHETIC_TEST_SUBJECTS),
             dataset.select(lambda s: s.subject in SYNTHETIC_TEST_SUBJECTS))
