@@ -37,12 +37,16 @@ class AugmentOptions:
       crop_min_fraction: a random window of at least this fraction of the frames is kept
         (1 keeps the whole sequence); it is then resampled to `num_frames`.
       jitter_mm: standard deviation of Gaussian noise added to every joint coordinate.
+      swap_people: a several-person sequence is seen, half the time, with its people in the
+        other order (the second first), normalised as such: a video does not say who acts,
+        and the interaction classifier is asked with both orders (`recognition.interaction`).
     """
 
     rotation_degrees: float = 0.0
     scale: float = 0.0
     crop_min_fraction: float = 1.0
     jitter_mm: float = 0.0
+    swap_people: bool = False
 
     def __post_init__(self):
         if not 0 <= self.rotation_degrees <= 180:
@@ -119,6 +123,12 @@ def rotation_about(axes: np.ndarray, angles: np.ndarray) -> np.ndarray:
     return np.eye(3) + sine * cross + (1 - cosine) * cross @ cross
 
 
+def _reverse_people(joints: np.ndarray, people: int) -> np.ndarray:
+    """(T, P x J, 3) -> the same with the P people in reverse order."""
+    frames = len(joints)
+    return joints.reshape(frames, people, -1, 3)[:, ::-1].reshape(frames, -1, 3)
+
+
 class SkeletonImages:
     """One dataset's sequences, normalised once, as training batches and evaluation views."""
 
@@ -129,17 +139,25 @@ class SkeletonImages:
         self.class_names = dataset.class_names
         self.layout = dataset.layout
         self.sources = [sequence.source for sequence in dataset.sequences]
-        normalised = []
-        for sequence in dataset.sequences:
-            joints = check_sequences(sequence.joints[None], [sequence.source])[0]
-            normalised.append(normalise(joints, dataset.layout, config.skeleton, sequence.source))
+        checked = [check_sequences(s.joints[None], [s.source])[0] for s in dataset.sequences]
         self.labels = np.array([sequence.label for sequence in dataset.sequences], np.int32)
-        self.lengths = np.array([len(joints) for joints in normalised], np.int64)
+        self.lengths = np.array([len(joints) for joints in checked], np.int64)
         self.offsets = np.concatenate([[0], np.cumsum(self.lengths)[:-1]])
-        self.frames = np.concatenate(normalised)
-        # Rotation augmentation turns each sequence about its body's mean up direction.
-        self.vertical = np.stack([body_axes(joints, dataset.layout, sequence.source)[1]
-                                  for joints, sequence in zip(normalised, dataset.sequences)])
+        self.frames, self.vertical = self._normalised(checked)
+        people = checked[0].shape[1] // dataset.layout.num_joints
+        self.swapped = None  # the same, the people in reverse order (swap_people)
+        if config.augment.swap_people and people > 1:
+            self.swapped = self._normalised([_reverse_people(joints, people)
+                                             for joints in checked])
+
+    def _normalised(self, sequences: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """All SEQUENCES' frames normalised, one array, and each sequence's mean up
+        direction (rotation augmentation turns a sequence about it)."""
+        normalised = [normalise(joints, self.layout, self.config.skeleton, source)
+                      for joints, source in zip(sequences, self.sources)]
+        vertical = np.stack([body_axes(joints, self.layout, source)[1]
+                             for joints, source in zip(normalised, self.sources)])
+        return np.concatenate(normalised), vertical
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -158,13 +176,21 @@ class SkeletonImages:
         above = np.minimum(below + 1, self.lengths[indices][:, None] - 1)
         weight = (position - below)[..., None, None]
         base = self.offsets[indices][:, None]
-        joints = (1 - weight) * self.frames[base + below] + weight * self.frames[base + above]
+
+        def resampled(frames: np.ndarray) -> np.ndarray:
+            return (1 - weight) * frames[base + below] + weight * frames[base + above]
+
+        joints, vertical = resampled(self.frames), self.vertical[indices]
+        if rng is not None and self.swapped is not None:
+            swap = rng.uniform(size=batch) < 0.5
+            joints = np.where(swap[:, None, None, None], resampled(self.swapped[0]), joints)
+            vertical = np.where(swap[:, None], self.swapped[1][indices], vertical)
         if rng is None:
             return joints.astype(np.float32)
         angles = np.deg2rad(rng.uniform(-augment.rotation_degrees, augment.rotation_degrees,
                                         batch))
         scales = rng.uniform(1 - augment.scale, 1 + augment.scale, batch)
-        rotation = rotation_about(self.vertical[indices], angles) * scales[:, None, None]
+        rotation = rotation_about(vertical, angles) * scales[:, None, None]
         joints = np.einsum("bij,btkj->btki", rotation, joints)
         if augment.jitter_mm:
             joints += rng.normal(0, augment.jitter_mm, joints.shape)

@@ -51,6 +51,9 @@ def define_augmentation_flags() -> None:
                        "Temporal crop keeping at least this fraction of the frames.")
     flags.DEFINE_float("augment_jitter_mm", _AUGMENT.jitter_mm,
                        "Gaussian noise on every joint coordinate (mm).")
+    flags.DEFINE_bool("augment_swap_people", _AUGMENT.swap_people,
+                      "Show a several-person sequence, half the time, with its people in "
+                      "the other order (an interaction does not say who acts).")
 
 
 def encoding_from_flags() -> EncodingOptions:
@@ -72,4 +75,5 @@ def augmentation_from_flags() -> AugmentOptions:
     return AugmentOptions(rotation_degrees=FLAGS.augment_rotation_degrees,
                           scale=FLAGS.augment_scale,
                           crop_min_fraction=FLAGS.augment_crop_min_fraction,
-                          jitter_mm=FLAGS.augment_jitter_mm)
+                          jitter_mm=FLAGS.augment_jitter_mm,
+                          swap_people=FLAGS.augment_swap_people)

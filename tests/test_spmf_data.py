@@ -1,4 +1,6 @@
 """Skeleton normalisation, augmentation and the tf.data pipelines of Enhanced-SPMF images."""
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -137,3 +139,24 @@ def test_accuracy_is_per_sequence_with_the_views_softmax_averaged():
     probabilities = np.array([[0.9, 0.1], [0.4, 0.6], [0.45, 0.55],
                               [0.6, 0.4], [0.7, 0.3], [0.4, 0.6]])
     assert per_sequence_accuracy(probabilities, views) == 0.5
+
+
+def test_swapping_people_shows_a_pair_in_either_order_each_normalised_on_its_own(sequences):
+    one = sequences.sequences
+    pairs = dataclasses.replace(sequences, sequences=tuple(
+        dataclasses.replace(a, joints=np.concatenate([a.joints, b.joints + 800], axis=1))
+        for a, b in zip(one[:-1], one[1:])))
+    config = SpmfDataConfig(augment=AugmentOptions(swap_people=True), num_frames=20)
+    images = SkeletonImages(pairs, config)
+    indices = np.arange(len(images))
+    plain = images.sequences(indices, None)
+    reversed_order = SkeletonImages(dataclasses.replace(pairs, sequences=tuple(
+        dataclasses.replace(s, joints=np.concatenate([s.joints[:, 17:], s.joints[:, :17]], 1))
+        for s in pairs.sequences)), SpmfDataConfig(num_frames=20)).sequences(indices, None)
+    drawn = images.sequences(indices, np.random.default_rng(0))
+    is_plain = np.isclose(drawn, plain, atol=1e-3).all(axis=(1, 2, 3))
+    is_reversed = np.isclose(drawn, reversed_order, atol=1e-3).all(axis=(1, 2, 3))
+    assert np.all(is_plain ^ is_reversed) and is_plain.any() and is_reversed.any()
+    alone = SkeletonImages(sequences, config)  # one person: nothing to swap
+    np.testing.assert_array_equal(alone.sequences(np.arange(3), np.random.default_rng(0)),
+                                  alone.sequences(np.arange(3), None))
