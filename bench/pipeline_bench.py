@@ -12,23 +12,33 @@
                                                 tracking, lifting, recognising, writing the
                                                 JSON, npz and PNG outputs)
   lift_and_classify_share_<model>               (lift + encode + classify) / end-to-end time
+  pairs_ms_per_frame                            pipeline.run's pair stage (`pipeline.pairs`)
+  two_people_pipeline_fps_lite, two_people_pairs_ms_per_frame, two_people_pair
+                                                the same on the clip's person pasted twice
+                                                side by side (`bench.scenes`, an H.264 file
+                                                decoded like any video; the second run, once
+                                                the interaction classifier's graph is traced),
+                                                and the pair found
 """
 from __future__ import annotations
 
 from common import quiet_tensorflow  # noqa: F401  (before anything imports TensorFlow)
 
 import json
+import os
 import tempfile
 import time
 
 import numpy as np
 from absl import app, flags
 
-from bench import front_end_speed
+from bench import front_end_speed, scenes
 from bench.timing import ms_per_call
 from pipeline import analysis
-from pose2d import model_files
+from pose2d import model_files, video
 from pose2d.front_end import FrontEndSettings, track_video
+from pose2d.tracker import TrackerSettings
+from pose2d.video_writer import write_mp4
 
 FLAGS = flags.FLAGS
 
@@ -51,18 +61,35 @@ def measure(path: str, models_dir: str | None, lifter_path: str, classifier_path
     classify_all = ms_per_call(lambda: classifier.classify(poses), 5) / frames
     result["classify_ms"] = round(max(classify_all - result["encode_ms"], 0.0), 3)
     for model in model_files.LANDMARKS:
-        with tempfile.TemporaryDirectory() as out_dir:
-            began = time.perf_counter()
-            analysis.run(analysis.RunSettings(
-                video=path, openpose_dir=None, out_dir=out_dir, videos=False,
-                front_end=FrontEndSettings(model=model, pose_models_dir=models_dir)),
-                models)
-            seconds = time.perf_counter() - began
+        seconds, summary = _timed_run(path, model, models_dir, models)
         result[f"pipeline_fps_{model}"] = round(frames / seconds, 1)
+        result["pairs_ms_per_frame"] = summary["pairs_ms_per_frame"]
         models_ms = result["lift_ms"] + result["encode_ms"] + result["classify_ms"]
         result[f"lift_and_classify_share_{model}"] = round(models_ms * frames / 1000 / seconds, 4)
     result["lifted_frames"] = int(np.isfinite(poses).all(axis=(1, 2)).sum())
+    with tempfile.TemporaryDirectory() as folder:
+        clip = os.path.join(folder, "two_people.mp4")
+        write_mp4(clip, scenes.two_people(list(video.frames(path))), tracked.fps)
+        first_seconds, _ = _timed_run(clip, "lite", models_dir, models, max_people=2)
+        seconds, summary = _timed_run(clip, "lite", models_dir, models, max_people=2)
+    result["two_people_first_run_s"] = round(first_seconds, 2)  # the interaction graph traced
+    result["two_people_pipeline_fps_lite"] = round(frames / seconds, 1)
+    result["two_people_pairs_ms_per_frame"] = summary["pairs_ms_per_frame"]
+    result["two_people_pair"] = summary["pairs"]
     return result
+
+
+def _timed_run(path: str, model: str, models_dir: str | None, models: analysis.Models,
+               max_people: int = 1) -> tuple[float, dict]:
+    """Seconds of pipeline.run on PATH without its videos, and its summary."""
+    with tempfile.TemporaryDirectory() as out_dir:
+        began = time.perf_counter()
+        summary = analysis.run(analysis.RunSettings(
+            video=path, openpose_dir=None, out_dir=out_dir, videos=False,
+            front_end=FrontEndSettings(model=model, pose_models_dir=models_dir,
+                                       tracker=TrackerSettings(max_people=max_people))),
+            models)
+        return time.perf_counter() - began, summary
 
 
 def main(argv: list[str]) -> None:

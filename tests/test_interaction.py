@@ -56,13 +56,15 @@ def test_a_pairs_label_does_not_depend_on_which_person_comes_first(one_per_class
     assert forward.sum() == pytest.approx(1.0, abs=1e-4)
 
 
-def _openpose_folder(folder, keypoints):
-    """OpenPose BODY-25 files of the two people of a (T, 2, 16, 2) H36M-16 sequence."""
+def _openpose_folder(folder, keypoints, hidden=()):
+    """OpenPose BODY-25 files of the two people of a (T, 2, 16, 2) H36M-16 sequence, the
+    second person missing in the frames HIDDEN (behind the first)."""
     thorax, head = H36M_16.index("Thorax"), H36M_16.index("Head")
     neck = (keypoints[..., thorax, :] + keypoints[..., head, :]) / 2
     h36m17 = np.insert(keypoints, H36M_17.index("Neck/Nose"), neck, axis=-2)
     body25 = openpose.body25_from_h36m17(h36m17)
-    openpose.write_folder(folder, [list(frame) for frame in body25])
+    openpose.write_folder(folder, [list(frame[:1] if t in hidden else frame)
+                                   for t, frame in enumerate(body25)])
     return folder
 
 
@@ -117,3 +119,22 @@ def test_pairs_none_labels_people_alone(one_per_class, skeleton_lifter, tmp_path
     summary = run(settings)
     assert summary["pairs"] == [] and len(summary["people"]) == 2
     assert not list((tmp_path / "out").glob("pair_*"))
+
+
+def test_a_person_hidden_for_a_few_frames_keeps_their_track_and_the_gap_is_reported(
+        one_per_class, tmp_path):
+    label, keypoints = one_per_class[5]  # hugging: the two bodies overlap
+    hidden = range(10, 16)
+    settings = RunSettings(video=None, openpose_dir=str(_openpose_folder(
+        tmp_path / "in", keypoints, hidden)), out_dir=str(tmp_path / "out"), videos=False,
+        front_end=FrontEndSettings(tracker=TrackerSettings(max_people=2)))
+    summary = run(settings)
+    assert [p["track_id"] for p in summary["people"]] == [0, 1]  # no third id after the gap
+    assert sorted(p["frames_lifted"] for p in summary["people"]) == [len(keypoints) - 6,
+                                                                     len(keypoints)]
+    interaction = json.loads((tmp_path / "out" / "pair_0_1" / "interaction.json").read_text())
+    # the frames the second person was hidden in are not invented: the pair is classified
+    # on the others and says how many
+    assert interaction["frames_both_seen"] == interaction["frames_both_lifted"] == len(
+        keypoints) - 6
+    assert summary["pairs"][0]["interaction"] == "hugging"

@@ -2,10 +2,10 @@
 output file, and clear errors for inputs and models that cannot work."""
 import json
 
-import cv2
 import numpy as np
 import pytest
 
+from bench import scenes
 from datasets import openpose, synthetic
 from common.errors import DataFormatError
 from datasets.geometry import project
@@ -94,20 +94,8 @@ def test_an_input_with_nobody_is_refused_by_name(tmp_path, skeleton_lifter, lift
 
 
 def _scenes(ntu_video, kind):
-    """Frames the test makes from the NTU clip: two people pasted side by side, the clip at
-    320 x 180, or the person cut off at the waist."""
-    frames = list(video.frames(ntu_video))[:16]
-    if kind == "two_people":
-        scenes = []
-        for frame in frames:
-            scene = np.full((720, 1280, 3), 190, np.uint8)
-            for x in (200, 760):
-                scene[40:680, x:x + 320] = frame[140:780, 880:1200]
-            scenes.append(scene)
-        return scenes
-    if kind == "low_resolution":
-        return [cv2.resize(f, (320, 180), interpolation=cv2.INTER_AREA) for f in frames]
-    return [f[100:560, 760:1320] for f in frames]
+    """Frames the test makes from the NTU clip (`bench.scenes`)."""
+    return getattr(scenes, kind)(list(video.frames(ntu_video))[:16])
 
 
 @pytest.mark.parametrize("kind, people", [("two_people", 2), ("low_resolution", 1),
