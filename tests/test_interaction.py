@@ -138,3 +138,14 @@ def test_a_person_hidden_for_a_few_frames_keeps_their_track_and_the_gap_is_repor
     assert interaction["frames_both_seen"] == interaction["frames_both_lifted"] == len(
         keypoints) - 6
     assert summary["pairs"][0]["interaction"] == "hugging"
+
+
+def test_the_pair_scorer_refuses_a_network_that_is_not_sbu_from_lifted_poses(sbu_dir):
+    import pretrained
+    from pipeline.evaluate_pairs import score_model
+    from pipeline.pairs import PairRule
+    from recognition.zoo import WrongDataset
+    for entry, kind in (("msr_AS1", "msr_action3d network on sensor"),
+                        ("sbu_fold1", "sbu network on sensor")):
+        with pytest.raises(WrongDataset, match=kind):
+            score_model(pretrained.path("recognition", entry), str(sbu_dir), PairRule())

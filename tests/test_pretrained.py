@@ -64,6 +64,20 @@ def test_the_shipped_classifier_takes_the_lifters_joints(manifest):
     assert probabilities.shape == (20,) and abs(probabilities.sum() - 1) < 1e-4
 
 
+def test_the_shipped_interaction_classifier_takes_two_lifted_people(manifest):
+    import pretrained
+    entry = manifest["interaction"]
+    classifier = DeployedClassifier.load(pretrained.path("interaction"))
+    assert list(classifier.class_names) == entry["labels"] and len(entry["labels"]) == 8
+    assert classifier.layout == entry["layout"] == "h36m17" and entry["people"] == 2
+    assert entry["protocol"] == "every_set" and entry["skeleton_source"] == "lifted"
+    figures = entry["figures"]
+    assert sorted(figures["per_sequence_accuracy_percent"]) == [f"fold{k}" for k in range(1, 6)]
+    assert figures["pairs_found"] == figures["test_sequences"] == 282
+    pose = np.random.default_rng(0).normal(0, 200, (30, 2 * 17, 3)).astype(np.float32)
+    assert classifier.classify(pose).shape == (8,)
+
+
 @pytest.mark.slow
 def test_the_shipped_lifter_scores_its_manifest_figure_on_s9_and_s11(manifest, h36m_dir):
     report = evaluate_deployed(DeployedLifter.load(), h36m.load(str(h36m_dir)))
