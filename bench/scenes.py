@@ -1,5 +1,6 @@
 """Harder videos made from the NTU clip (one person, 1920 x 1080), for benchmarks and tests:
-two people side by side, the clip at low resolution, a person cut off at the waist."""
+two people side by side (or close, one partly hidden), the clip at low resolution, a person
+cut off at the waist."""
 from __future__ import annotations
 
 import cv2
@@ -20,6 +21,12 @@ def two_people(frames: list[np.ndarray], columns: tuple[int, int] = (200, 760)
             scene[40:680, x:x + 320] = frame[_PERSON_ROWS, _PERSON_COLUMNS]
         scenes.append(scene)
     return scenes
+
+
+def two_people_close(frames: list[np.ndarray]) -> list[np.ndarray]:
+    """The same, hips 240 px apart: one body covers the edge of the other and the regions
+    round them overlap by more than half, as when two people hug or shake hands."""
+    return two_people(frames, (200, 440))
 
 
 def low_resolution(frames: list[np.ndarray]) -> list[np.ndarray]:

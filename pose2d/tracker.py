@@ -5,9 +5,13 @@ once per track, on that region; the landmarks give the next frame's region, so t
 is not needed while every track holds. A track whose pose-presence score falls below the
 threshold is lost. The detector runs on a frame only when fewer people are tracked than
 `max_people` allows: at once when nobody is tracked, otherwise every `redetect_every` frames
-(someone may have walked in). A detection whose region overlaps a live track's is that
-person again and is ignored; one that overlaps a track lost within `remember_frames` takes
-its id back (IoU matching), so ids are stable across short losses. With `max_people=1` the
+(someone may have walked in). A detection centred where a live track's region is centred
+(within `same_person_distance` of its side) is that person again and is ignored; one that
+overlaps a track lost within `remember_frames` takes its id back (IoU matching), so ids are
+stable across short losses. Centres, not overlap, tell people apart: the regions are squares
+round the whole body, so two people hugging or shaking hands overlap by half or more, yet
+their hips stay a quarter of a region apart while one person found twice is off by a few
+pixels. With `max_people=1` the
 most prominent person (the largest region) is chosen when tracking starts and followed.
 """
 from __future__ import annotations
@@ -30,14 +34,16 @@ class TrackerSettings:
       presence_threshold: pose-presence score below which a track is lost.
       redetect_every: frames between detector runs while fewer than max_people are tracked
         (and at least one is); with nobody tracked the detector runs on every frame.
-      same_person_iou: a detection or track overlapping a live track by more than this is
-        the same person.
+      same_person_distance: a detection or track whose region's centre is within this
+        fraction of a live track's region side from its centre is the same person.
+      same_person_iou: a detection overlapping a lost track by more than this takes its id.
       remember_frames: how long a lost track's id can be given back to a new detection.
     """
 
     max_people: int = 1
     presence_threshold: float = 0.5
     redetect_every: int = 15
+    same_person_distance: float = 0.1
     same_person_iou: float = 0.4
     remember_frames: int = 30
 
@@ -46,6 +52,8 @@ class TrackerSettings:
             raise ValueError("max_people and redetect_every must be >= 1, remember_frames >= 0")
         if not 0 < self.presence_threshold < 1 or not 0 < self.same_person_iou < 1:
             raise ValueError("presence_threshold and same_person_iou must be in (0, 1)")
+        if not 0 < self.same_person_distance < 1:
+            raise ValueError("same_person_distance must be in (0, 1)")
 
 
 @dataclasses.dataclass
@@ -125,7 +133,9 @@ class PoseTracker:
         return found
 
     def _overlaps(self, region: Region, tracks: list[_Track]) -> bool:
-        return any(box_iou(region.box(), t.region.box()[None])[0] > self.settings.same_person_iou
+        """Whether REGION is one of TRACKS' people: centred where its region is."""
+        return any(np.hypot(*(region.centre - t.region.centre))
+                   <= self.settings.same_person_distance * max(region.side, t.region.side)
                    for t in tracks)
 
     def _id_for(self, region: Region) -> int:

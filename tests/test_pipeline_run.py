@@ -98,7 +98,8 @@ def _scenes(ntu_video, kind):
     return getattr(scenes, kind)(list(video.frames(ntu_video))[:16])
 
 
-@pytest.mark.parametrize("kind, people", [("two_people", 2), ("low_resolution", 1),
+@pytest.mark.parametrize("kind, people", [("two_people", 2), ("two_people_close", 2),
+                                          ("low_resolution", 1),
                                           ("cut_off_at_the_waist", 1)])
 def test_hard_videos_give_outputs_not_crashes(tmp_path, ntu_video, pose_models_dir,
                                               skeleton_lifter, lifted_classifier, kind,
@@ -111,6 +112,7 @@ def test_hard_videos_give_outputs_not_crashes(tmp_path, ntu_video, pose_models_d
         front_end=FrontEndSettings(model="lite", pose_models_dir=str(pose_models_dir),
                                    tracker=TrackerSettings(max_people=2))))
     assert len(summary["people"]) == people
+    assert len(summary["pairs"]) == people - 1  # two people near each other: one pair
     for person in summary["people"]:
         assert person["frames_lifted"] >= 12 and person["action"]
         with np.load(tmp_path / "out" / f"track_{person['track_id']}" / "poses_3d.npz",
