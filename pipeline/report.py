@@ -112,10 +112,11 @@ def write_html(settings, tracked, results, files: dict[int, dict[str, str]],
             f"<p>{tracked.num_frames} frames, {tracked.image_size[0]} x {tracked.image_size[1]}"
             f" px, {tracked.fps:.1f} frames/s; {len(tracked.tracks)} people tracked; "
             f"{len(tracked.empty_frames)} frames with nobody; {len(pairs)} interacting "
-            f"pairs.</p>")
+            f"pair{'' if len(pairs) == 1 else 's'}.</p>")
     video = (f'<video id="overlay-video" controls preload="auto" '
              f'src="{_relative(overlay_path, root)}"></video>' if overlay_path else "")
-    viewer = viewer_section(results, tracked.num_frames, tracked.fps) if results else ""
+    viewer = (viewer_section(results, tracked.num_frames, tracked.fps, pairs) if results
+              else "")
     sections = "\n".join([_pair_section(r, pair_files[r.pair.name], root) for r in pairs]
                          + [_person_section(r, files[r.track.track_id], root) for r in results])
     note = _codec_note([overlay_path] + [kinds["skeleton_3d.mp4"] for kinds in files.values()

@@ -13,7 +13,6 @@
   const colours = ["#e6502a", "#2aa0f0", "#3cc85a", "#c83cc8", "#f0c828"];
   const view = { yaw: 0.5, pitch: 0.25, frame: 0, playing: false, started: 0, startFrame: 0,
                  videoTime: -1 };
-  const spacing = 1000;  // mm between people placed side by side (their poses are root-relative)
 
   function rotate(point) {
     const [x, y, z] = point;
@@ -24,14 +23,14 @@
   }
 
   function toScreen(point) {
-    const scale = canvas.height / (2600 + spacing * (data.people.length - 1) * 0.5);
+    const scale = canvas.height / (1600 + data.extent_mm);
     return [canvas.width / 2 + point[0] * scale, canvas.height / 2 + point[1] * scale, point[2]];
   }
 
   function drawGround() {
     context.strokeStyle = "#d0d0d0";
     context.lineWidth = 1;
-    const half = 1500 + spacing * data.people.length / 2;
+    const half = data.extent_mm;
     for (let step = -half; step <= half; step += 500) {
       for (const [a, b] of [[[step, 900, -half], [step, 900, half]],
                             [[-half, 900, step], [half, 900, step]]]) {
@@ -42,11 +41,12 @@
     }
   }
 
-  function drawPerson(person, index) {
+  // Poses come in the scene's millimetres: a person alone in their own slot along x, the
+  // two people of a pair where they were placed (pipeline/viewer.py).
+  function drawPerson(person) {
     const pose = person.poses[view.frame];
     if (!pose) return false;
-    const offset = (index - (data.people.length - 1) / 2) * spacing;
-    const points = pose.map((p) => toScreen(rotate([p[0] + offset, p[1], p[2]])));
+    const points = pose.map((p) => toScreen(rotate(p)));
     context.strokeStyle = colours[person.id % colours.length];
     context.lineWidth = Math.max(2, canvas.height / 150);
     for (const [a, b] of data.bones) {
@@ -66,11 +66,15 @@
     context.fillStyle = "#fafafa";
     context.fillRect(0, 0, canvas.width, canvas.height);
     drawGround();
-    const shown = data.people.map((person, index) => {
-      const seen = drawPerson(person, index);
+    const shown = data.people.map((person) => {
+      const seen = drawPerson(person);
       const label = person.labels[view.frame] || (seen ? "" : "not lifted");
       return `#${person.id}${label ? " " + label : ""}`;
     });
+    for (const pair of data.pairs) {
+      const label = pair.labels[view.frame];
+      if (label) shown.push(`#${pair.ids[0]}+#${pair.ids[1]} ${label}`);
+    }
     slider.value = view.frame;
     caption.textContent = `frame ${view.frame + 1} / ${data.frames}: ${shown.join(", ")}`;
   }

@@ -82,3 +82,28 @@ def test_a_head_missing_in_every_frame_leaves_the_pair_unjudged():
     b.keypoints[:, H36M_16.index("Head")] = np.nan
     assert closest_hip_distance(a.keypoints, b.keypoints) == float("inf")
     assert find_pairs([a, b]) == []
+
+
+def test_the_viewer_shows_a_pair_where_it_was_placed_and_a_person_alone_in_their_own_slot():
+    from pipeline.pair_outputs import PairResult
+    from pipeline.person_outputs import PersonResult
+    from pipeline.viewer import SLOT_MM, viewer_data
+    body = np.zeros((FRAMES, 17, 3))
+    body[:, 10] = [0, -700, 0]  # a head above the hip
+    lifted = np.ones(FRAMES, bool)
+    people = [PersonResult(_person(i, 100 * i), body, lifted, {}, [""] * FRAMES)
+              for i in range(3)]
+    placed = np.stack([body + [-400, 0, 100], body + [400, 0, -100]], axis=1)
+    used = lifted.copy()
+    used[:5] = False  # the pair not placed there: each at their mean place
+    placed[~used] = np.nan
+    pair = PairResult(find_pairs([p.track for p in people[:2]])[0], placed, used, {},
+                      ["hugging"] * FRAMES)
+    data = viewer_data(people, FRAMES, 30.0, [pair])
+    hips = {p["id"]: np.array([pose[0] for pose in p["poses"]]) for p in data["people"]}
+    np.testing.assert_allclose(hips[1] - hips[0], np.tile([800, 0, -200], (FRAMES, 1)),
+                               atol=1)
+    np.testing.assert_allclose(hips[2][:, 0] - (hips[0][:, 0] + hips[1][:, 0]) / 2,
+                               SLOT_MM, atol=1)  # the next slot along x
+    assert data["extent_mm"] == SLOT_MM + 500
+    assert data["pairs"] == [{"ids": [0, 1], "labels": ["hugging"] * FRAMES}]
