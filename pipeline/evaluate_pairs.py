@@ -5,7 +5,8 @@
 
 Each test sequence of a model's fold goes the way a video's two people go in `pipeline.run`:
 both people's released 2D joints become two tracks (H36M-16 pixels of the 640 x 480 image),
-each is lifted by the model's lifter, the pairing rule (`pipeline.pairs`) must pair them, and
+each is lifted by the model's lifter (its bones given one length, as `pipeline.run` does
+unless --norigid_bones), the pairing rule (`pipeline.pairs`) must pair them, and
 `pipeline.analysis.process_pair` places them together and labels the pair (both orders of the
 two people averaged). Printed per model, as one JSON line, and for all together:
   pairs_found             test sequences the rule paired
@@ -26,6 +27,7 @@ import numpy as np
 from absl import app, flags
 
 from common.run_record import exit_on_user_error
+from lifting.bone_lengths import rigid_bones
 from lifting.deployed import DeployedLifter
 from pipeline.analysis import process_pair
 from pipeline.pairs import PairRule, find_pairs
@@ -51,13 +53,14 @@ def two_tracks(keypoints: np.ndarray) -> list[PersonTrack]:
 
 
 def score_sequence(keypoints: np.ndarray, lifter: DeployedLifter,
-                   classifier: DeployedClassifier, rule: PairRule) -> dict:
+                   classifier: DeployedClassifier, rule: PairRule, rigid: bool) -> dict:
     """One sequence through the pair path: {paired, pipeline, one_order, api} labels (index
     into the class names; -1 when not paired)."""
     tracks = two_tracks(keypoints)
     people = {}
     for track in tracks:
         poses = lifter.lift(track.keypoints)
+        poses = rigid_bones(poses) if rigid else poses
         people[track.track_id] = PersonResult(track, poses, np.isfinite(poses).all(axis=(1, 2)),
                                               {}, [])
     pairs = find_pairs(tracks, rule)
@@ -75,9 +78,9 @@ def score_sequence(keypoints: np.ndarray, lifter: DeployedLifter,
             "api": int(api.argmax())}
 
 
-def score_model(model: str, data_dir: str, rule: PairRule) -> dict:
+def score_model(model: str, data_dir: str, rule: PairRule, rigid: bool = True) -> dict:
     """The pair path's figures on the test sequences of MODEL's protocol (an SBU run folder
-    or compact folder trained on lifted poses)."""
+    or compact folder trained on lifted poses); RIGID: bones of one length per person."""
     data = recorded_data(model)
     if data.dataset != "sbu" or data.skeleton_source != "lifted":
         raise WrongDataset(f"{model} is a {data.dataset} network on {data.skeleton_source} "
@@ -86,7 +89,8 @@ def score_model(model: str, data_dir: str, rule: PairRule) -> dict:
     _, test = protocol_split(keypoints_2d("sbu", data_dir), "sbu", data.protocol)
     lifter = DeployedLifter.load(data.lifter or None)
     classifier = load_network(model)
-    scores = [score_sequence(s.joints, lifter, classifier, rule) for s in test.sequences]
+    scores = [score_sequence(s.joints, lifter, classifier, rule, rigid)
+              for s in test.sequences]
     truth = np.array([s.label for s in test.sequences])
 
     def percent(kind: str) -> float:
@@ -105,7 +109,8 @@ def main(argv: list[str]) -> None:
     reports = []
     for model in FLAGS.models:
         reports.append(exit_on_user_error("pipeline.evaluate_pairs",
-                                          lambda: score_model(model, FLAGS.data_dir, rule),
+                                          lambda: score_model(model, FLAGS.data_dir, rule,
+                                                              FLAGS.rigid_bones),
                                           also=(WrongDataset, FileNotFoundError)))
         print(json.dumps(reports[-1]), flush=True)
     summary = {key: round(float(np.mean([r[key] for r in reports])), 2) for key in (
@@ -118,5 +123,7 @@ def main(argv: list[str]) -> None:
 if __name__ == "__main__":
     flags.DEFINE_list("models", None, "SBU run folders (or compact folders) from lifted poses.")
     flags.DEFINE_string("data_dir", None, "SBU Kinect Interaction folder.")
+    flags.DEFINE_bool("rigid_bones", True, "Give each person's bones one length, as "
+                      "pipeline.run does by default.")
     flags.mark_flags_as_required(["models", "data_dir"])
     app.run(main)
