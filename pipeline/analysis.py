@@ -1,8 +1,10 @@
-"""From a video (or an OpenPose folder) to 3D poses and an action, per tracked person.
+"""From a video (or an OpenPose folder) to 3D poses and an action, per tracked person, and
+an interaction per pair of people who come near each other.
 
 The stages of the paper's unified framework: 2D keypoints (BlazePose on the frames, or the
 OpenPose files) -> the two-stream lifter's deployable stream (camera-independent input) ->
-Enhanced-SPMF -> the ENAS classifier. `run` writes what `pipeline.run` lists.
+Enhanced-SPMF -> the ENAS classifier; a pair's two lifted people placed together from their
+2D -> the interaction classifier. `run` writes what `pipeline.run` lists.
 """
 from __future__ import annotations
 
@@ -216,8 +218,8 @@ def process_pair(pair: Pair, people: dict[int, PersonResult], classifier: Deploy
                    "frames_both_seen": int(len(pair.common_frames)),
                    "frames_both_lifted": int(len(frames)),
                    "closest_hip_distance_in_body_sizes": round(pair.closest_hip_distance, 2),
-                   "placement": f"weak perspective from the 2D, nominal focal length "
-                                f"{focal_px:.0f} px (recognition.pair_placement)"}
+                   "placement": f"weak perspective from the 2D, focal length {focal_px:.0f} "
+                                "px (recognition.pair_placement)"}
     interaction, per_frame = _labelled(
         interaction, frames, len(used), window,
         lambda runs: classify_placed(classifier, [placed[r] for r in runs], pair.name),

@@ -1,8 +1,9 @@
-"""From a video (or an OpenPose folder) to 3D poses and an action, per tracked person.
+"""From a video (or an OpenPose folder) to 3D poses and an action, per tracked person, and
+an interaction per pair of people who come near each other.
 
     python -m pipeline.run --video=clip.mp4 --out_dir=runs/clip [--window=60 --model=lite]
-    python -m pipeline.run --openpose_dir=json/ --out_dir=runs/clip
-    python -m pipeline.run --video=two.mp4 --out_dir=runs/two --pairs=none  # people alone
+    python -m pipeline.run --video=two.mp4 --out_dir=runs/two --max_people=2  # and pairs
+    python -m pipeline.run --openpose_dir=json/ --out_dir=runs/clip --max_people=2 --pairs=none
 
 The stages of the paper's unified framework: 2D keypoints (BlazePose on the frames, or the
 OpenPose files) -> the two-stream lifter's deployable stream (camera-independent input) ->
