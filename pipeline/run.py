@@ -77,7 +77,8 @@ def define_flags() -> None:
                        "hip-to-head lengths (pipeline.pairs).", lower_bound=0.0)
     flags.DEFINE_float("focal_px", 0.0, "The camera's focal length in pixels, to place a "
                        "pair's two people in depth (0: the image's larger side, about a "
-                       "53-degree view).", lower_bound=0.0)
+                       "53-degree view; for an OpenPose folder, which does not state its "
+                       "image size, the keypoints' extent).", lower_bound=0.0)
     flags.DEFINE_bool("overwrite", False, "Replace the outputs of an earlier run in --out_dir "
                       "made with other settings (without it such a folder is refused).")
 
