@@ -22,8 +22,11 @@ from recognition.deployed import DeployedClassifier
 keypoints = np.load("keypoints.npy")
 poses = DeployedLifter.load().lift(keypoints)
 probabilities = DeployedClassifier.load().classify(poses)
+from recognition.interaction import classify_pair
+interactions = DeployedClassifier.load(pretrained.path("interaction"))
+pair = classify_pair(interactions, poses, poses, keypoints, keypoints + [300, 0], focal_px=1000)
 print(json.dumps({"pretrained": pretrained.FOLDER, "poses": list(poses.shape),
-                  "probabilities": float(probabilities.sum())}))
+                  "probabilities": float(probabilities.sum()), "pair": list(pair.shape)}))
 """
 
 
@@ -57,7 +60,7 @@ def _clean_environment() -> dict:
 
 
 def test_the_pipeline_runs_from_another_folder_with_the_shipped_models(installed, tmp_path):
-    folder = _two_people_folder(tmp_path / "json")
+    folder = _two_people_folder(tmp_path / "json", apart=300)  # near enough to pair
     done = subprocess.run([installed, "-m", "pipeline.run", f"--openpose_dir={folder}",
                            "--out_dir=out", "--max_people=2", "--nooverlay"],
                           cwd=tmp_path, env=_clean_environment(), capture_output=True,
@@ -68,6 +71,9 @@ def test_the_pipeline_runs_from_another_folder_with_the_shipped_models(installed
     assert all(person["action"] for person in summary["people"])
     record = json.loads((tmp_path / "out" / "track_0" / "action.json").read_text())
     assert "site-packages" in record["classifier"] and REPO.name not in record["classifier"]
+    assert [pair["track_ids"] for pair in summary["pairs"]] == [[0, 1]]
+    pair = json.loads((tmp_path / "out" / "pair_0_1" / "interaction.json").read_text())
+    assert "site-packages" in pair["classifier"] and len(pair["top5"]) == 5
 
 
 def test_the_readme_python_api_runs_from_another_folder(installed, tmp_path):
@@ -85,3 +91,4 @@ def test_the_readme_python_api_runs_from_another_folder(installed, tmp_path):
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert "site-packages" in result["pretrained"]
     assert result["poses"][1:] == [17, 3] and abs(result["probabilities"] - 1) < 1e-4
+    assert result["pair"] == [8]  # pretrained/interaction ships with the install

@@ -19,14 +19,14 @@ from recognition.deployed import DeployedClassifier, LayoutMismatch
 FRAMES = 60
 
 
-def _two_people_folder(folder, nobody_at=(10,), frames=FRAMES):
-    """OpenPose files of two synthetic S9 people side by side for FRAMES frames (a sequence
-    shorter than that repeated), nobody in NOBODY_AT frames."""
+def _two_people_folder(folder, nobody_at=(10,), frames=FRAMES, apart=500):
+    """OpenPose files of two synthetic S9 people side by side, APART pixels apart, for FRAMES
+    frames (a sequence shorter than that repeated), nobody in NOBODY_AT frames."""
     generated = synthetic.generate(0)
     camera = generated.corpus.cameras["S9"][0]
     chosen = [s for s in generated.sequences.sequences if s.subject == 9][:2]
     people = [openpose.body25_from_h36m17(project(np.resize(s.joints, (frames, 17, 3)), camera))
-              + [shift, 0] for s, shift in zip(chosen, (-250, 250))]
+              + [shift, 0] for s, shift in zip(chosen, (-apart / 2, apart / 2))]
     per_frame = [[] if t in nobody_at else [p[t] for p in people] for t in range(frames)]
     openpose.write_folder(folder, per_frame)
     return folder
