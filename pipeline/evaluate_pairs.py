@@ -1,14 +1,11 @@
-"""Scores the pipeline's pair path on SBU Kinect Interaction's test sequences:
+"""Scores the pipeline's pair path on SBU Kinect Interaction's test sequences
+(`pipeline.pair_scoring`):
 
     python -m pipeline.evaluate_pairs --data_dir=../shared/data/sbu \
         --models=runs/probe_sbu_lifted_placed_fold1/seed0,runs/probe_sbu_lifted_placed_fold2/seed0
 
-Each test sequence of a model's fold goes the way a video's two people go in `pipeline.run`:
-both people's released 2D joints become two tracks (H36M-16 pixels of the 640 x 480 image),
-each is lifted by the model's lifter (its bones given one length, as `pipeline.run` does
-unless --norigid_bones), the pairing rule (`pipeline.pairs`) must pair them, and
-`pipeline.analysis.process_pair` places them together and labels the pair (both orders of the
-two people averaged). Printed per model, as one JSON line, and for all together:
+--norigid_bones keeps the lifter's own poses. Printed per model, as one JSON line, and for all
+together:
   pairs_found             test sequences the rule paired
   pipeline_accuracy       % of test sequences whose pair label is their class
   one_order_accuracy      % when the classifier sees the people only in SBU's order, as the
@@ -20,89 +17,17 @@ from __future__ import annotations
 
 from common import quiet_tensorflow  # noqa: F401  (before anything imports TensorFlow)
 
-import dataclasses
 import json
 
 import numpy as np
 from absl import app, flags
 
 from common.run_record import exit_on_user_error
-from lifting.bone_lengths import rigid_bones
-from lifting.deployed import DeployedLifter
-from pipeline.analysis import process_pair
-from pipeline.pairs import PairRule, find_pairs
-from pipeline.person_outputs import PersonResult
-from pose2d.tracks import PersonTrack
-from recognition.deployed import DeployedClassifier
-from recognition.interaction import classify_pair, placed_pair
-from recognition.lifted import SBU_IMAGE_SIZE, keypoints_2d
-from recognition.protocols import protocol_split
-from recognition.zoo import WrongDataset, load_network, recorded_data
+from pipeline.pair_scoring import score_model
+from pipeline.pairs import PairRule
+from recognition.zoo import WrongDataset
 
 FLAGS = flags.FLAGS
-FOCAL_PX = float(max(SBU_IMAGE_SIZE))
-
-
-def two_tracks(keypoints: np.ndarray) -> list[PersonTrack]:
-    """(T, 2 x 16, 2) pixels of a two-person sequence -> its two tracks (ids 0 and 1), every
-    joint seen with full confidence."""
-    people = keypoints.reshape(len(keypoints), 2, 16, 2)
-    ones = np.ones(people.shape[:3], np.float32)
-    return [PersonTrack(person, people[:, person], ones[:, person], ones[:, person] == 0)
-            for person in range(2)]
-
-
-def score_sequence(keypoints: np.ndarray, lifter: DeployedLifter,
-                   classifier: DeployedClassifier, rule: PairRule, rigid: bool) -> dict:
-    """One sequence through the pair path: {paired, pipeline, one_order, api} labels (index
-    into the class names; -1 when not paired)."""
-    tracks = two_tracks(keypoints)
-    people = {}
-    for track in tracks:
-        poses = lifter.lift(track.keypoints)
-        poses = rigid_bones(poses) if rigid else poses
-        people[track.track_id] = PersonResult(track, poses, np.isfinite(poses).all(axis=(1, 2)),
-                                              {}, [])
-    pairs = find_pairs(tracks, rule)
-    a, b = (people[i] for i in (0, 1))
-    api = classify_pair(classifier, a.poses, b.poses, a.track.keypoints, b.track.keypoints,
-                        FOCAL_PX)
-    placed, used = placed_pair(np.stack([a.poses, b.poses], 1),
-                               np.stack([a.track.keypoints, b.track.keypoints], 1), FOCAL_PX)
-    one_order = classifier.classify(placed[used].reshape(int(used.sum()), -1, 3))
-    label = -1
-    if pairs:
-        result = process_pair(pairs[0], people, classifier, 0, FOCAL_PX)
-        label = classifier.class_names.index(result.interaction["top5"][0]["label"])
-    return {"paired": bool(pairs), "pipeline": label, "one_order": int(one_order.argmax()),
-            "api": int(api.argmax())}
-
-
-def score_model(model: str, data_dir: str, rule: PairRule, rigid: bool = True) -> dict:
-    """The pair path's figures on the test sequences of MODEL's protocol (an SBU run folder
-    or compact folder trained on lifted poses); RIGID: bones of one length per person."""
-    data = recorded_data(model)
-    if data.dataset != "sbu" or data.skeleton_source != "lifted":
-        raise WrongDataset(f"{model} is a {data.dataset} network on {data.skeleton_source} "
-                           "skeletons; the pair path needs one of SBU from lifted poses")
-    data = dataclasses.replace(data, data_dir=data_dir)
-    _, test = protocol_split(keypoints_2d("sbu", data_dir), "sbu", data.protocol)
-    lifter = DeployedLifter.load(data.lifter or None)
-    classifier = load_network(model)
-    scores = [score_sequence(s.joints, lifter, classifier, rule, rigid)
-              for s in test.sequences]
-    truth = np.array([s.label for s in test.sequences])
-
-    def percent(kind: str) -> float:
-        return round(100 * float(np.mean([s[kind] for s in scores] == truth)), 2)
-
-    return {"model": model, "protocol": data.protocol, "test_sequences": len(scores),
-            "pairs_found": sum(s["paired"] for s in scores),
-            "pipeline_accuracy": percent("pipeline"), "one_order_accuracy": percent("one_order"),
-            "agrees_with_api": round(100 * float(np.mean(
-                [s["pipeline"] == s["api"] for s in scores])), 2)}
-
-
 def main(argv: list[str]) -> None:
     del argv
     rule = PairRule()

@@ -49,7 +49,7 @@ from lifting.evaluation import evaluate_deployed
 from recognition.data import load_splits
 from recognition.deployed import DeployedClassifier
 from recognition.deployed import save_compact as save_compact_classifier
-from pipeline.evaluate_pairs import score_model
+from pipeline.pair_scoring import score_model
 from pipeline.pairs import PairRule
 from recognition.zoo import recorded_data, score_on_test
 

@@ -142,7 +142,7 @@ def test_a_person_hidden_for_a_few_frames_keeps_their_track_and_the_gap_is_repor
 
 def test_the_pair_scorer_refuses_a_network_that_is_not_sbu_from_lifted_poses(sbu_dir):
     import pretrained
-    from pipeline.evaluate_pairs import score_model
+    from pipeline.pair_scoring import score_model
     from pipeline.pairs import PairRule
     from recognition.zoo import WrongDataset
     for entry, kind in (("msr_AS1", "msr_action3d network on sensor"),
