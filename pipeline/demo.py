@@ -40,7 +40,7 @@ from lifting.config import LifterConfig
 from lifting.deployed import DeployedLifter
 from lifting.take_figure import plot_take
 from lifting.trainer import TrainSettings, train
-from pipeline.analysis import RunSettings, run
+from pipeline.analysis import Models, RunSettings, run
 from pose2d.front_end import FrontEndSettings
 from recognition.data import RecognitionData
 from recognition.deployed import DeployedClassifier
@@ -156,8 +156,8 @@ def run_pipeline_stage(settings: DemoSettings) -> dict:
     """pipeline.run on every held-out sequence's OpenPose folder with the demo's models
     (loaded once); the top-1 action scored against the truth, per sequence."""
     root = os.path.join(settings.output_dir, "pipeline")
-    models = (DeployedLifter.load(settings.lifter_dir),
-              DeployedClassifier.load(settings.classifier_export))
+    models = Models(DeployedLifter.load(settings.lifter_dir),
+                    DeployedClassifier.load(settings.classifier_export))  # one person each
     correct, outputs = [], {}
     for index, (folder, truth) in enumerate(held_out_openpose_folders(
             settings, os.path.join(root, "openpose"))):
