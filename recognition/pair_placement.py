@@ -6,8 +6,9 @@ makes it one. Their relative position comes from the image under weak perspectiv
 person's millimetres per pixel is the ratio of their lifted body size across the image (RMS
 distance of the joints from the hip in x and y, mm) to their 2D body size (px); the pair's
 mean ratio turns the hips' pixel offsets into millimetres across and down, and each
-person's ratio against that mean gives their depth offset, `focal_px x (ratio - mean ratio)`, with a nominal focal length (the
-image's larger side: a 53-degree field of view; a Kinect's 640 x 480 has about 525-580 px).
+person's ratio against that mean gives their depth offset, `focal_px x (ratio - mean
+ratio)`, with a nominal focal length (the image's larger side: a 53-degree field of view; a
+Kinect's 640 x 480 has about 525-580 px).
 """
 from __future__ import annotations
 
