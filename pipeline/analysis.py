@@ -175,13 +175,19 @@ def _labelled(result: dict, frames: np.ndarray, num_frames: int, window: int,
     return result, per_frame
 
 
+def _described_by(classifier: DeployedClassifier) -> dict:
+    """What action.json and interaction.json say of the classifier that labelled them."""
+    return {"label_set": classifier.description.get("dataset", ""),
+            "protocol": classifier.description.get("protocol", ""),
+            "classifier": classifier.source}
+
+
 def recognise(track: PersonTrack, poses: np.ndarray, lifted: np.ndarray,
               classifier: DeployedClassifier, window: int) -> tuple[dict, list[str]]:
     """action.json of one person and the label to show on each frame."""
     frames = np.flatnonzero(lifted)
-    action = {"track_id": track.track_id, "label_set": classifier.description.get("dataset", ""),
-              "protocol": classifier.description.get("protocol", ""),
-              "classifier": classifier.source, "frames_lifted": int(len(frames))}
+    action = {"track_id": track.track_id, **_described_by(classifier),
+              "frames_lifted": int(len(frames))}
     name = f"track {track.track_id}"
     return _labelled(action, frames, len(lifted), window,
                      lambda runs: classifier.classify_many([poses[r] for r in runs], name),
@@ -211,10 +217,7 @@ def process_pair(pair: Pair, people: dict[int, PersonResult], classifier: Deploy
                                focal_px)
     placed[~used] = np.nan
     frames = np.flatnonzero(used)
-    interaction = {"track_ids": list(pair.track_ids),
-                   "label_set": classifier.description.get("dataset", ""),
-                   "protocol": classifier.description.get("protocol", ""),
-                   "classifier": classifier.source,
+    interaction = {"track_ids": list(pair.track_ids), **_described_by(classifier),
                    "frames_both_seen": int(len(pair.common_frames)),
                    "frames_both_lifted": int(len(frames)),
                    "closest_hip_distance_in_body_sizes": round(pair.closest_hip_distance, 2),

@@ -6,10 +6,10 @@
         --classifier_recipe=recipes/recognition/msr_lifted_ship.flags \
         --classifier_figures=runs/msr_lifted_AS1_final/eval.json
 
-    python -m pipeline.pretrained --interaction_run=runs/sbu_lifted_ship \
+    python -m pipeline.pretrained --interaction_run=runs/sbu_lifted_pairs_ship \
         --interaction_recipe=recipes/recognition/sbu_lifted_ship.flags \
         --sbu_dir=../shared/data/sbu \
-        --interaction_fold_runs=runs/probe_sbu_lifted_placed_fold1/seed0,...
+        --interaction_fold_runs=runs/probe_sbu_lifted_pairs_fold1/seed0,...
 
     python -m pipeline.pretrained --zoo_entry=msr_AS1 --zoo_run=runs/probe_AS1_base_test/seed0 \
         --zoo_recipe=recipes/recognition/zoo_msr.flags --zoo_data_dir=../shared/data/msr_action3d
@@ -49,9 +49,9 @@ from lifting.evaluation import evaluate_deployed
 from recognition.data import load_splits
 from recognition.deployed import DeployedClassifier
 from recognition.deployed import save_compact as save_compact_classifier
+from recognition.zoo import recorded_data, score_on_test
 from pipeline.pair_scoring import score_model
 from pipeline.pairs import PairRule
-from recognition.zoo import recorded_data, score_on_test
 
 PRETRAINED = pretrained.FOLDER
 MANIFEST = os.path.join(PRETRAINED, "MANIFEST.json")

@@ -11,8 +11,8 @@ overlaps a track lost within `remember_frames` takes its id back (IoU matching),
 stable across short losses. Centres, not overlap, tell people apart: the regions are squares
 round the whole body, so two people hugging or shaking hands overlap by half or more, yet
 their hips stay a quarter of a region apart while one person found twice is off by a few
-pixels. With `max_people=1` the
-most prominent person (the largest region) is chosen when tracking starts and followed.
+pixels. With `max_people=1` the most prominent person (the largest region) is chosen when
+tracking starts and followed.
 """
 from __future__ import annotations
 

@@ -4,8 +4,9 @@ Browsers decode H.264, VP8/VP9 and AV1, not the MPEG-4 Part 2 (`mp4v`) that Open
 build writes to .mp4. OpenCV's pip build can write VP8/VP9 WebM but only with libvpx's
 slowest settings (1.3 frames/s for VP9 at 1080p here); PyAV's wheels carry FFmpeg with
 libx264, which writes 1080p H.264 at 30-55 frames/s on two cores (BUILD_NOTES.md). So
-H.264 (yuv420p, which every browser decodes; the index at the front) is written through PyAV; where PyAV or its libx264 is missing
-the file is still written, as mp4v, and the report names it (`video_codec`).
+H.264 (yuv420p, which every browser decodes; the index at the front) is written through
+PyAV; where PyAV or its libx264 is missing the file is still written, as mp4v, and the
+report names it (`video_codec`).
 """
 from __future__ import annotations
 

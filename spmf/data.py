@@ -145,10 +145,11 @@ class SkeletonImages:
         self.offsets = np.concatenate([[0], np.cumsum(self.lengths)[:-1]])
         self.frames, self.vertical = self._normalised(checked)
         people = checked[0].shape[1] // dataset.layout.num_joints
-        self.swapped = None  # the same, the people in reverse order (swap_people)
+        # the same with the people in reverse order, for swap_people
+        self.swapped_frames = self.swapped_vertical = None
         if config.augment.swap_people and people > 1:
-            self.swapped = self._normalised([_reverse_people(joints, people)
-                                             for joints in checked])
+            self.swapped_frames, self.swapped_vertical = self._normalised(
+                [_reverse_people(joints, people) for joints in checked])
 
     def _normalised(self, sequences: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         """All SEQUENCES' frames normalised, one array, and each sequence's mean up
@@ -181,12 +182,12 @@ class SkeletonImages:
             return (1 - weight) * frames[base + below] + weight * frames[base + above]
 
         joints, vertical = resampled(self.frames), self.vertical[indices]
-        if rng is not None and self.swapped is not None:
-            swap = rng.uniform(size=batch) < 0.5
-            joints = np.where(swap[:, None, None, None], resampled(self.swapped[0]), joints)
-            vertical = np.where(swap[:, None], self.swapped[1][indices], vertical)
         if rng is None:
             return joints.astype(np.float32)
+        if self.swapped_frames is not None:
+            swap = rng.uniform(size=batch) < 0.5
+            joints = np.where(swap[:, None, None, None], resampled(self.swapped_frames), joints)
+            vertical = np.where(swap[:, None], self.swapped_vertical[indices], vertical)
         angles = np.deg2rad(rng.uniform(-augment.rotation_degrees, augment.rotation_degrees,
                                         batch))
         scales = rng.uniform(1 - augment.scale, 1 + augment.scale, batch)
