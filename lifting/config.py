@@ -20,6 +20,7 @@ from common.backup import require_space, weights_bytes
 from common.atomic import atomic_path
 from lifting.data import Normalization
 from lifting.model import build_lifter
+from lifting.temporal_model import TemporalConfig
 
 CONFIG_FILE = "config.json"
 NORM_FILE = "norm.json"
@@ -48,20 +49,28 @@ class LifterConfig:
         return build_lifter(self.streams, self.activation, self.width, self.num_blocks,
                             self.dropout)
 
-    @classmethod
-    def load(cls, model_dir: str) -> "LifterConfig":
-        """The architecture in MODEL_DIR's run record."""
-        path = os.path.join(model_dir, CONFIG_FILE)
-        if not os.path.isfile(path):
-            raise RunFolderError(f"{path}: no lifter config (is {model_dir} a model_dir "
-                                 "written by lifting.train?)")
-        with open(path, "r", encoding="utf-8") as handle:
-            stored = json.load(handle)
-        try:
-            fields = stored["settings"]["architecture"]
-            return cls(**{**fields, "streams": tuple(fields["streams"])})
-        except (TypeError, KeyError) as error:
-            raise ValueError(f"{path}: not a lifter's architecture ({error})") from error
+
+def architecture_from_fields(fields: dict, kind: str = "frame") -> LifterConfig | TemporalConfig:
+    """The architecture of a lifter of KIND (frame or temporal) from its JSON FIELDS."""
+    if kind == "temporal":
+        return TemporalConfig(**{**fields, "filter_widths": tuple(fields["filter_widths"])})
+    return LifterConfig(**{**fields, "streams": tuple(fields["streams"])})
+
+
+def load_architecture(model_dir: str) -> LifterConfig | TemporalConfig:
+    """The architecture in MODEL_DIR's run record: a frame lifter's or a temporal one's."""
+    path = os.path.join(model_dir, CONFIG_FILE)
+    if not os.path.isfile(path):
+        raise RunFolderError(f"{path}: no lifter config (is {model_dir} a model_dir "
+                             "written by lifting.train?)")
+    with open(path, "r", encoding="utf-8") as handle:
+        stored = json.load(handle)
+    try:
+        settings = stored["settings"]
+        return architecture_from_fields(settings["architecture"],
+                                        settings.get("lifter_kind", "frame"))
+    except (TypeError, KeyError) as error:
+        raise ValueError(f"{path}: not a lifter's architecture ({error})") from error
 
 
 def save_trained(model: keras.Model, model_dir: str) -> None:
@@ -71,9 +80,11 @@ def save_trained(model: keras.Model, model_dir: str) -> None:
         model.save_weights(temporary)
 
 
-def load_trained(model_dir: str) -> tuple[keras.Model, Normalization, LifterConfig]:
-    """Rebuilds the network of MODEL_DIR and loads its final weights and statistics."""
-    config = LifterConfig.load(model_dir)
+def load_trained(model_dir: str
+                 ) -> tuple[keras.Model, Normalization, LifterConfig | TemporalConfig]:
+    """Rebuilds the network of MODEL_DIR (a temporal lifter in its sequence form) and loads
+    its final weights and statistics."""
+    config = load_architecture(model_dir)
     model = config.build()
     model.load_weights(os.path.join(model_dir, WEIGHTS_FILE))
     return model, Normalization.load(os.path.join(model_dir, NORM_FILE)), config

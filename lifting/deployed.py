@@ -1,13 +1,16 @@
 """The lifter as a user holds it: 2D pixels of any image in, root-relative millimetres out.
 
     from lifting.deployed import DeployedLifter
-    lifter = DeployedLifter.load()                  # pretrained/lifter, shipped in the repo
+    lifter = DeployedLifter.load()                  # the shipped default (pretrained/)
     poses = lifter.lift(keypoints)                  # (T, 16, 2) px, H36M-16 -> (T, 17, 3) mm
 
 Three sources give the same object: a model_dir of `lifting.train`, the compact files of
 `pretrained/` (written by `save_compact`), or a SavedModel export. The compact form holds the
 serving copy's folded kernels (`lifting.model.serving_copy`) in float16, so the 4.3M weights
 of one stream fit in under 9 MB, and it is rebuilt from code and JSON: nothing is unpickled.
+
+A temporal lifter (`lifting.temporal_model`) comes in the same three forms; its `lift` takes
+one track in frame order and lifts each run of seen frames with their neighbours.
 
 Frames whose keypoints are not all finite (a person partly unseen by the 2D front-end) are
 not lifted: their output is NaN, so nothing downstream mistakes a guess for a measurement.
@@ -27,15 +30,23 @@ import pretrained
 from common.atomic import atomic_path, write_text
 from common.errors import DataFormatError, read_json
 from common.weights_file import named_weights, set_named_weights
-from lifting.config import CONFIG_FILE, NORM_FILE, LifterConfig, load_trained
+from lifting.config import (CONFIG_FILE, NORM_FILE, LifterConfig, architecture_from_fields,
+                            load_trained)
 from lifting.data import Normalization
 from lifting.serving import plain_pose_function, pose_function
 from lifting.model import serving_copy
+from lifting.temporal_model import TemporalConfig
+from lifting.temporal_serving import plain_track_function, track_function
 
-PRETRAINED_LIFTER = pretrained.path("lifter")
+# The shipped lifters by kind, and the one a caller gets without asking (the kind that wins
+# on Human3.6M and on bone stability: BUILD_NOTES.md, "The temporal lifter").
+PRETRAINED_LIFTERS = {"frame": pretrained.path("lifter"),
+                      "temporal": pretrained.path("temporal_lifter")}
+DEFAULT_LIFTER_KIND = "frame"
 COMPACT_WEIGHTS = "weights_float16.npz"
 ARCHITECTURE_FILE = "architecture.json"
 _BATCH = 4096
+LIFTER_KIND = "lifter_kind"
 
 
 @dataclasses.dataclass
@@ -48,23 +59,35 @@ class DeployedLifter:
       source: where it was loaded from, for messages and reports.
       plain: the same function as one plain graph (no XLA, no batch-size branch), for
         conversion to TFLite; None for a SavedModel source.
+      temporal: the function lifts one track (frames in order, neighbours used), not a batch
+        of independent frames.
     """
 
     function: Callable[[tf.Tensor], tf.Tensor]
     input_normalization: str
     source: str
     plain: Callable[[tf.Tensor], tf.Tensor] | None = None
+    temporal: bool = False
 
     def lift(self, keypoints_2d: np.ndarray) -> np.ndarray:
         """(T, 16, 2) H36M-16 pixels -> (T, 17, 3) root-relative mm, H36M-17; NaN rows where
-        any input joint is not finite. Batched: one graph call per 4,096 frames."""
+        any input joint is not finite.
+
+        A frame lifter takes any rows (one graph call per 4,096 frames); a temporal one takes
+        ONE track in frame order and lifts each run of consecutive seen frames whole (a gap
+        cuts the track: no frame sees past a frame nobody saw).
+        """
         keypoints = np.asarray(keypoints_2d, np.float32)
         if keypoints.ndim != 3 or keypoints.shape[1:] != (16, 2):
             raise ValueError(f"the lifter takes (T, 16, 2) H36M-16 pixels, got {keypoints.shape}")
         poses = np.full((len(keypoints), 17, 3), np.nan, np.float32)
-        seen = np.flatnonzero(np.isfinite(keypoints).all(axis=(1, 2)))
-        for start in range(0, len(seen), _BATCH):
-            rows = seen[start:start + _BATCH]
+        seen = np.isfinite(keypoints).all(axis=(1, 2))
+        if self.temporal:
+            parts = seen_runs(seen)
+        else:
+            rows = np.flatnonzero(seen)
+            parts = [rows[start:start + _BATCH] for start in range(0, len(rows), _BATCH)]
+        for rows in parts:
             poses[rows] = self.function(tf.constant(keypoints[rows])).numpy()
         return poses
 
@@ -73,8 +96,7 @@ class DeployedLifter:
         """The trained lifter of a `lifting.train` model_dir; a two-stream model gets the
         same keypoints in both streams (only detections exist at deployment)."""
         model, norm, config = load_trained(model_dir)
-        return cls(*_serving_functions(serving_copy(model), norm, config.streams,
-                                       model_dir))
+        return _deployed(model, norm, config, model_dir)
 
     @classmethod
     def from_compact(cls, directory: str) -> "DeployedLifter":
@@ -86,11 +108,21 @@ class DeployedLifter:
                 raise FileNotFoundError(f"{path}: missing; a compact lifter folder holds "
                                         f"{', '.join(paths)} (lifting.deployed.save_compact)")
         fields = read_json(paths[ARCHITECTURE_FILE])
-        config = LifterConfig(**{**fields, "streams": tuple(fields["streams"])})
+        if not isinstance(fields, dict):
+            raise DataFormatError(paths[ARCHITECTURE_FILE], "not a lifter's architecture")
+        try:
+            config = architecture_from_fields(
+                {k: v for k, v in fields.items() if k != LIFTER_KIND},
+                fields.get(LIFTER_KIND, "frame"))
+        except (TypeError, KeyError, ValueError) as error:
+            raise DataFormatError(paths[ARCHITECTURE_FILE],
+                                  f"not a lifter's architecture ({error})") from None
         norm = Normalization.load(paths[NORM_FILE])
-        model = serving_copy(config.build())
+        model = config.build()
+        if isinstance(config, LifterConfig):
+            model = serving_copy(model)
         set_named_weights(model, paths[COMPACT_WEIGHTS])
-        return cls(*_serving_functions(model, norm, config.streams, directory))
+        return _deployed(model, norm, config, directory, folded=True)
 
     @classmethod
     def from_saved_model(cls, path: str) -> "DeployedLifter":
@@ -106,16 +138,23 @@ class DeployedLifter:
         norm_path = os.path.join(os.path.dirname(os.path.normpath(path)), NORM_FILE)
         normalization = (Normalization.load(norm_path).input_normalization
                          if os.path.isfile(norm_path) else "unknown")
+        description = (loaded.signatures["description"]()
+                       if "description" in loaded.signatures else {})
+        temporal = LIFTER_KIND in description and (
+            description[LIFTER_KIND].numpy().decode() == "temporal")
         lifter = cls(lambda keypoints: signature(keypoints_2d=keypoints)["pose_3d"],
-                     normalization, path)
+                     normalization, path, temporal=temporal)
         lifter._keep_alive = loaded  # the signature's variables live as long as the object
         return lifter
 
     @classmethod
-    def load(cls, path: str | None = None) -> "DeployedLifter":
+    def load(cls, path: str | None = None, kind: str = DEFAULT_LIFTER_KIND) -> "DeployedLifter":
         """Whatever PATH holds (a model_dir, a compact folder or a SavedModel); the shipped
-        pretrained lifter when PATH is None."""
-        path = path or PRETRAINED_LIFTER
+        pretrained lifter of KIND (frame or temporal) when PATH is None."""
+        if kind not in PRETRAINED_LIFTERS:
+            raise ValueError(f"unknown lifter kind {kind!r}; choose from "
+                             f"{sorted(PRETRAINED_LIFTERS)}")
+        path = path or PRETRAINED_LIFTERS[kind]
         if not os.path.isdir(path):
             raise FileNotFoundError(f"{path}: no lifter there (a lifting.train model_dir, a "
                                     "pretrained/ folder or a SavedModel export)")
@@ -128,26 +167,41 @@ class DeployedLifter:
         raise DataFormatError(path, "neither a compact lifter, a SavedModel nor a model_dir")
 
 
-def _serving_functions(model, norm: Normalization, streams: tuple[str, ...], source: str):
-    """(function, input_normalization, source, plain) of a folded Keras lifter."""
+def seen_runs(seen: np.ndarray) -> list[np.ndarray]:
+    """The row indices of each run of consecutive True values of SEEN (T,)."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], seen.astype(np.int8), [0]])))
+    return [np.arange(start, stop) for start, stop in zip(edges[::2], edges[1::2])]
+
+
+def _deployed(model, norm: Normalization, config: LifterConfig | TemporalConfig, source: str,
+              folded: bool = False) -> DeployedLifter:
+    """The DeployedLifter of a Keras lifter: a frame lifter's serving copy (FOLDED: already
+    one), or a temporal lifter's sequence form."""
+    if isinstance(config, TemporalConfig):
+        function = track_function(model, norm, config)
+        return DeployedLifter(function, norm.input_normalization, source,
+                              plain_track_function(model, norm, config), temporal=True)
+    model = model if folded else serving_copy(model)
+    streams = config.streams
     fast, plain = pose_function(model, norm, streams), plain_pose_function(model, norm, streams)
-    return (lambda keypoints: fast({stream: keypoints for stream in streams}),
-            norm.input_normalization, source,
-            lambda keypoints: plain({stream: keypoints for stream in streams}))
+    return DeployedLifter(lambda keypoints: fast({stream: keypoints for stream in streams}),
+                          norm.input_normalization, source,
+                          lambda keypoints: plain({stream: keypoints for stream in streams}))
 
 
 def save_compact(model_dir: str, directory: str) -> dict[str, str]:
     """Writes MODEL_DIR's lifter as float16 folded kernels + JSON into DIRECTORY; returns
     {file name: path}. Each file is written to a temporary name and renamed."""
     model, norm, config = load_trained(model_dir)
-    folded = serving_copy(model)
     os.makedirs(directory, exist_ok=True)
-    arrays = named_weights(folded)
+    arrays = named_weights(serving_copy(model) if isinstance(config, LifterConfig) else model)
     weights_path = os.path.join(directory, COMPACT_WEIGHTS)
     with atomic_path(weights_path) as temporary:
         with open(temporary, "wb") as handle:
             np.savez_compressed(handle, **arrays)
-    architecture = {**dataclasses.asdict(config), "streams": list(config.streams)}
+    architecture = json.loads(json.dumps(dataclasses.asdict(config)))  # tuples as lists
+    if isinstance(config, TemporalConfig):
+        architecture[LIFTER_KIND] = "temporal"
     write_text(os.path.join(directory, ARCHITECTURE_FILE), json.dumps(architecture, indent=1))
     norm.save(os.path.join(directory, NORM_FILE))
     return {name: os.path.join(directory, name)

@@ -16,6 +16,7 @@ import keras
 import numpy as np
 
 from common import input_pipeline, run_record
+from common.run_record import SettingConflict
 from common.file_digest import sha256
 from datasets import h36m
 from common.atomic import write_text
@@ -27,6 +28,8 @@ from lifting.bone_lengths import rigid_bones
 from lifting.deployed import COMPACT_WEIGHTS, DeployedLifter
 from lifting.metrics import limb_length_variation, per_action_report, with_root
 from lifting.mirror import mirror_pose
+from lifting.temporal_data import predict_tracks, track_rows
+from lifting.temporal_model import TemporalConfig
 
 INPUT_MODES = ("gt", "sh", "gt+sh", "sh_stream_b")
 EVAL_FILE = "eval.json"
@@ -105,10 +108,36 @@ def evaluate_examples(model: keras.Model, norm: Normalization, config: LifterCon
 def evaluate_deployed(lifter, corpus: PoseCorpus, frame_stride: int = 1,
                       rigid: bool = False) -> dict:
     """Protocol #1 and #2 of a deployable lifter (`lifting.deployed`: the shipped model, an
-    export) on the detections of the test subjects of CORPUS, as a user's input reaches it."""
+    export) on the detections of the test subjects of CORPUS, as a user's input reaches it
+    (a temporal lifter: each track whole, in order)."""
+    _refuse_strided_tracks(lifter.temporal, frame_stride)
     examples = build_examples(corpus, h36m.TEST_SUBJECTS, frame_stride)
-    return {**_pose_report(lifter.lift(examples.detected_2d), examples, rigid), "input": "sh",
-            "frame_stride": frame_stride, "examples": len(examples), "lifter": lifter.source}
+    if lifter.temporal:
+        predicted = np.empty((len(examples), 17, 3), np.float32)
+        for rows in track_rows(examples):
+            predicted[rows] = lifter.lift(examples.detected_2d[rows])
+    else:
+        predicted = lifter.lift(examples.detected_2d)
+    return {**_pose_report(predicted, examples, rigid), "input": "sh",
+            "frame_stride": frame_stride, "examples": len(examples), "lifter": lifter.source,
+            "lifter_kind": "temporal" if lifter.temporal else "frame"}
+
+
+def _refuse_strided_tracks(temporal: bool, frame_stride: int) -> None:
+    """A temporal lifter sees each frame's neighbours: every n-th frame is another input."""
+    if temporal and frame_stride != 1:
+        raise SettingConflict(f"--frame_stride={frame_stride}: a temporal lifter is evaluated "
+                              "on every frame (it lifts each frame with its neighbours)")
+
+
+def evaluate_temporal(model: keras.Model, norm: Normalization, config: TemporalConfig,
+                      examples: LiftingExamples, rigid: bool = False) -> dict:
+    """The eval.json report of a temporal lifter (its sequence form) on the test EXAMPLES
+    (every frame of each track, in order), lifted from their detections."""
+    predicted = with_root(predict_tracks(model, norm, config, examples))
+    return {**_pose_report(predicted, examples, rigid), "input": "sh", "flip_test": False,
+            "lifter_kind": "temporal", "receptive_field": config.receptive_field,
+            "causal": config.causal, "frame_stride": 1, "examples": len(examples)}
 
 
 def _pose_report(predicted: np.ndarray, examples: LiftingExamples, rigid: bool) -> dict:
@@ -200,6 +229,11 @@ def run(settings: EvaluateSettings) -> dict:
         return evaluate_deployed(lifter, _corpus(settings), settings.frame_stride,
                                  settings.rigid_bones)
     model, norm, config = load_trained(settings.model_dir)  # a missing model, before the data
+    if isinstance(config, TemporalConfig):
+        report = _evaluate_temporal_run(settings, model, norm, config)
+        report["run"] = run_record.record(settings)
+        record(settings.model_dir, report)
+        return report
     corpus = _corpus(settings)
     mode = settings.input or training_mode(config.streams)
     report = evaluate_model(model, norm, config, corpus, mode, settings.frame_stride,
@@ -207,3 +241,14 @@ def run(settings: EvaluateSettings) -> dict:
     report["run"] = run_record.record(settings)
     record(settings.model_dir, report)
     return report
+
+
+def _evaluate_temporal_run(settings: EvaluateSettings, model: keras.Model, norm: Normalization,
+                           config: TemporalConfig) -> dict:
+    """`evaluate_temporal` under SETTINGS: detections only, every frame, no flip test."""
+    if settings.input not in (None, "sh") or settings.flip_test:
+        raise SettingConflict("a temporal lifter takes detections only (--input=sh) and has no "
+                              "--flip_test")
+    _refuse_strided_tracks(True, settings.frame_stride)
+    examples = build_examples(_corpus(settings), h36m.TEST_SUBJECTS)
+    return evaluate_temporal(model, norm, config, examples, settings.rigid_bones)

@@ -3,7 +3,9 @@
     python -m lifting.export --model_dir=runs/lifter
 
 serving_default(keypoints_2d: (B, 16, 2) px, H36M-16) -> {"pose_3d": (B, 17, 3) mm}; a
-two-stream model also has two_stream(gt_2d, detected_2d). Prints the export's path.
+two-stream model also has two_stream(gt_2d, detected_2d). A temporal lifter's serving_default
+takes one track (T, 16, 2) in frame order, and its `description` says so
+(`lifting.temporal_serving`). Prints the export's path.
 """
 from __future__ import annotations
 

@@ -22,6 +22,8 @@ from common.atomic import replace_directory
 from lifting.config import load_trained
 from lifting.data import STREAM_INPUTS, Normalization
 from lifting.model import serving_copy
+from lifting.temporal_model import TemporalConfig
+from lifting.temporal_serving import export_temporal_lifter
 
 EXPORT_DIR = "export"
 _KEYPOINTS = tf.TensorSpec((None, 16, 2), tf.float32)
@@ -87,8 +89,12 @@ def export_lifter(model: keras.Model, norm: Normalization, streams: tuple[str, .
 
 
 def export_model_dir(model_dir: str) -> str:
-    """Exports the trained lifter of MODEL_DIR to MODEL_DIR/export; returns that path."""
+    """Exports the trained lifter of MODEL_DIR (frame or temporal) to MODEL_DIR/export;
+    returns that path."""
     model, norm, config = load_trained(model_dir)
     path = os.path.join(model_dir, EXPORT_DIR)
-    export_lifter(model, norm, config.streams, path)
+    if isinstance(config, TemporalConfig):
+        export_temporal_lifter(model, norm, config, path)
+    else:
+        export_lifter(model, norm, config.streams, path)
     return path

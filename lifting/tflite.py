@@ -7,7 +7,9 @@ Writes lifter_float32.tflite, lifter_float16.tflite (weights stored as float16, 
 float32) and lifter_dynamic_range.tflite (int8 weights, activations quantised on the fly),
 and tflite.json: per variant the size, the largest and mean error in millimetres against the
 deployable lifter's own graph on the same keypoints (Human3.6M S9 detections when --data_dir
-is given, else the synthetic set's), and the time of one single-pose call.
+is given, else the synthetic set's), and the time of one single-pose call. A temporal lifter
+converts the same way; it is checked on one track's frames in order, and its single pose is
+a one-frame track (one full window: the cost of a streaming step).
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ from datasets import h36m
 from common.atomic import atomic_path, write_text
 from lifting.data import build_examples, load_corpus
 from lifting.deployed import DeployedLifter
+from lifting.temporal_data import track_rows
 
 FLAGS = flags.FLAGS
 VARIANTS = ("float32", "float16", "dynamic_range")
@@ -49,7 +52,8 @@ def convert(lifter: DeployedLifter, variant: str) -> bytes:
 
 
 class TfliteLifter:
-    """One .tflite lifter: (B, 16, 2) pixels -> (B, 17, 3) mm, resized to each batch."""
+    """One .tflite lifter: (B, 16, 2) pixels -> (B, 17, 3) mm, resized to each batch (a
+    temporal lifter's: one track of B frames)."""
 
     def __init__(self, flatbuffer: bytes, num_threads: int | None = None):
         self.interpreter = litert_interpreter(model_content=flatbuffer, num_threads=num_threads)
@@ -68,10 +72,14 @@ class TfliteLifter:
         return self.interpreter.get_tensor(self.output).copy()
 
 
-def check_keypoints(data_dir: str | None, count: int = 2000) -> np.ndarray:
-    """Keypoints to compare on: S9 SH detections, or the synthetic set's detections."""
+def check_keypoints(data_dir: str | None, track: bool = False, count: int = 2000) -> np.ndarray:
+    """Keypoints to compare on: S9 SH detections, or the synthetic set's detections; spread
+    over the set, or for a temporal lifter (TRACK) the first COUNT frames of one track."""
     corpus = load_corpus("h36m" if data_dir else "synthetic", data_dir)
     subjects = ("S9",) if data_dir else h36m.TEST_SUBJECTS
+    if track:
+        examples = build_examples(corpus, subjects)
+        return examples.detected_2d[track_rows(examples)[0][:count]]
     examples = build_examples(corpus, subjects, frame_stride=10)
     return examples.detected_2d[np.linspace(0, len(examples) - 1, count).astype(int)]
 
@@ -108,9 +116,10 @@ def convert_and_check(lifter: DeployedLifter, out_dir: str, keypoints: np.ndarra
 def main(argv: list[str]) -> None:
     del argv
     exit_on_user_error("lifting.tflite", lambda: require_writable_folder(FLAGS.out_dir))
+    lifter = exit_on_user_error("lifting.tflite", lambda: DeployedLifter.load(FLAGS.lifter
+                                                                              or None))
     report = exit_on_user_error("lifting.tflite", lambda: convert_and_check(
-        DeployedLifter.load(FLAGS.lifter or None), FLAGS.out_dir,
-        check_keypoints(FLAGS.data_dir)))
+        lifter, FLAGS.out_dir, check_keypoints(FLAGS.data_dir, lifter.temporal)))
     print(json.dumps(report))
 
 

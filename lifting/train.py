@@ -2,6 +2,8 @@
 
     python -m lifting.train --dataset=h36m --data_dir=../shared/data/h36m \
         --model_dir=runs/lifter_gt --streams=gt --epochs=10
+    python -m lifting.train --lifter_kind=temporal --flagfile=recipes/lifter/temporal.flags \
+        --data_dir=../shared/data/h36m
 
 Kill it and run the same command again: it resumes from the last finished epoch
 (`lifting.trainer`). Training subjects S1 S5 S6 S7 S8; validation on S9 S11.
@@ -19,6 +21,8 @@ from common.run_record import exit_on_user_error
 from lifting.config import LifterConfig
 from lifting.data import INPUT_NORMALIZATIONS
 from lifting.model import STREAM_CHOICES
+from lifting.temporal_model import TemporalConfig
+from lifting.temporal_trainer import TEMPORAL, TemporalTrainSettings, train_temporal
 from lifting.trainer import STEPS_PER_EXECUTION, XLA_MAX_BATCH, TrainSettings, train
 
 FLAGS = flags.FLAGS
@@ -26,6 +30,14 @@ FLAGS = flags.FLAGS
 
 def define_flags() -> None:
     flags.DEFINE_string("model_dir", None, "Where checkpoints, logs and the export go.")
+    flags.DEFINE_enum("lifter_kind", "frame", ["frame", TEMPORAL], "frame: the paper's "
+                      "two-stream lifter, one frame at a time; temporal: dilated convolutions "
+                      "over a track of detections (lifting/temporal_model.py).")
+    flags.DEFINE_list("filter_widths", ["3", "3", "3", "3"], "Temporal: odd filter width per "
+                      "level; their product is the receptive field in frames.")
+    flags.DEFINE_integer("channels", 512, "Temporal: channels per convolution.", lower_bound=1)
+    flags.DEFINE_bool("causal", False, "Temporal: predict each window's last frame (streaming) "
+                      "instead of its middle.")
     flags.DEFINE_enum("dataset", "synthetic", ["h36m", "synthetic"], "Training data.")
     flags.DEFINE_string("data_dir", None, "Human3.6M folder (npz release or Martinez tree).")
     flags.DEFINE_list("streams", list(STREAM_CHOICES), "Streams: gt,detected (the paper), "
@@ -66,6 +78,21 @@ def define_flags() -> None:
     flags.mark_flag_as_required("model_dir")
 
 
+def temporal_settings_from_flags() -> TemporalTrainSettings:
+    """The settings of --lifter_kind=temporal (the flags of the frame lifter's streams,
+    activation, width and warm start do not apply)."""
+    architecture = TemporalConfig(
+        filter_widths=tuple(int(width) for width in FLAGS.filter_widths),
+        channels=FLAGS.channels, dropout=FLAGS.dropout, causal=FLAGS.causal)
+    return TemporalTrainSettings(
+        model_dir=FLAGS.model_dir, dataset=FLAGS.dataset, data_dir=FLAGS.data_dir,
+        architecture=architecture, batch_size=FLAGS.batch_size, epochs=FLAGS.epochs,
+        learning_rate=FLAGS.learning_rate, lr_decay_rate=FLAGS.lr_decay_rate,
+        input_normalization=FLAGS.input_normalization, frame_stride=FLAGS.frame_stride,
+        flip_augment=FLAGS.flip_augment, eval_frame_stride=FLAGS.eval_frame_stride,
+        strategy=FLAGS.strategy, seed=FLAGS.seed)
+
+
 def settings_from_flags() -> TrainSettings:
     if FLAGS.epochs == 0 and not FLAGS.init_from:
         raise app.UsageError("--epochs=0 trains nothing: it only assembles the streams of "
@@ -87,8 +114,13 @@ def settings_from_flags() -> TrainSettings:
 
 def main(argv: list[str]) -> None:
     del argv
-    settings = settings_from_flags()
-    report = exit_on_user_error("lifting.train", lambda: train(settings))
+    if FLAGS.lifter_kind == TEMPORAL:
+        settings = exit_on_user_error("lifting.train", temporal_settings_from_flags,
+                                       also=(ValueError,))
+        report = exit_on_user_error("lifting.train", lambda: train_temporal(settings))
+    else:
+        settings = settings_from_flags()
+        report = exit_on_user_error("lifting.train", lambda: train(settings))
     print(json.dumps({"average": report["average"], "input": report["input"]}))
 
 

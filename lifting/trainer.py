@@ -85,7 +85,7 @@ class TrainSettings:
     seed: int = 0
 
 
-def _normalization(settings: TrainSettings, train_examples,
+def run_normalization(settings: TrainSettings, train_examples,
                    inherited: Normalization | None, folder: str) -> Normalization:
     """Training-set statistics (or those INHERITED with warm-start weights), fixed on the first
     run and reused by every resumed one (a worker reads the chief's), saved in FOLDER."""
@@ -159,7 +159,7 @@ def _targets_per_output(dataset, output_names):
     return dataset.map(lambda inputs, target: (inputs, {n: target for n in output_names}))
 
 
-def _refuse_fewer_epochs_than_done(settings: TrainSettings) -> None:
+def refuse_fewer_epochs_than_done(settings: TrainSettings) -> None:
     """A lowered --epochs ends a run early (its learning rate follows steps, not the planned
     length), but never below the epochs already trained."""
     backups = AtomicBackupAndRestore(os.path.join(settings.model_dir, "backup"))
@@ -197,9 +197,9 @@ def _train(settings: TrainSettings, strategy: tf.distribute.Strategy, folder: st
     valid_examples = build_examples(corpus, h36m.TEST_SUBJECTS, settings.eval_frame_stride)
     # the record after the data: a first run given a bad path leaves no record that would
     # refuse the corrected rerun
-    _refuse_fewer_epochs_than_done(settings)
+    refuse_fewer_epochs_than_done(settings)
     open_run(folder, settings, extendable=("epochs",), shortenable=("epochs",))
-    norm = _normalization(settings, train_examples, inherited, folder)
+    norm = run_normalization(settings, train_examples, inherited, folder)
     logging.info("%d training and %d validation examples", len(train_examples),
                  len(valid_examples))
     with strategy.scope():

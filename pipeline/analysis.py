@@ -21,7 +21,7 @@ from absl import logging
 from common.atomic import write_text
 from common.run_record import checked_record, write_record
 from datasets.layouts import H36M_17
-from lifting.deployed import DeployedLifter
+from lifting.deployed import DEFAULT_LIFTER_KIND, DeployedLifter
 from lifting.bone_lengths import rigid_bones
 from lifting.metrics import limb_length_variation
 import pretrained
@@ -48,7 +48,10 @@ class RunSettings:
     Attributes:
       video, openpose_dir: the input (exactly one).
       out_dir: where the outputs go.
-      lifter: a lifter (model_dir, compact folder or SavedModel); "" = pretrained/lifter.
+      lifter: a lifter (model_dir, compact folder or SavedModel); "" = the shipped lifter
+        of LIFTER_KIND.
+      lifter_kind: frame (one frame at a time) or temporal (each track lifted with its
+        neighbouring frames), the shipped lifter used when LIFTER is "".
       classifier: a recognition.train export; "" = pretrained/classifier.
       window: frames per sliding window for per-window labels (0: none); windows advance by
         half their length.
@@ -70,6 +73,7 @@ class RunSettings:
     openpose_dir: str | None
     out_dir: str
     lifter: str = ""
+    lifter_kind: str = DEFAULT_LIFTER_KIND
     classifier: str = ""
     window: int = 0
     front_end: FrontEndSettings = FrontEndSettings()
@@ -97,7 +101,7 @@ class Models(NamedTuple):
 
 def load_models(settings: RunSettings) -> Models:
     """The models, checked to fit together before any frame is read."""
-    lifter = DeployedLifter.load(settings.lifter or None)
+    lifter = DeployedLifter.load(settings.lifter or None, settings.lifter_kind)
     classifier = DeployedClassifier.load(settings.classifier or None)
     classifier.require_layout(H36M_17.name, f"the lifter {lifter.source}")
     interaction = None

@@ -17,6 +17,8 @@
 Each model can be (re)written alone; the manifest keeps the others' entries.
 
 pretrained/lifter      the lifter as float16 folded kernels + JSON (`lifting.deployed`)
+pretrained/temporal_lifter  the temporal lifter (`lifting.temporal_model`), float16 + JSON;
+                       --lifter_model_dir writes the folder of the run's lifter kind
 pretrained/classifier  the classifier's SavedModel (`recognition.deployed`)
 pretrained/interaction the two-person interaction classifier (SBU), compact like the zoo's
 pretrained/recognition/<entry>  the model zoo: a cross-subject or cross-fold network per
@@ -44,8 +46,10 @@ from datasets import h36m
 from common.atomic import replace_directory, write_text
 from datasets.layouts import H36M_16, H36M_17
 import pretrained
-from lifting.deployed import DeployedLifter, save_compact
+from lifting.config import load_architecture
+from lifting.deployed import PRETRAINED_LIFTERS, DeployedLifter, save_compact
 from lifting.evaluation import evaluate_deployed
+from lifting.temporal_model import TemporalConfig
 from recognition.data import load_splits
 from recognition.deployed import DeployedClassifier
 from recognition.deployed import save_compact as save_compact_classifier
@@ -70,22 +74,35 @@ def files_of(root: str) -> dict[str, str]:
     return found
 
 
-def package_lifter(model_dir: str, h36m_dir: str, recipe: str) -> dict:
-    target = os.path.join(PRETRAINED, "lifter")
+def package_lifter(model_dir: str, h36m_dir: str, recipe: str) -> tuple[str, dict]:
+    """(manifest name, entry) of MODEL_DIR's lifter written compact to the shipped folder of
+    its kind (`lifting.deployed.PRETRAINED_LIFTERS`), measured from the shipped files: as
+    lifted and with each track's bones set to one length."""
+    config = load_architecture(model_dir)
+    kind = "temporal" if isinstance(config, TemporalConfig) else "frame"
+    target = PRETRAINED_LIFTERS[kind]
     replace_directory(target, lambda staging: save_compact(model_dir, staging))
-    report = evaluate_deployed(DeployedLifter.load(target), h36m.load(h36m_dir))
+    lifter, corpus = DeployedLifter.load(target), h36m.load(h36m_dir)
+    report = evaluate_deployed(lifter, corpus)
+    rigid = evaluate_deployed(lifter, corpus, rigid=True)
     with open(os.path.join(model_dir, "config.json"), encoding="utf-8") as handle:
         trained = json.load(handle)["settings"]
-    return {"files": files_of(target), "recipe": recipe, "input": "(T, 16, 2) pixels, "
-            "H36M-16, of any image", "output": "(T, 17, 3) mm, root-relative, H36M-17",
-            "input_layout": H36M_16.name, "output_layout": H36M_17.name,
-            "input_normalization": trained["input_normalization"],
-            "streams": trained["architecture"]["streams"],
-            "trained_on": "Human3.6M S1 S5 S6 S7 S8, Stacked Hourglass detections",
-            "figures": {"protocol_1_mm": round(report["average"]["p1"], 2),
-                        "protocol_2_mm": round(report["average"]["p2"], 2),
-                        "evaluated_on": f"every frame of S9 and S11 ({report['examples']} "
-                                        "examples), SH detections"}}
+    described = ({"receptive_field_frames": config.receptive_field, "causal": config.causal,
+                  "input": "(T, 16, 2) pixels, H36M-16, of any image: one track in frame order"}
+                 if kind == "temporal" else {"input": "(T, 16, 2) pixels, H36M-16, of any image"})
+    return os.path.relpath(target, PRETRAINED), {
+        "files": files_of(target), "recipe": recipe, "lifter_kind": kind, **described,
+        "output": "(T, 17, 3) mm, root-relative, H36M-17",
+        "input_layout": H36M_16.name, "output_layout": H36M_17.name,
+        "input_normalization": trained["input_normalization"], "streams": list(config.streams),
+        "trained_on": "Human3.6M S1 S5 S6 S7 S8, Stacked Hourglass detections",
+        "figures": {"protocol_1_mm": round(report["average"]["p1"], 2),
+                    "protocol_2_mm": round(report["average"]["p2"], 2),
+                    "bone_length_variation": report["bone_length_variation"],
+                    "rigid_bones_protocol_1_mm": round(rigid["average"]["p1"], 2),
+                    "rigid_bones_protocol_2_mm": round(rigid["average"]["p2"], 2),
+                    "evaluated_on": f"every frame of S9 and S11 ({report['examples']} "
+                                    "examples), SH detections"}}
 
 
 def measured_accuracy(path: str) -> dict[str, float]:
@@ -197,8 +214,9 @@ def main(argv: list[str]) -> None:
 def _package_models() -> dict:
     entries = {}
     if FLAGS.lifter_model_dir:
-        entries["lifter"] = package_lifter(FLAGS.lifter_model_dir, FLAGS.h36m_dir,
-                                           FLAGS.lifter_recipe)
+        name, entry = package_lifter(FLAGS.lifter_model_dir, FLAGS.h36m_dir,
+                                     FLAGS.lifter_recipe)
+        entries[name] = entry
     if FLAGS.classifier_export:
         entries["classifier"] = package_classifier(
             FLAGS.classifier_export, FLAGS.classifier_recipe, FLAGS.classifier_figures)
@@ -213,7 +231,9 @@ def _package_models() -> dict:
 
 
 if __name__ == "__main__":
-    flags.DEFINE_string("lifter_model_dir", None, "The trained lifter (lifting.train).")
+    flags.DEFINE_string("lifter_model_dir", None, "The trained lifter (lifting.train): a frame "
+                        "lifter goes to pretrained/lifter, a temporal one to "
+                        "pretrained/temporal_lifter.")
     flags.DEFINE_string("classifier_export", None, "The classifier's export/ (recognition.train).")
     flags.DEFINE_string("h36m_dir", None, "Human3.6M, to measure the shipped lifter.")
     flags.DEFINE_string("lifter_recipe", None, "The recipe the lifter was trained with.")

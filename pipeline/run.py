@@ -42,6 +42,7 @@ import json
 from absl import app, flags
 
 from common.run_record import exit_on_user_error
+from lifting.deployed import DEFAULT_LIFTER_KIND, PRETRAINED_LIFTERS
 from pipeline.analysis import PAIR_MODES, NobodyFound, RunSettings, run
 from pipeline.pairs import PairRule
 from pose2d.flags import define_front_end_flags, track_settings_from_flags
@@ -54,7 +55,10 @@ FLAGS = flags.FLAGS
 def define_flags() -> None:
     define_front_end_flags()  # the input, the 2D front-end's flags and --overlay (videos)
     flags.DEFINE_string("lifter", "", "Lifter: a lifting.train model_dir, a compact folder or "
-                        "a SavedModel (default: pretrained/lifter).")
+                        "a SavedModel (default: the shipped lifter of --lifter_kind).")
+    flags.DEFINE_enum("lifter_kind", DEFAULT_LIFTER_KIND, list(PRETRAINED_LIFTERS),
+                      "The shipped lifter when --lifter is not given: frame (one frame at a "
+                      "time, the paper's) or temporal (each track with its neighbouring frames).")
     flags.DEFINE_string("classifier", "", "Action classifier: an export/ of recognition.train "
                         "(default: pretrained/classifier).")
     flags.DEFINE_integer("window", 0, "Frames per sliding window for a label per window "
@@ -87,6 +91,7 @@ def settings_from_flags() -> RunSettings:
     tracking = track_settings_from_flags()
     return RunSettings(video=tracking.video, openpose_dir=tracking.openpose_dir,
                        out_dir=tracking.out_dir, lifter=FLAGS.lifter,
+                       lifter_kind=FLAGS.lifter_kind,
                        classifier=FLAGS.classifier, window=FLAGS.window,
                        front_end=tracking.front_end, openpose_fps=FLAGS.openpose_fps,
                        videos=tracking.overlay, rigid_bones=FLAGS.rigid_bones,

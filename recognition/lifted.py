@@ -71,6 +71,22 @@ def _to_h36m16(dataset: SequenceDataset, to_pixels) -> SequenceDataset:
     return dataclasses.replace(dataset, layout=H36M_16, sequences=tuple(sequences), units="px")
 
 
+def _lifted_people(people_2d: list[np.ndarray], lifter: DeployedLifter) -> list[np.ndarray]:
+    """(T, P, 17, 3) mm per (T, P, 16, 2) sequence of PEOPLE_2D: a frame lifter's in one
+    batched call over every frame of the dataset, a temporal one's person by person (each
+    person's frames in order are one track)."""
+    if lifter.temporal:
+        return [np.stack([lifter.lift(people[:, person]) for person in range(people.shape[1])],
+                         axis=1) for people in people_2d]
+    if not people_2d:
+        return []
+    poses = lifter.lift(np.concatenate([people.reshape(-1, *people.shape[2:])
+                                        for people in people_2d]))
+    ends = np.cumsum([people.shape[0] * people.shape[1] for people in people_2d])
+    return [rows.reshape(*people.shape[:2], 17, 3)
+            for people, rows in zip(people_2d, np.split(poses, ends[:-1]))]
+
+
 def lift_dataset(dataset_2d: SequenceDataset, lifter: DeployedLifter,
                  focal_px: float | None = None) -> SequenceDataset:
     """Every sequence of DATASET_2D (H36M-16 pixels) lifted: (T, P x 17, 3) mm, H36M-17; with
@@ -80,20 +96,18 @@ def lift_dataset(dataset_2d: SequenceDataset, lifter: DeployedLifter,
         raise ValueError(f"lifting needs H36M-16 keypoints, {dataset_2d.name} is in "
                          f"{dataset_2d.layout.name}")
     started = time.perf_counter()
-    frames = [s.joints.reshape(-1, H36M_16.num_joints, 2) for s in dataset_2d.sequences]
-    poses = lifter.lift(np.concatenate(frames)) if frames else np.zeros((0, 17, 3), np.float32)
-    sequences, offset = [], 0
-    for sequence, rows in zip(dataset_2d.sequences, frames):
-        lifted = poses[offset:offset + len(rows)].reshape(sequence.num_frames, -1, 17, 3)
-        offset += len(rows)
+    people_2d = [s.joints.reshape(s.num_frames, -1, H36M_16.num_joints, 2)
+                 for s in dataset_2d.sequences]
+    sequences = []
+    for sequence, keypoints, lifted in zip(dataset_2d.sequences, people_2d,
+                                           _lifted_people(people_2d, lifter)):
         if focal_px:
-            lifted = place_people(lifted, sequence.joints.reshape(sequence.num_frames, -1,
-                                                                  H36M_16.num_joints, 2),
-                                  focal_px)
+            lifted = place_people(lifted, keypoints, focal_px)
         sequences.append(dataclasses.replace(
             sequence, joints=lifted.reshape(sequence.num_frames, -1, 3)))
-    logging.info("lifted %d frames of %d sequences in %.1f s with %s", len(poses),
-                 len(sequences), time.perf_counter() - started, lifter.source)
+    logging.info("lifted %d frames of %d sequences in %.1f s with %s",
+                 sum(s.num_frames for s in sequences), len(sequences),
+                 time.perf_counter() - started, lifter.source)
     return dataclasses.replace(dataset_2d, name=f"{dataset_2d.name}_lifted", layout=H36M_17,
                                sequences=tuple(sequences), units="mm")
 

@@ -17,6 +17,14 @@ REPO = pathlib.Path(__file__).resolve().parents[1]
 SHARED_DATA = pathlib.Path(os.environ.get("SHARED_DATA_DIR", REPO.parent / "shared" / "data"))
 
 
+def assert_same_trained_lifters(first: str, second: str, atol: float = 1e-5) -> None:
+    """The lifters trained in model_dirs FIRST and SECOND hold the same weights."""
+    import numpy as np
+    from lifting.config import load_trained
+    for one, other in zip(load_trained(first)[0].weights, load_trained(second)[0].weights):
+        np.testing.assert_allclose(one.numpy(), other.numpy(), atol=atol, err_msg=one.path)
+
+
 def shared_path(*parts: str) -> pathlib.Path:
     """A path under the shared data folder, or a skip naming what is missing."""
     path = SHARED_DATA.joinpath(*parts)

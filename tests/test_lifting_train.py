@@ -15,7 +15,7 @@ from lifting.data import Normalization
 from common.run_record import SettingConflict, SettingsMismatch
 from common.tensorboard_scalars import read_scalars
 from lifting.trainer import TrainSettings, train
-from tests.conftest import REPO
+from tests.conftest import REPO, assert_same_trained_lifters
 from tests.kill_harness import kill_when, rerun
 
 TINY = dict(dataset="synthetic", architecture=LifterConfig(width=32), batch_size=256,
@@ -54,14 +54,10 @@ def test_tensorboard_has_loss_learning_rate_and_validation_mpjpe(trained):
 def test_a_run_resumed_from_its_backup_ends_equal_to_an_uninterrupted_one(trained, tmp_path):
     """One epoch, then the same folder extended to two: the resumed epoch sees the batches,
     mirrored halves and dropout masks of the uninterrupted run's second epoch."""
-    from lifting.config import load_trained
     train(TrainSettings(model_dir=str(tmp_path), epochs=1, **TINY))
     report = train(TrainSettings(model_dir=str(tmp_path), epochs=2, **TINY))
     model_dir, uninterrupted = trained
-    for resumed, straight in zip(load_trained(str(tmp_path))[0].weights,
-                                 load_trained(model_dir)[0].weights):
-        np.testing.assert_allclose(resumed.numpy(), straight.numpy(), atol=1e-5,
-                                   err_msg=resumed.path)
+    assert_same_trained_lifters(str(tmp_path), model_dir)
     assert report["average"]["p1"] == pytest.approx(uninterrupted["average"]["p1"], abs=1e-3)
 
 

@@ -1,0 +1,152 @@
+"""The temporal lifter: its two forms, its windows, training idioms, serving and deployment."""
+import json
+import os
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from common.run_record import SettingConflict, SettingsMismatch
+from datasets import synthetic
+from lifting.data import build_examples
+from lifting.temporal_data import pad_track, track_rows, track_windows
+from lifting.temporal_model import SEQUENCE, WINDOW, TemporalConfig, copy_weights
+from lifting.temporal_trainer import TemporalTrainSettings, train_temporal
+from tests.conftest import assert_same_trained_lifters
+
+TINY = dict(dataset="synthetic", architecture=TemporalConfig((3, 3), channels=16),
+            batch_size=256, frame_stride=2, eval_frame_stride=5)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    model_dir = str(tmp_path_factory.mktemp("temporal"))
+    report = train_temporal(TemporalTrainSettings(model_dir=model_dir, epochs=2, **TINY))
+    return model_dir, report
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_the_window_form_and_the_sequence_form_compute_the_same_poses(causal):
+    config = TemporalConfig((3, 3, 3), channels=8, causal=causal)
+    window = config.build(WINDOW)
+    sequence = copy_weights(window, config.build(SEQUENCE))
+    track = np.random.default_rng(0).normal(size=(1, 40, 32)).astype(np.float32)
+    whole = sequence(track, training=False).numpy()[0]
+    one_by_one = np.stack([window(track[:, start:start + 27], training=False).numpy()[0, 0]
+                           for start in range(40 - 27 + 1)])
+    assert whole.shape == (14, 48)
+    np.testing.assert_allclose(whole, one_by_one, atol=1e-5)
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_an_output_frame_sees_exactly_its_window(causal):
+    """In track time, a changed frame moves the poses of the frames whose window holds it
+    and no other: a centred model's 4 frames before and after it, a causal model's next 8
+    (a causal pose never depends on a later frame)."""
+    from lifting.data import Normalization
+    from lifting.temporal_serving import plain_track_function
+    config = TemporalConfig((3, 3), channels=8, causal=causal)
+    lift = plain_track_function(config.build(SEQUENCE), Normalization.identity(), config)
+    track = np.random.default_rng(1).uniform(0, 500, size=(30, 16, 2)).astype(np.float32)
+    changed = track.copy()
+    changed[15] += 10.0
+    moved = np.flatnonzero(np.abs(lift(changed).numpy() - lift(track).numpy()).max((1, 2)) > 0)
+    assert moved.tolist() == (list(range(15, 24)) if causal else list(range(11, 20)))
+
+
+def test_each_window_is_its_tracks_frames_with_edges_repeated():
+    examples = build_examples(synthetic.generate(0).corpus, ("S9",))
+    config = TemporalConfig((3, 3), channels=4)
+    windows = track_windows(examples, config, output_stride=3)
+    rows = track_rows(examples)
+    first = rows[0]
+    assert len(windows) == sum(len(range(0, len(r), 3)) for r in rows)
+    np.testing.assert_array_equal(windows.pose_3d[0], examples.pose_3d[first[0]])
+    start = windows.output_frame[0] - windows.frames_before
+    window = windows.keypoints[start:start + 9]
+    np.testing.assert_array_equal(window[:4], np.repeat(examples.detected_2d[first[:1]], 4, 0))
+    np.testing.assert_array_equal(window[4:], examples.detected_2d[first[:5]])
+    assert pad_track(np.arange(3), 2, 1).tolist() == [0, 0, 0, 1, 2, 2]
+
+
+def test_training_writes_every_artefact_and_learns(trained):
+    model_dir, report = trained
+    for name in ("config.json", "norm.json", "model.weights.h5", "eval.json", "export"):
+        assert os.path.exists(os.path.join(model_dir, name)), name
+    with open(os.path.join(model_dir, "eval.json")) as handle:
+        saved = json.load(handle)["sh"]
+    assert saved["lifter_kind"] == "temporal" and saved["receptive_field"] == 9
+    assert saved["bone_length_variation"]["tracks"] > 0
+    assert 0 < report["average"]["p2"] <= report["average"]["p1"]
+
+
+def test_a_resumed_run_ends_equal_to_an_uninterrupted_one(trained, tmp_path):
+    train_temporal(TemporalTrainSettings(model_dir=str(tmp_path), epochs=1, **TINY))
+    report = train_temporal(TemporalTrainSettings(model_dir=str(tmp_path), epochs=2, **TINY))
+    model_dir, uninterrupted = trained
+    assert_same_trained_lifters(str(tmp_path), model_dir)
+    assert report["average"]["p1"] == pytest.approx(uninterrupted["average"]["p1"], abs=1e-3)
+
+
+def test_a_changed_receptive_field_is_refused(trained):
+    model_dir, _ = trained
+    with pytest.raises(SettingsMismatch, match="filter_widths"):
+        train_temporal(TemporalTrainSettings(
+            model_dir=model_dir, epochs=2,
+            **{**TINY, "architecture": TemporalConfig((3, 3, 3), channels=16)}))
+
+
+def test_every_form_lifts_a_track_alike_and_a_gap_cuts_it(trained, tmp_path):
+    """model_dir, SavedModel and compact float16 files give the same poses; an unseen frame
+    stays NaN and the runs on either side are lifted as separate tracks."""
+    from lifting.deployed import DeployedLifter, save_compact
+    model_dir, _ = trained
+    save_compact(model_dir, str(tmp_path / "compact"))
+    forms = [DeployedLifter.load(path) for path in
+             (model_dir, os.path.join(model_dir, "export"), str(tmp_path / "compact"))]
+    assert all(lifter.temporal for lifter in forms)
+    track = build_examples(synthetic.generate(0).corpus, ("S9",)).detected_2d[:60].copy()
+    track[25] = np.nan
+    poses = [lifter.lift(track) for lifter in forms]
+    assert np.isnan(poses[0][25]).all() and np.isfinite(np.delete(poses[0], 25, 0)).all()
+    np.testing.assert_allclose(poses[0], poses[1], atol=1e-3)
+    np.testing.assert_allclose(poses[0], poses[2], atol=5.0)  # float16 weights
+    np.testing.assert_allclose(poses[0][26:], forms[0].lift(track[26:]), atol=1e-3)
+    np.testing.assert_allclose(poses[0][:25], forms[0].lift(track[:25]), atol=1e-3)
+
+
+def test_the_export_describes_itself_and_takes_raw_pixels_of_any_length(trained):
+    model_dir, _ = trained
+    loaded = tf.saved_model.load(os.path.join(model_dir, "export"))
+    description = {k: v.numpy() for k, v in loaded.signatures["description"]().items()}
+    assert description["lifter_kind"] == b"temporal" and description["receptive_field"] == 9
+    for length in (1, 5, 40):
+        pose = loaded.signatures["serving_default"](
+            keypoints_2d=tf.random.uniform((length, 16, 2), 0, 1000))["pose_3d"]
+        assert pose.shape == (length, 17, 3)
+
+
+def test_evaluation_takes_every_frame_only(trained):
+    from lifting.evaluation import EvaluateSettings, run
+    model_dir, report = trained
+    again = run(EvaluateSettings(model_dir=model_dir, dataset="synthetic", rigid_bones=True))
+    assert again["bone_length_variation"]["worst_bone_largest_percent"] == 0.0
+    assert again["average"]["p1"] == pytest.approx(report["average"]["p1"], abs=15)
+    with pytest.raises(SettingConflict, match="every frame"):
+        run(EvaluateSettings(model_dir=model_dir, dataset="synthetic", frame_stride=5))
+
+
+def test_recognition_lifts_each_person_of_a_sequence_as_one_track(trained):
+    from datasets.layouts import H36M_16
+    from datasets.sequences import SequenceDataset, SkeletonSequence
+    from lifting.deployed import DeployedLifter
+    from recognition.lifted import lift_dataset
+    model_dir, _ = trained
+    lifter = DeployedLifter.load(model_dir)
+    examples = build_examples(synthetic.generate(0).corpus, ("S9",)).detected_2d
+    two_people = np.stack([examples[:30], examples[100:130]], axis=1)  # (T, 2, 16, 2)
+    dataset = SequenceDataset(name="pairs", layout=H36M_16, units="px", class_names=("a",),
+                              sequences=(SkeletonSequence(two_people.reshape(30, 32, 2), 0, 1,
+                                                          "pair"),))
+    lifted = lift_dataset(dataset, lifter).sequences[0].joints.reshape(30, 2, 17, 3)
+    np.testing.assert_allclose(lifted[:, 1], lifter.lift(examples[100:130]), atol=1e-4)
