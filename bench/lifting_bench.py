@@ -12,6 +12,10 @@ The speed of a shared VM drifts by tens of percent within minutes, so every figu
 in `--repeats` interleaved rounds and reported as its median; the two-stream/one-stream ratios
 are medians of ratios taken within a round, which the drift affects least.
 
+`--temporal` adds the temporal lifter's train step (windows/s of its window form, the
+recipe's shape by default), and with `--torch_reference` a PyTorch model of the same design
+(`bench.torch_reference.build_temporal_reference`) in the same rounds.
+
 `--torch_reference` also times the PyTorch port of Martinez's baseline (the speed reference,
 `bench/torch_reference.py`) in the same rounds and reports our speed-up over it per figure
 (above 1: ours is faster), again as a median of within-round ratios.
@@ -36,6 +40,8 @@ from common import input_pipeline
 from lifting.config import LifterConfig
 from lifting.data import INPUT_DIM, OUTPUT_DIM, Normalization
 from lifting.serving import export_lifter
+from lifting.temporal_model import TemporalConfig
+from lifting.temporal_trainer import TemporalTrainSettings, compiled_window_model
 from lifting.trainer import TrainSettings, compiled_model
 
 FLAGS = flags.FLAGS
@@ -45,6 +51,12 @@ flags.DEFINE_bool("jit_compile", None, "XLA for the train step (default: as lift
 flags.DEFINE_list("batches", ["64", "1024"], "Training batch sizes to measure.")
 flags.DEFINE_bool("inference", True, "Also measure the exported model's inference.")
 flags.DEFINE_integer("repeats", 3, "Interleaved measuring rounds; medians are reported.")
+flags.DEFINE_bool("temporal", False, "Also time the temporal lifter's train step (and, with "
+                  "--torch_reference, a PyTorch model of the same design).")
+flags.DEFINE_list("temporal_filter_widths", ["3", "3", "3", "3"], "The temporal lifter's "
+                  "filter widths (recipes/lifter/temporal.flags).")
+flags.DEFINE_integer("temporal_channels", 512, "The temporal lifter's channels.")
+flags.DEFINE_integer("temporal_batch", 1024, "The temporal lifter's training batch.")
 flags.DEFINE_bool("torch_reference", False, "Also time the PyTorch Martinez port (needs torch) "
                   "in the same rounds and report our speed-up over it.")
 
@@ -73,6 +85,11 @@ def training_meter(streams: tuple[str, ...], batch: int,
               for name in trainer.input}
     target = rng.normal(size=(batch * 20, OUTPUT_DIM)).astype(np.float32)
     targets = {name: target for name in trainer.output}
+    return _fit_meter(trainer, inputs, targets, batch)
+
+
+def _fit_meter(trainer: keras.Model, inputs, targets, batch: int) -> Callable[[float], float]:
+    """A function timing the examples/s of TRAINER's `fit` over batches of INPUTS, TARGETS."""
     dataset = input_pipeline.prefetch_without_autotuner(
         tf.data.Dataset.from_tensor_slices((inputs, targets)).batch(batch).repeat())
 
@@ -88,6 +105,17 @@ def training_meter(streams: tuple[str, ...], batch: int,
 
     timed_fit(5)  # compile
     return rate
+
+
+def temporal_training_meter(config: TemporalConfig, batch: int) -> Callable[[float], float]:
+    """Windows/s of the temporal lifter's train step as `lifting.train --lifter_kind=temporal`
+    compiles it (window form, AMSGrad Adam, MSE)."""
+    settings = TemporalTrainSettings(model_dir="unused", architecture=config, batch_size=batch)
+    trainer = compiled_window_model(settings, np.ones(OUTPUT_DIM, np.float32), 100)
+    rng = np.random.default_rng(0)
+    inputs = rng.normal(size=(batch * 4, config.receptive_field, INPUT_DIM)).astype(np.float32)
+    targets = rng.normal(size=(batch * 4, 1, OUTPUT_DIM)).astype(np.float32)
+    return _fit_meter(trainer, inputs, targets, batch)
 
 
 def inference_meters(export_dir: str) -> dict[str, Callable[[float], float]]:
@@ -113,6 +141,8 @@ def main(argv: list[str]) -> None:
         for batch in batches:
             meters[_train_key(len(streams), batch)] = training_meter(streams, batch,
                                                                      FLAGS.jit_compile)
+    if FLAGS.temporal:
+        meters[TEMPORAL_KEY] = temporal_training_meter(_temporal_config(), FLAGS.temporal_batch)
     if FLAGS.torch_reference:
         meters.update(_torch_meters(batches, FLAGS.inference))
     with tempfile.TemporaryDirectory() as folder:
@@ -125,6 +155,9 @@ def main(argv: list[str]) -> None:
             readings, _train_key(2, batch), _train_key(1, batch))
     if FLAGS.torch_reference:
         result.update(_speedups_over_torch(readings, batches, FLAGS.inference))
+        if FLAGS.temporal:
+            result["speedup_over_torch_train_temporal"] = median_ratio(
+                readings, TEMPORAL_KEY, _torch_key(TEMPORAL_KEY))
     peak = result["matmul_4096_gflops"]
     forward = dense_flops_per_example(LifterConfig(streams=("gt",)).build())
     if 1024 in batches:
@@ -137,6 +170,14 @@ def main(argv: list[str]) -> None:
     result["threads"] = os.cpu_count()
     result["repeats"] = FLAGS.repeats
     print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in result.items()}))
+
+
+TEMPORAL_KEY = "train_temporal_windows_per_s"
+
+
+def _temporal_config() -> TemporalConfig:
+    return TemporalConfig(tuple(int(w) for w in FLAGS.temporal_filter_widths),
+                          FLAGS.temporal_channels)
 
 
 def _train_key(num_streams: int, batch: int) -> str:
@@ -152,6 +193,10 @@ def _torch_meters(batches: list[int], inference: bool) -> dict[str, Callable[[fl
     """The PyTorch port's meters; imported here so that the bench runs without torch."""
     from bench import torch_reference  # pylint: disable=import-outside-toplevel
     meters = {_train_key(1, batch): torch_reference.training_meter(batch) for batch in batches}
+    if FLAGS.temporal:
+        config = _temporal_config()
+        meters[TEMPORAL_KEY] = torch_reference.temporal_training_meter(
+            FLAGS.temporal_batch, config.filter_widths, config.channels, config.dropout)
     if inference:
         meters.update(torch_reference.inference_meters())
     return {_torch_key(key): meter for key, meter in meters.items()}

@@ -4,6 +4,8 @@
         --pose_models_dir=../shared/data/models [--lifter=... --classifier=...]
 
   decode_ms, detector_ms, landmark_ms_<model>   the 2D front-end (bench.pose2d_bench)
+  lift_ms_<kind>                                 each shipped lifter (frame, temporal) on
+                                                the same track
   lift_ms, encode_ms, classify_ms               per frame of the clip: the lifter on the
                                                 whole track in one call, the Enhanced-SPMF
                                                 encoding of its K views, the classifier
@@ -34,6 +36,7 @@ from absl import app, flags
 
 from bench import front_end_speed, scenes
 from bench.timing import ms_per_call
+from lifting.deployed import DEFAULT_LIFTER_KIND, PRETRAINED_LIFTERS, DeployedLifter
 from pipeline import analysis
 from pose2d import model_files, video
 from pose2d.front_end import FrontEndSettings, track_video
@@ -43,11 +46,12 @@ from pose2d.video_writer import write_mp4
 FLAGS = flags.FLAGS
 
 
-def measure(path: str, models_dir: str | None, lifter_path: str, classifier_path: str) -> dict:
+def measure(path: str, models_dir: str | None, lifter_path: str, classifier_path: str,
+            lifter_kind: str = DEFAULT_LIFTER_KIND) -> dict:
     result = front_end_speed.measure(path, models_dir)
     settings = analysis.RunSettings(video=path, openpose_dir=None, out_dir="",
-                                        lifter=lifter_path, classifier=classifier_path,
-                                        videos=False)
+                                    lifter=lifter_path, lifter_kind=lifter_kind,
+                                    classifier=classifier_path, videos=False)
     models = analysis.load_models(settings)
     lifter, classifier = models.lifter, models.classifier
     tracked, _ = track_video(path, FrontEndSettings(model="lite", pose_models_dir=models_dir))
@@ -55,6 +59,7 @@ def measure(path: str, models_dir: str | None, lifter_path: str, classifier_path
     frames = len(keypoints)
     poses = lifter.lift(keypoints)
     result["lift_ms"] = round(ms_per_call(lambda: lifter.lift(keypoints), 5) / frames, 3)
+    result.update(_shipped_lifters_ms(keypoints))
     images = classifier.images
     encode = lambda: classifier.encode(poses)  # noqa: E731
     result["encode_ms"] = round(ms_per_call(encode, 5) * images.eval_views / frames, 3)
@@ -79,6 +84,17 @@ def measure(path: str, models_dir: str | None, lifter_path: str, classifier_path
     return result
 
 
+def _shipped_lifters_ms(keypoints) -> dict[str, float]:
+    """{lift_ms_<kind>: ms per frame} of each shipped lifter on the track KEYPOINTS."""
+    timings = {}
+    for kind, folder in PRETRAINED_LIFTERS.items():
+        if os.path.isdir(folder):
+            lifter = DeployedLifter.load(folder)
+            timings[f"lift_ms_{kind}"] = round(
+                ms_per_call(lambda: lifter.lift(keypoints), 5) / len(keypoints), 3)
+    return timings
+
+
 def _timed_run(path: str, model: str, models_dir: str | None, models: analysis.Models,
                max_people: int = 1) -> tuple[float, dict]:
     """Seconds of pipeline.run on PATH without its videos, and its summary."""
@@ -95,12 +111,15 @@ def _timed_run(path: str, model: str, models_dir: str | None, models: analysis.M
 def main(argv: list[str]) -> None:
     del argv
     print(json.dumps({**measure(FLAGS.video, FLAGS.pose_models_dir, FLAGS.lifter,
-                                FLAGS.classifier), "video": FLAGS.video}))
+                                FLAGS.classifier, FLAGS.lifter_kind), "video": FLAGS.video,
+                      "lifter_kind": FLAGS.lifter_kind}))
 
 
 if __name__ == "__main__":
     flags.DEFINE_string("video", "../shared/data/videos/ntu_drink_water.avi", "Video to time.")
     flags.DEFINE_string("pose_models_dir", None, "Folder of the BlazePose .tflite files.")
-    flags.DEFINE_string("lifter", "", "Lifter (default: pretrained/lifter).")
+    flags.DEFINE_string("lifter", "", "Lifter (default: the shipped one of --lifter_kind).")
+    flags.DEFINE_enum("lifter_kind", DEFAULT_LIFTER_KIND, list(PRETRAINED_LIFTERS),
+                      "The shipped lifter used when --lifter is not given.")
     flags.DEFINE_string("classifier", "", "Classifier export (default: pretrained/classifier).")
     app.run(main)

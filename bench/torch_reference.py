@@ -103,3 +103,66 @@ def inference_meters() -> dict[str, Callable[[float], float]]:
                 lambda: infer(big), 1024, seconds),
             "infer_ms_batch1": lambda seconds: 1000.0 / timed_rate(
                 lambda: infer(one), 1, seconds)}
+
+
+def build_temporal_reference(filter_widths: tuple[int, ...], channels: int, dropout: float):
+    """The temporal lifter's window form as a torch Module: (B, R, 32) -> (B, 1, 48).
+
+    Pavllo et al.'s published training design: strided Conv1d (no bias), BatchNorm1d
+    (momentum 0.1 in torch's convention), ReLU and Dropout per convolution, residual blocks
+    of a strided width-w convolution and a 1x1 one, the residual taken at each group's
+    middle frame.
+    """
+    torch = import_torch()
+    nn = torch.nn
+
+    def unit(inputs: int, width: int) -> list:
+        return [nn.Conv1d(inputs, channels, width, stride=width, bias=False),
+                nn.BatchNorm1d(channels, momentum=0.1), nn.ReLU(), nn.Dropout(dropout)]
+
+    class Block(nn.Module):
+        def __init__(self, width: int):
+            super().__init__()
+            self.width = width
+            self.layers = nn.Sequential(*unit(channels, width), *unit(channels, 1))
+
+        def forward(self, x):
+            return x[:, :, (self.width - 1) // 2::self.width] + self.layers(x)
+
+    class TemporalReference(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.expand = nn.Sequential(*unit(INPUT_DIM, filter_widths[0]))
+            self.blocks = nn.Sequential(*[Block(width) for width in filter_widths[1:]])
+            self.shrink = nn.Conv1d(channels, OUTPUT_DIM, 1)
+
+        def forward(self, x):  # (B, R, 32), channels last as ours
+            out = self.shrink(self.blocks(self.expand(x.transpose(1, 2))))
+            return out.transpose(1, 2)
+
+    return TemporalReference()
+
+
+def temporal_training_meter(batch: int, filter_widths: tuple[int, ...], channels: int,
+                            dropout: float) -> Callable[[float], float]:
+    """Windows/s of the temporal reference's train step (forward, MSE, backward, AMSGrad
+    Adam, as Pavllo et al. train)."""
+    torch = import_torch()
+    model = build_temporal_reference(filter_widths, channels, dropout).train()
+    optimiser = torch.optim.Adam(model.parameters(), lr=1e-3, amsgrad=True)
+    loss_fn = torch.nn.MSELoss()
+    frames = int(np.prod(filter_widths))
+    rng = np.random.default_rng(0)
+    inputs = torch.from_numpy(rng.normal(size=(4, batch, frames, INPUT_DIM)).astype(np.float32))
+    targets = torch.from_numpy(rng.normal(size=(4, batch, 1, OUTPUT_DIM)).astype(np.float32))
+    state = {"index": 0}
+
+    def step() -> None:
+        index = state["index"] = (state["index"] + 1) % len(inputs)
+        optimiser.zero_grad()
+        loss = loss_fn(model(inputs[index]), targets[index])
+        loss.backward()
+        optimiser.step()
+        loss.item()
+
+    return lambda seconds: timed_rate(step, batch, seconds)

@@ -33,6 +33,38 @@ def test_the_torch_reference_has_as_many_parameters_as_one_stream_of_ours():
     assert reference(torch.zeros(3, 32)).shape == (3, 48)
 
 
+def test_the_torch_temporal_reference_matches_our_window_form():
+    """Same parameter count, and with our weights copied in, the same pose (eval mode)."""
+    torch = pytest.importorskip("torch", reason="PyTorch is a benchmark-only extra (.[bench])")
+    import numpy as np
+    from bench.torch_reference import build_temporal_reference
+    from lifting.temporal_model import WINDOW, TemporalConfig
+    config = TemporalConfig((3, 3, 3), channels=16)
+    ours = config.build(WINDOW)
+    reference = build_temporal_reference(config.filter_widths, 16, 0.25).eval()
+    assert sum(p.numel() for p in reference.parameters()) == sum(
+        int(np.prod(w.shape)) for w in ours.trainable_weights)
+    convolutions = [m for m in reference.modules() if isinstance(m, torch.nn.Conv1d)]
+    norms = [m for m in reference.modules() if isinstance(m, torch.nn.BatchNorm1d)]
+    ours_convolutions = [layer for layer in ours.layers if "Conv1D" in type(layer).__name__]
+    ours_norms = [layer for layer in ours.layers if "BatchNormalization" in type(layer).__name__]
+    with torch.no_grad():
+        for module, layer in zip(convolutions, ours_convolutions):
+            weights = layer.get_weights()
+            module.weight.copy_(torch.from_numpy(np.transpose(weights[0], (2, 1, 0))))
+            if module.bias is not None:
+                module.bias.copy_(torch.from_numpy(weights[1]))
+        for module, layer in zip(norms, ours_norms):
+            gamma, beta, mean, variance = layer.get_weights()
+            for target, value in ((module.weight, gamma), (module.bias, beta),
+                                  (module.running_mean, mean), (module.running_var, variance)):
+                target.copy_(torch.from_numpy(value))
+            module.eps = layer.epsilon
+        window = np.random.default_rng(0).normal(size=(2, 27, 32)).astype(np.float32)
+        theirs = reference(torch.from_numpy(window)).numpy()
+    np.testing.assert_allclose(theirs, ours(window, training=False).numpy(), atol=1e-4)
+
+
 def test_the_torch_search_reference_has_as_many_child_parameters_as_ours():
     torch = pytest.importorskip("torch", reason="PyTorch is a benchmark-only extra (.[bench])")
     from bench.torch_enas_reference import build_child

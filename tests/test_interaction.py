@@ -5,8 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from datasets import openpose
-from datasets.layouts import H36M_16, H36M_17
+from datasets.layouts import H36M_17
 from lifting.deployed import DeployedLifter
 from pipeline.analysis import PRETRAINED_INTERACTION, RunSettings, load_models, run
 from pose2d.front_end import FrontEndSettings
@@ -15,6 +14,7 @@ from recognition.deployed import DeployedClassifier
 from recognition.interaction import classify_pair
 from recognition.lifted import SBU_IMAGE_SIZE, keypoints_2d
 from recognition.protocols import protocol_split
+from tests.pipeline_inputs import openpose_folder_of, track_keypoints
 
 
 @pytest.fixture(scope="module")
@@ -56,28 +56,6 @@ def test_a_pairs_label_does_not_depend_on_which_person_comes_first(one_per_class
     assert forward.sum() == pytest.approx(1.0, abs=1e-4)
 
 
-def _openpose_folder(folder, keypoints, hidden=()):
-    """OpenPose BODY-25 files of the two people of a (T, 2, 16, 2) H36M-16 sequence, the
-    second person missing in the frames HIDDEN (behind the first)."""
-    thorax, head = H36M_16.index("Thorax"), H36M_16.index("Head")
-    neck = (keypoints[..., thorax, :] + keypoints[..., head, :]) / 2
-    h36m17 = np.insert(keypoints, H36M_17.index("Neck/Nose"), neck, axis=-2)
-    body25 = openpose.body25_from_h36m17(h36m17)
-    openpose.write_folder(folder, [list(frame[:1] if t in hidden else frame)
-                                   for t, frame in enumerate(body25)])
-    return folder
-
-
-def _track_keypoints(out, track_id):
-    stored = json.loads((out / "keypoints_2d.json").read_text())
-    keypoints = np.full((stored["num_frames"], 16, 2), np.nan)
-    for frame in stored["frames"]:
-        for person in frame["people"]:
-            if person["track_id"] == track_id:
-                keypoints[frame["frame"]] = np.reshape(person["keypoints"], (16, 3))[:, :2]
-    return keypoints, float(max(stored["image_size"]))
-
-
 def test_sbu_pairs_through_pipeline_run_get_one_pair_and_the_classifiers_own_label(
         one_per_class, interaction_classifier, skeleton_lifter, tmp_path):
     settings = dict(video=None, videos=False, front_end=FrontEndSettings(
@@ -86,7 +64,7 @@ def test_sbu_pairs_through_pipeline_run_get_one_pair_and_the_classifiers_own_lab
     right = 0
     for label, keypoints in one_per_class:
         out = tmp_path / f"out_{label}"
-        summary = run(RunSettings(openpose_dir=str(_openpose_folder(tmp_path / str(label),
+        summary = run(RunSettings(openpose_dir=str(openpose_folder_of(tmp_path / str(label),
                                                                     keypoints)),
                                   out_dir=str(out), **settings), models)
         assert [p["track_ids"] for p in summary["pairs"]] == [[0, 1]]
@@ -97,7 +75,7 @@ def test_sbu_pairs_through_pipeline_run_get_one_pair_and_the_classifiers_own_lab
         for track in (0, 1):
             with np.load(out / f"track_{track}" / "poses_3d.npz") as stored:
                 poses.append(stored["poses"])
-        (first, focal), (second, _) = _track_keypoints(out, 0), _track_keypoints(out, 1)
+        (first, focal), (second, _) = track_keypoints(out, 0), track_keypoints(out, 1)
         own = classify_pair(interaction_classifier, *poses, first, second, focal)
         assert interaction_classifier.class_names[own.argmax()] == summary["pairs"][0][
             "interaction"]
@@ -112,7 +90,7 @@ def test_sbu_pairs_through_pipeline_run_get_one_pair_and_the_classifiers_own_lab
 
 def test_pairs_none_labels_people_alone(one_per_class, skeleton_lifter, tmp_path):
     _, keypoints = one_per_class[0]
-    settings = RunSettings(video=None, openpose_dir=str(_openpose_folder(tmp_path / "in",
+    settings = RunSettings(video=None, openpose_dir=str(openpose_folder_of(tmp_path / "in",
                                                                          keypoints)),
                            out_dir=str(tmp_path / "out"), videos=False, pairs="none",
                            front_end=FrontEndSettings(tracker=TrackerSettings(max_people=2)))
@@ -125,7 +103,7 @@ def test_a_person_hidden_for_a_few_frames_keeps_their_track_and_the_gap_is_repor
         one_per_class, tmp_path):
     label, keypoints = one_per_class[5]  # hugging: the two bodies overlap
     hidden = range(10, 16)
-    settings = RunSettings(video=None, openpose_dir=str(_openpose_folder(
+    settings = RunSettings(video=None, openpose_dir=str(openpose_folder_of(
         tmp_path / "in", keypoints, hidden)), out_dir=str(tmp_path / "out"), videos=False,
         front_end=FrontEndSettings(tracker=TrackerSettings(max_people=2)))
     summary = run(settings)

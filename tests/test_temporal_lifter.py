@@ -11,6 +11,8 @@ from datasets import synthetic
 from lifting.data import build_examples
 from lifting.temporal_data import pad_track, track_rows, track_windows
 from lifting.temporal_model import SEQUENCE, WINDOW, TemporalConfig, copy_weights
+from pose2d.front_end import FrontEndSettings
+from pose2d.tracker import TrackerSettings
 from lifting.temporal_trainer import TemporalTrainSettings, train_temporal
 from tests.conftest import assert_same_trained_lifters
 
@@ -150,3 +152,30 @@ def test_recognition_lifts_each_person_of_a_sequence_as_one_track(trained):
                                                           "pair"),))
     lifted = lift_dataset(dataset, lifter).sequences[0].joints.reshape(30, 2, 17, 3)
     np.testing.assert_allclose(lifted[:, 1], lifter.lift(examples[100:130]), atol=1e-4)
+
+
+def test_pipeline_run_lifts_each_track_with_the_temporal_lifter(trained, lifted_classifier,
+                                                                 tmp_path):
+    """Two people in an OpenPose folder, the second hidden for a few frames: each track's
+    poses are the temporal lifter's on that track's keypoints (as keypoints_2d.json stores
+    them, to 0.01 px), nothing lifted where nobody was seen."""
+    from lifting.deployed import DeployedLifter
+    from pipeline.analysis import RunSettings, run
+    from tests.pipeline_inputs import openpose_folder_of, track_keypoints
+    model_dir, _ = trained
+    track = build_examples(synthetic.generate(0).corpus, ("S9",)).detected_2d[:40]
+    people = np.stack([track, track + [600.0, 0.0]], axis=1)
+    folder = openpose_folder_of(tmp_path / "in", people, hidden=range(15, 20))
+    out = tmp_path / "out"
+    summary = run(RunSettings(video=None, openpose_dir=str(folder), out_dir=str(out),
+                              videos=False, lifter=model_dir, classifier=lifted_classifier,
+                              rigid_bones=False, pairs="none",
+                              front_end=FrontEndSettings(tracker=TrackerSettings(max_people=2))))
+    lifter = DeployedLifter.load(model_dir)
+    assert len(summary["people"]) == 2
+    for person in summary["people"]:
+        keypoints, _ = track_keypoints(out, person["track_id"])
+        with np.load(out / f"track_{person['track_id']}" / "poses_3d.npz") as stored:
+            poses = stored["poses"]
+        np.testing.assert_allclose(poses, lifter.lift(keypoints.astype(np.float32)), atol=0.1)
+        assert np.isfinite(poses).all(axis=(1, 2)).sum() >= 35
