@@ -68,11 +68,20 @@ def training_meter(batch: int) -> Callable[[float], float]:
     """Examples/s of the port's train step (forward, MSE, backward, grad-norm clip, Adam)."""
     torch = import_torch()
     model = build_reference().train()
-    optimiser = torch.optim.Adam(model.parameters(), lr=1e-3)
+    return _step_meter(model, torch.optim.Adam(model.parameters(), lr=1e-3), batch,
+                       (20, batch, INPUT_DIM), (20, batch, OUTPUT_DIM), clip_grad_norm=1.0)
+
+
+def _step_meter(model, optimiser, batch: int, input_shape: tuple[int, ...],
+                target_shape: tuple[int, ...], clip_grad_norm: float | None = None
+                ) -> Callable[[float], float]:
+    """Examples/s of MODEL's train step (forward, MSE, backward, optional grad-norm clip,
+    OPTIMISER) cycling through random batches of the given shapes."""
+    torch = import_torch()
     loss_fn = torch.nn.MSELoss()
     rng = np.random.default_rng(0)
-    inputs = torch.from_numpy(rng.normal(size=(20, batch, INPUT_DIM)).astype(np.float32))
-    targets = torch.from_numpy(rng.normal(size=(20, batch, OUTPUT_DIM)).astype(np.float32))
+    inputs = torch.from_numpy(rng.normal(size=input_shape).astype(np.float32))
+    targets = torch.from_numpy(rng.normal(size=target_shape).astype(np.float32))
     state = {"index": 0}
 
     def step() -> None:
@@ -80,7 +89,8 @@ def training_meter(batch: int) -> Callable[[float], float]:
         optimiser.zero_grad()
         loss = loss_fn(model(inputs[index]), targets[index])
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)
+        if clip_grad_norm:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=clip_grad_norm)
         optimiser.step()
         loss.item()  # waits for the step, as Keras's fit does
 
@@ -149,20 +159,6 @@ def temporal_training_meter(batch: int, filter_widths: tuple[int, ...], channels
     Adam, as Pavllo et al. train)."""
     torch = import_torch()
     model = build_temporal_reference(filter_widths, channels, dropout).train()
-    optimiser = torch.optim.Adam(model.parameters(), lr=1e-3, amsgrad=True)
-    loss_fn = torch.nn.MSELoss()
     frames = int(np.prod(filter_widths))
-    rng = np.random.default_rng(0)
-    inputs = torch.from_numpy(rng.normal(size=(4, batch, frames, INPUT_DIM)).astype(np.float32))
-    targets = torch.from_numpy(rng.normal(size=(4, batch, 1, OUTPUT_DIM)).astype(np.float32))
-    state = {"index": 0}
-
-    def step() -> None:
-        index = state["index"] = (state["index"] + 1) % len(inputs)
-        optimiser.zero_grad()
-        loss = loss_fn(model(inputs[index]), targets[index])
-        loss.backward()
-        optimiser.step()
-        loss.item()
-
-    return lambda seconds: timed_rate(step, batch, seconds)
+    return _step_meter(model, torch.optim.Adam(model.parameters(), lr=1e-3, amsgrad=True),
+                       batch, (4, batch, frames, INPUT_DIM), (4, batch, 1, OUTPUT_DIM))
