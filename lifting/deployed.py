@@ -35,7 +35,7 @@ from lifting.config import (CONFIG_FILE, NORM_FILE, LifterConfig, architecture_f
 from lifting.data import Normalization
 from lifting.serving import plain_pose_function, pose_function
 from lifting.model import serving_copy
-from lifting.temporal_model import TemporalConfig
+from lifting.temporal_model import TRAINING_FPS, TemporalConfig
 from lifting.temporal_serving import plain_track_function, track_function
 
 # The shipped lifters by kind, and the one a caller gets without asking (the kind that wins
@@ -69,13 +69,15 @@ class DeployedLifter:
     plain: Callable[[tf.Tensor], tf.Tensor] | None = None
     temporal: bool = False
 
-    def lift(self, keypoints_2d: np.ndarray) -> np.ndarray:
+    def lift(self, keypoints_2d: np.ndarray, fps: float | None = None) -> np.ndarray:
         """(T, 16, 2) H36M-16 pixels -> (T, 17, 3) root-relative mm, H36M-17; NaN rows where
         any input joint is not finite.
 
         A frame lifter takes any rows (one graph call per 4,096 frames); a temporal one takes
         ONE track in frame order and lifts each run of consecutive seen frames whole (a gap
-        cuts the track: no frame sees past a frame nobody saw).
+        cuts the track: no frame sees past a frame nobody saw). Given the track's FPS, a
+        temporal lifter sees it resampled to the frame rate it was trained at (its window
+        spans the same time, the motion the same speed), and its poses are sampled back.
         """
         keypoints = np.asarray(keypoints_2d, np.float32)
         if keypoints.ndim != 3 or keypoints.shape[1:] != (16, 2):
@@ -87,9 +89,26 @@ class DeployedLifter:
         else:
             rows = np.flatnonzero(seen)
             parts = [rows[start:start + _BATCH] for start in range(0, len(rows), _BATCH)]
+        lift_run = self._lift_at(fps) if self.temporal and fps else self._lift_rows
         for rows in parts:
-            poses[rows] = self.function(tf.constant(keypoints[rows])).numpy()
+            poses[rows] = lift_run(keypoints[rows])
         return poses
+
+    def _lift_rows(self, keypoints: np.ndarray) -> np.ndarray:
+        return self.function(tf.constant(keypoints)).numpy()
+
+    def _lift_at(self, fps: float) -> Callable[[np.ndarray], np.ndarray]:
+        """Lifting of a run of frames at FPS through the training frame rate."""
+        if fps <= 0:
+            raise ValueError(f"fps must be positive, got {fps}")
+
+        def lift_run(keypoints: np.ndarray) -> np.ndarray:
+            source = np.arange(len(keypoints)) / fps
+            resampled = np.arange(0.0, source[-1] + 1e-9, 1.0 / TRAINING_FPS)
+            poses = self._lift_rows(resample(keypoints, source, resampled))
+            return resample(poses, resampled, source)
+
+        return lift_run
 
     @classmethod
     def from_model_dir(cls, model_dir: str) -> "DeployedLifter":
@@ -165,6 +184,14 @@ class DeployedLifter:
         if os.path.isfile(os.path.join(path, CONFIG_FILE)):
             return cls.from_model_dir(path)
         raise DataFormatError(path, "neither a compact lifter, a SavedModel nor a model_dir")
+
+
+def resample(values: np.ndarray, times: np.ndarray, new_times: np.ndarray) -> np.ndarray:
+    """VALUES (T, ...) at TIMES, linearly interpolated at NEW_TIMES (within their span)."""
+    flat = values.reshape(len(values), -1)
+    columns = [np.interp(new_times, times, flat[:, column]) for column in range(flat.shape[1])]
+    return np.stack(columns, axis=1).reshape(len(new_times), *values.shape[1:]).astype(
+        np.float32)
 
 
 def seen_runs(seen: np.ndarray) -> list[np.ndarray]:

@@ -26,6 +26,9 @@ import tensorflow as tf
 from lifting.data import INPUT_DIM, OUTPUT_DIM
 
 WINDOW, SEQUENCE = "window", "sequence"
+# Human3.6M's frame rate: the rate at which the windows were learnt (a track at another rate is
+# resampled to it before lifting, `lifting.deployed.DeployedLifter.lift`).
+TRAINING_FPS = 50.0
 
 
 @dataclasses.dataclass(frozen=True)

@@ -199,10 +199,11 @@ def recognise(track: PersonTrack, poses: np.ndarray, lifted: np.ndarray,
 
 
 def process_person(track: PersonTrack, lifter: DeployedLifter, classifier: DeployedClassifier,
-                   window: int, rigid: bool = True) -> PersonResult:
+                   window: int, rigid: bool = True, fps: float | None = None) -> PersonResult:
     """One person's lifted poses (with RIGID, bones of one length), action and limb-length
-    variation (of the lifter's own poses, and of those kept)."""
-    lifted_poses = lifter.lift(track.keypoints)
+    variation (of the lifter's own poses, and of those kept); FPS, the video's frame rate,
+    for a temporal lifter."""
+    lifted_poses = lifter.lift(track.keypoints, fps)
     poses = rigid_bones(lifted_poses) if rigid else lifted_poses
     lifted = np.isfinite(poses).all(axis=(1, 2))
     action, per_frame = recognise(track, poses, lifted, classifier, window)
@@ -298,7 +299,7 @@ def run(settings: RunSettings, models: Models | None = None, overwrite: bool = F
                json.dumps(to_json(tracked)) + "\n")
     models_began = time.perf_counter()
     results = [process_person(track, models.lifter, models.classifier, settings.window,
-                              settings.rigid_bones) for track in tracked.tracks]
+                              settings.rigid_bones, tracked.fps) for track in tracked.tracks]
     pairs_began = time.perf_counter()
     pairs = find_interactions(settings, tracked, results, models.interaction)
     ended = time.perf_counter()

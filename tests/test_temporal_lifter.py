@@ -177,5 +177,20 @@ def test_pipeline_run_lifts_each_track_with_the_temporal_lifter(trained, lifted_
         keypoints, _ = track_keypoints(out, person["track_id"])
         with np.load(out / f"track_{person['track_id']}" / "poses_3d.npz") as stored:
             poses = stored["poses"]
-        np.testing.assert_allclose(poses, lifter.lift(keypoints.astype(np.float32)), atol=0.1)
+        np.testing.assert_allclose(poses, lifter.lift(keypoints.astype(np.float32), fps=30.0),
+                                   atol=0.1)  # an OpenPose folder's default frame rate
         assert np.isfinite(poses).all(axis=(1, 2)).sum() >= 35
+
+
+def test_a_track_at_another_frame_rate_is_lifted_at_the_training_rate(trained):
+    """Every other frame of a 50 Hz track, said to be 25 fps, gets nearly the poses of those
+    frames lifted at 50 Hz; lifted as if it were 50 Hz, the windows span twice the time."""
+    from lifting.deployed import DeployedLifter
+    model_dir, _ = trained
+    lifter = DeployedLifter.load(model_dir)
+    track = build_examples(synthetic.generate(0).corpus, ("S9",)).gt_2d[:80]  # smooth
+    at_50 = lifter.lift(track)[::2]
+    np.testing.assert_allclose(lifter.lift(track, fps=50.0), lifter.lift(track), atol=1e-4)
+    resampled_error = np.abs(lifter.lift(track[::2], fps=25.0) - at_50).mean()
+    unresampled_error = np.abs(lifter.lift(track[::2]) - at_50).mean()
+    assert resampled_error < 0.7 * unresampled_error
