@@ -158,7 +158,9 @@ def draw_lifted_against_sensor(sensor: SequenceDataset, lifted: SequenceDataset,
 def lifted_sequences(name: str, data_dir: str | None, lifter_path: str | None,
                      seed: int = 0) -> SequenceDataset:
     """Dataset NAME with its 3D joints predicted from its 2D joints by the lifter at
-    LIFTER_PATH (the shipped pretrained lifter when None)."""
-    return lift_dataset(keypoints_2d(name, data_dir, seed), DeployedLifter.load(lifter_path),
+    LIFTER_PATH (when None, the shipped frame lifter: the recognition recipes and the shipped
+    classifiers were trained on its poses, whatever the deployed default)."""
+    lifter = DeployedLifter.load(lifter_path, kind="frame")
+    return lift_dataset(keypoints_2d(name, data_dir, seed), lifter,
                         focal_px=max(SBU_IMAGE_SIZE) if name == "sbu" else None)
 
