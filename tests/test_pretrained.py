@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from datasets import h36m
-from lifting.deployed import DeployedLifter
+from lifting.deployed import PRETRAINED_LIFTERS, DeployedLifter
 from lifting.evaluation import evaluate_deployed
 from pipeline.pretrained import MANIFEST, MAX_FILE_BYTES, PRETRAINED, sha256
 from recognition.deployed import DeployedClassifier
@@ -33,11 +33,15 @@ def test_every_shipped_file_has_its_manifest_sha256_and_fits_in_10_mb(manifest):
         assert os.path.getsize(path) <= MAX_FILE_BYTES, name
 
 
-def test_the_shipped_lifter_lifts_pixels_of_any_image_size(manifest):
+@pytest.mark.parametrize("kind", sorted(PRETRAINED_LIFTERS))
+def test_the_shipped_lifter_lifts_pixels_of_any_image_size(manifest, kind):
     """(T, 16, 2) pixels of a person 200 px tall in a 320 x 240 image and of the same
     person large and off-centre in a 1920 x 1080 frame: one call each, the same poses."""
-    lifter = DeployedLifter.load()
-    assert lifter.input_normalization == manifest["lifter"]["input_normalization"] == "skeleton"
+    lifter = DeployedLifter.load(kind=kind)
+    entry = manifest[_entry(kind)]
+    assert lifter.input_normalization == entry["input_normalization"] == "skeleton"
+    assert lifter.temporal == (entry.get("lifter_kind", "frame") == "temporal") == (
+        kind == "temporal")
     rng = np.random.default_rng(0)
     standing = np.array([[0, 0], [-12, 2], [-13, 45], [-14, 90], [12, 2], [13, 45], [14, 90],
                          [0, -25], [0, -50], [0, -72], [14, -48], [26, -25], [30, -2],
@@ -56,7 +60,7 @@ def test_the_shipped_classifier_takes_the_lifters_joints(manifest):
     assert classifier.layout == manifest["classifier"]["layout"] == "h36m17"
     assert list(classifier.class_names) == manifest["classifier"]["labels"]
     assert len(classifier.class_names) == 20
-    poses = DeployedLifter.load().lift(np.tile(np.float32(
+    poses = DeployedLifter.load(kind="frame").lift(np.tile(np.float32(
         [[0, 0], [-12, 2], [-13, 45], [-14, 90], [12, 2], [13, 45], [14, 90], [0, -25],
          [0, -50], [0, -72], [14, -48], [26, -25], [30, -2], [-14, -48], [-26, -25],
          [-30, -2]])[None], (30, 1, 1)) + np.linspace(0, 5, 30)[:, None, None])
@@ -78,9 +82,15 @@ def test_the_shipped_interaction_classifier_takes_two_lifted_people(manifest):
     assert classifier.classify(pose).shape == (8,)
 
 
+def _entry(kind: str) -> str:
+    """The manifest entry of the shipped lifter of KIND."""
+    return os.path.relpath(PRETRAINED_LIFTERS[kind], PRETRAINED)
+
+
 @pytest.mark.slow
-def test_the_shipped_lifter_scores_its_manifest_figure_on_s9_and_s11(manifest, h36m_dir):
-    report = evaluate_deployed(DeployedLifter.load(), h36m.load(str(h36m_dir)))
-    figures = manifest["lifter"]["figures"]
+@pytest.mark.parametrize("kind", sorted(PRETRAINED_LIFTERS))
+def test_the_shipped_lifter_scores_its_manifest_figure_on_s9_and_s11(manifest, h36m_dir, kind):
+    report = evaluate_deployed(DeployedLifter.load(kind=kind), h36m.load(str(h36m_dir)))
+    figures = manifest[_entry(kind)]["figures"]
     assert abs(report["average"]["p1"] - figures["protocol_1_mm"]) < 0.1
     assert abs(report["average"]["p2"] - figures["protocol_2_mm"]) < 0.1
