@@ -28,8 +28,9 @@ from lifting.bone_lengths import rigid_bones
 from lifting.deployed import COMPACT_WEIGHTS, DeployedLifter
 from lifting.metrics import limb_length_variation, per_action_report, with_root
 from lifting.mirror import mirror_pose
-from lifting.temporal_data import predict_tracks, track_rows
+from lifting.temporal_data import lift_each_track
 from lifting.temporal_model import TemporalConfig
+from lifting.temporal_serving import track_function
 
 INPUT_MODES = ("gt", "sh", "gt+sh", "sh_stream_b")
 EVAL_FILE = "eval.json"
@@ -112,12 +113,8 @@ def evaluate_deployed(lifter, corpus: PoseCorpus, frame_stride: int = 1,
     (a temporal lifter: each track whole, in order)."""
     _refuse_strided_tracks(lifter.temporal, frame_stride)
     examples = build_examples(corpus, h36m.TEST_SUBJECTS, frame_stride)
-    if lifter.temporal:
-        predicted = np.empty((len(examples), 17, 3), np.float32)
-        for rows in track_rows(examples):
-            predicted[rows] = lifter.lift(examples.detected_2d[rows])
-    else:
-        predicted = lifter.lift(examples.detected_2d)
+    predicted = (lift_each_track(lifter.lift, examples) if lifter.temporal
+                 else lifter.lift(examples.detected_2d))
     return {**_pose_report(predicted, examples, rigid), "input": "sh",
             "frame_stride": frame_stride, "examples": len(examples), "lifter": lifter.source,
             "lifter_kind": "temporal" if lifter.temporal else "frame"}
@@ -134,7 +131,7 @@ def evaluate_temporal(model: keras.Model, norm: Normalization, config: TemporalC
                       examples: LiftingExamples, rigid: bool = False) -> dict:
     """The eval.json report of a temporal lifter (its sequence form) on the test EXAMPLES
     (every frame of each track, in order), lifted from their detections."""
-    predicted = with_root(predict_tracks(model, norm, config, examples))
+    predicted = lift_each_track(track_function(model, norm, config), examples)
     return {**_pose_report(predicted, examples, rigid), "input": "sh", "flip_test": False,
             "lifter_kind": "temporal", "receptive_field": config.receptive_field,
             "causal": config.causal, "frame_stride": 1, "examples": len(examples)}
@@ -231,13 +228,10 @@ def run(settings: EvaluateSettings) -> dict:
     model, norm, config = load_trained(settings.model_dir)  # a missing model, before the data
     if isinstance(config, TemporalConfig):
         report = _evaluate_temporal_run(settings, model, norm, config)
-        report["run"] = run_record.record(settings)
-        record(settings.model_dir, report)
-        return report
-    corpus = _corpus(settings)
-    mode = settings.input or training_mode(config.streams)
-    report = evaluate_model(model, norm, config, corpus, mode, settings.frame_stride,
-                            settings.flip_test, settings.rigid_bones)
+    else:
+        report = evaluate_model(model, norm, config, _corpus(settings),
+                                settings.input or training_mode(config.streams),
+                                settings.frame_stride, settings.flip_test, settings.rigid_bones)
     report["run"] = run_record.record(settings)
     record(settings.model_dir, report)
     return report

@@ -1,4 +1,4 @@
-"""Windows of 2D tracks for the temporal lifter, and whole tracks lifted in one pass.
+"""Windows of 2D tracks for the temporal lifter, and whole tracks lifted one at a time.
 
 A track is the frames one camera saw of one take, in order (`LiftingExamples.track`). Each
 track is padded at both ends by repeating its first and last frame (as a video's first frame
@@ -63,8 +63,7 @@ def track_windows(examples: LiftingExamples, config: TemporalConfig,
                   output_stride: int = 1) -> TrackWindows:
     """Every OUTPUT_STRIDE-th frame of each track of EXAMPLES (its detections) as the output
     frame of a window of CONFIG's receptive field."""
-    before = config.frames_before
-    after = config.receptive_field - 1 - before
+    before, after = config.frames_before, config.frames_after
     keypoints, principal_x, output_frame, pose = [], [], [], []
     offset = 0
     for rows in track_rows(examples):
@@ -125,17 +124,10 @@ def _mirror_half_windows(window: tf.Tensor, pose: tf.Tensor, principal_x: tf.Ten
             tf.where(flipped[:, None, None], mirror_pose(pose), pose))
 
 
-def predict_tracks(sequence_model, norm: Normalization, config: TemporalConfig,
-                   examples: LiftingExamples) -> np.ndarray:
-    """(N, 16, 3) millimetres for every row of EXAMPLES, each track lifted in one pass of the
-    sequence form over its padded detections."""
-    before = config.frames_before
-    after = config.receptive_field - 1 - before
-    run = tf.function(lambda x: sequence_model(x, training=False),
-                      input_signature=[tf.TensorSpec((1, None, INPUT_DIM), tf.float32)])
-    poses = np.empty(examples.pose_3d.shape, np.float32)
+def lift_each_track(lift, examples: LiftingExamples) -> np.ndarray:
+    """(N, 17, 3) millimetres: LIFT, a function of one track's (T, 16, 2) detections, applied
+    to each track of EXAMPLES whole and in order."""
+    poses = np.empty((len(examples), 17, 3), np.float32)
     for rows in track_rows(examples):
-        padded = pad_track(examples.detected_2d[rows], before, after)
-        inputs = tf.reshape(norm.normalise_2d(padded), (1, -1, INPUT_DIM))
-        poses[rows] = norm.denormalise_3d(run(inputs)[0]).numpy()
+        poses[rows] = np.asarray(lift(examples.detected_2d[rows]))
     return poses

@@ -65,6 +65,11 @@ class TemporalConfig:
         """How many input frames before the output frame a window holds (the rest follow)."""
         return self.receptive_field - 1 if self.causal else (self.receptive_field - 1) // 2
 
+    @property
+    def frames_after(self) -> int:
+        """How many input frames after the output frame a window holds."""
+        return self.receptive_field - 1 - self.frames_before
+
     def build(self, mode: str = SEQUENCE) -> keras.Model:
         return build_temporal_lifter(self, mode)
 

@@ -26,13 +26,10 @@ _TRACK = tf.TensorSpec((None, 16, 2), tf.float32)
 def plain_track_function(model: keras.Model, norm: Normalization, config: TemporalConfig):
     """A function (T, 16, 2) px -> (T, 17, 3) mm of one track, normalisation and edge padding
     inside."""
-    before = config.frames_before
-    after = config.receptive_field - 1 - before
-
     def lift(keypoints_2d: tf.Tensor) -> tf.Tensor:
         inputs = norm.normalise_2d(keypoints_2d)
-        padded = tf.concat([tf.repeat(inputs[:1], before, 0), inputs,
-                            tf.repeat(inputs[-1:], after, 0)], axis=0)
+        padded = tf.concat([tf.repeat(inputs[:1], config.frames_before, 0), inputs,
+                            tf.repeat(inputs[-1:], config.frames_after, 0)], axis=0)
         normalised = model(tf.reshape(padded, (1, -1, INPUT_DIM)), training=False)[0]
         pose = norm.denormalise_3d(normalised)
         return tf.concat([tf.zeros_like(pose[:, :1]), pose], axis=1)
