@@ -148,26 +148,49 @@ def load(dataset: str, seed: int = 0, valid_fraction: float = 0.1) -> ImageSplit
     return BuiltinImages(dataset, valid_fraction, seed).load()
 
 
+def mixup(images: np.ndarray, labels: np.ndarray, num_classes: int, alpha: float,
+          rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """A batch mixed as Zhang et al. (ICLR 2018): each image blended with a random partner of
+    its batch by weight w ~ Beta(alpha, alpha), and its one-hot target likewise, so that the
+    network sees the space between classes rather than only their few training sequences."""
+    weight = rng.beta(alpha, alpha, size=len(labels)).astype(np.float32)
+    partner = rng.permutation(len(labels))
+    targets = np.eye(num_classes, dtype=np.float32)[labels]
+    mixed = (weight[:, None, None, None] * images
+             + (1 - weight[:, None, None, None]) * images[partner])
+    return (mixed.astype(np.float32),
+            weight[:, None] * targets + (1 - weight[:, None]) * targets[partner])
+
+
 class EpochFeed(EpochOrder):
     """`model.fit`'s training data, epoch by epoch: epoch E's images are
     `data.train_for_epoch(E)` in the order `EpochOrder` draws from (seed, E), full batches
-    only; a run resumed at epoch E trains on the batches an uninterrupted run saw there."""
+    only; a run resumed at epoch E trains on the batches an uninterrupted run saw there.
+    With MIXUP_ALPHA > 0 each batch is mixed (`mixup`, drawn from (seed, E, batch)) and its
+    labels are (B, classes) targets instead of (B,) classes."""
 
-    def __init__(self, data: ImageSplits, batch_size: int, seed: int):
+    def __init__(self, data: ImageSplits, batch_size: int, seed: int, mixup_alpha: float = 0.0):
         self.data = data
+        self.mixup_alpha = mixup_alpha
         # every epoch holds as many images (`count`); epoch 0 is drawn once here to count them
         super().__init__(len(data.train_for_epoch(0)[1]), batch_size, seed)
 
     def _batches(self):
         images, labels = self.data.train_for_epoch(self.epoch)
-        for chosen in self.batch_indices():
-            yield images[chosen], labels[chosen]
+        for number, chosen in enumerate(self.batch_indices()):
+            if self.mixup_alpha > 0:
+                rng = np.random.default_rng([self.seed, self.epoch, number, 5])
+                yield mixup(images[chosen], labels[chosen], self.data.num_classes,
+                            self.mixup_alpha, rng)
+            else:
+                yield images[chosen], labels[chosen]
 
     def dataset(self) -> tf.data.Dataset:
         shape = self.data.train[0].shape[1:]
+        labels = (tf.TensorSpec((self.batch_size, self.data.num_classes), tf.float32)
+                  if self.mixup_alpha > 0 else tf.TensorSpec((self.batch_size,), tf.int32))
         generated = tf.data.Dataset.from_generator(self._batches, output_signature=(
-            tf.TensorSpec((self.batch_size, *shape), tf.float32),
-            tf.TensorSpec((self.batch_size,), tf.int32)))
+            tf.TensorSpec((self.batch_size, *shape), tf.float32), labels))
         counted = generated.apply(
             tf.data.experimental.assert_cardinality(self.batches_per_epoch))
         return input_pipeline.prefetch_without_autotuner(counted)

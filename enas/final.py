@@ -50,6 +50,9 @@ class FinalConfig:
       num_epochs: the only setting a resumed run may change (raise).
       eval_every_epochs: test accuracy in TensorBoard every N epochs (never used to choose).
       label_smoothing: the targets' smoothing (0, the original's, unless a lever asks).
+      mixup_alpha: mixup (Zhang et al., ICLR 2018) of the training batches, each image
+        blended with another of its batch by a Beta(alpha, alpha) weight and its target
+        likewise; 0 (the original's) trains on the images as they are.
       strategy, seed: tf.distribute strategy; every random draw.
       data: the data settings (enas.data.BuiltinImages or recognition's RecognitionData).
       num_classes, image_shape, data_fingerprint: what the data turned out to be, filled in
@@ -72,6 +75,7 @@ class FinalConfig:
     num_epochs: int = 310
     eval_every_epochs: int = 1
     label_smoothing: float = 0.0
+    mixup_alpha: float = 0.0
     strategy: str = "default"
     seed: int = 0
     data: Any = None
@@ -84,16 +88,34 @@ class FinalConfig:
             raise ValueError(f"network must be one of {', '.join(NETWORKS)}, got {self.network!r}")
 
 
+def _targets(labels: tf.Tensor, num_classes: int) -> tf.Tensor:
+    """One-hot targets of class LABELS (B,), or LABELS themselves where they already are
+    targets (B, C): mixed training batches."""
+    if labels.shape.rank == 2 and labels.shape[-1] == num_classes:
+        return tf.cast(labels, tf.float32)
+    return tf.one_hot(tf.cast(tf.reshape(labels, [-1]), tf.int32), num_classes)
+
+
 def _loss_with_l2(model: keras.Model, l2_reg: float, num_classes: int,
                   label_smoothing: float):
     """Cross-entropy (labels smoothed by LABEL_SMOOTHING, 0 in the original) + l2_reg *
     sum ||v||^2 over all trainable variables (as the original)."""
     def loss(labels, logits):
-        targets = tf.one_hot(tf.cast(tf.reshape(labels, [-1]), tf.int32), num_classes)
+        targets = _targets(labels, num_classes)
         cross_entropy = keras.losses.categorical_crossentropy(
             targets, logits, from_logits=True, label_smoothing=label_smoothing)
         return cross_entropy + l2_reg * l2_of(model.trainable_variables)
     return loss
+
+
+def _accuracy(num_classes: int) -> keras.metrics.Metric:
+    """Accuracy against class labels or (mixed) targets, whose largest weight is then the
+    class counted: training on mixed batches and testing on plain ones share one metric."""
+    def correct(labels, logits):
+        classes = tf.argmax(_targets(labels, num_classes), -1, output_type=tf.int32)
+        return tf.cast(tf.equal(tf.argmax(logits, -1, output_type=tf.int32), classes),
+                       tf.float32)
+    return keras.metrics.MeanMetricWrapper(correct, name="accuracy")
 
 
 def export_classifier(model: keras.Model, data: ImageSplits, path: str) -> None:
@@ -191,9 +213,9 @@ def _train_in(config: FinalConfig, data: ImageSplits, strategy: tf.distribute.St
                                                      nesterov=True, **clip),
                       loss=_loss_with_l2(model, config.l2_reg, config.num_classes,
                                          config.label_smoothing),
-                      metrics=["accuracy"])
+                      metrics=[_accuracy(config.num_classes)])
     global_batch = config.batch_size * strategy.num_replicas_in_sync
-    feed = EpochFeed(data, global_batch, config.seed)
+    feed = EpochFeed(data, global_batch, config.seed, config.mixup_alpha)
     examples_per_epoch = feed.count
     began = time.perf_counter()
     fit_resumable(model, feed.dataset(), epochs=config.num_epochs, run_dir=config.output_dir,

@@ -40,6 +40,8 @@ def define_final_flags() -> None:
     flags.DEFINE_integer("batch_size", 100, "Per-replica batch size.", lower_bound=1)
     flags.DEFINE_float("label_smoothing", 0.0, "Smoothing of the one-hot targets (not in the "
                        "original: 0).", lower_bound=0.0, upper_bound=0.5)
+    flags.DEFINE_float("mixup_alpha", 0.0, "Mixup of the training batches, Beta(alpha, alpha) "
+                       "weights (not in the original: 0).", lower_bound=0.0)
     flags.DEFINE_integer("num_epochs", 310, "Training epochs.", lower_bound=1)
     flags.DEFINE_enum("strategy", "default", list(STRATEGIES), "tf.distribute strategy.")
     flags.DEFINE_integer("seed", 0, "Random seed.")
@@ -86,6 +88,7 @@ def final_config_from_flags(data: Any) -> FinalConfig:
         grad_bound=FLAGS.child_grad_bound, clip_mode=FLAGS.child_clip_mode,
         batch_size=FLAGS.batch_size, num_epochs=FLAGS.num_epochs,
         eval_every_epochs=FLAGS.eval_every_epochs, label_smoothing=FLAGS.label_smoothing,
+        mixup_alpha=FLAGS.mixup_alpha,
         strategy=FLAGS.strategy, seed=FLAGS.seed, data=data)
 
 

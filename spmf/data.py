@@ -40,6 +40,10 @@ class AugmentOptions:
       swap_people: a several-person sequence is seen, half the time, with its people in the
         other order (the second first), normalised as such: a video does not say who acts,
         and the interaction classifier is asked with both orders (`recognition.interaction`).
+      mirror: a sequence is seen, half the time, as its mirror image: reflected across the
+        body's sagittal plane with every left joint taking its right counterpart's place, the
+        same action done with the other hand (MSR Action3D and SBU were performed by few
+        people, each with their own dominant side).
     """
 
     rotation_degrees: float = 0.0
@@ -47,6 +51,7 @@ class AugmentOptions:
     crop_min_fraction: float = 1.0
     jitter_mm: float = 0.0
     swap_people: bool = False
+    mirror: bool = False
 
     def __post_init__(self):
         if not 0 <= self.rotation_degrees <= 180:
@@ -143,22 +148,27 @@ class SkeletonImages:
         self.labels = np.array([sequence.label for sequence in dataset.sequences], np.int32)
         self.lengths = np.array([len(joints) for joints in checked], np.int64)
         self.offsets = np.concatenate([[0], np.cumsum(self.lengths)[:-1]])
-        self.frames, self.vertical = self._normalised(checked)
+        self.frames, self.axes = self._normalised(checked)
         people = checked[0].shape[1] // dataset.layout.num_joints
+        # each joint's left/right counterpart, person by person, for mirror
+        self.mirrored_joints = np.concatenate(
+            [np.array(dataset.layout.mirror_indices()) + person * dataset.layout.num_joints
+             for person in range(people)])
         # the same with the people in reverse order, for swap_people
-        self.swapped_frames = self.swapped_vertical = None
+        self.swapped_frames = self.swapped_axes = None
         if config.augment.swap_people and people > 1:
-            self.swapped_frames, self.swapped_vertical = self._normalised(
+            self.swapped_frames, self.swapped_axes = self._normalised(
                 [_reverse_people(joints, people) for joints in checked])
 
     def _normalised(self, sequences: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-        """All SEQUENCES' frames normalised, one array, and each sequence's mean up
-        direction (rotation augmentation turns a sequence about it)."""
+        """All SEQUENCES' frames normalised, one array, and each sequence's mean body axes
+        (N, 3, 3), rows right, up, forward: rotation augmentation turns a sequence about its
+        up, mirroring reflects it along its right."""
         normalised = [normalise(joints, self.layout, self.config.skeleton, source)
                       for joints, source in zip(sequences, self.sources)]
-        vertical = np.stack([body_axes(joints, self.layout, source)[1]
-                             for joints, source in zip(normalised, self.sources)])
-        return np.concatenate(normalised), vertical
+        axes = np.stack([body_axes(joints, self.layout, source)
+                         for joints, source in zip(normalised, self.sources)])
+        return np.concatenate(normalised), axes
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -181,21 +191,30 @@ class SkeletonImages:
         def resampled(frames: np.ndarray) -> np.ndarray:
             return (1 - weight) * frames[base + below] + weight * frames[base + above]
 
-        joints, vertical = resampled(self.frames), self.vertical[indices]
+        joints, axes = resampled(self.frames), self.axes[indices]
         if rng is None:
             return joints.astype(np.float32)
         if self.swapped_frames is not None:
             swap = rng.uniform(size=batch) < 0.5
             joints = np.where(swap[:, None, None, None], resampled(self.swapped_frames), joints)
-            vertical = np.where(swap[:, None], self.swapped_vertical[indices], vertical)
+            axes = np.where(swap[:, None, None], self.swapped_axes[indices], axes)
         angles = np.deg2rad(rng.uniform(-augment.rotation_degrees, augment.rotation_degrees,
                                         batch))
         scales = rng.uniform(1 - augment.scale, 1 + augment.scale, batch)
-        rotation = rotation_about(vertical, angles) * scales[:, None, None]
-        joints = np.einsum("bij,btkj->btki", rotation, joints)
-        if augment.jitter_mm:
-            joints += rng.normal(0, augment.jitter_mm, joints.shape)
-        return joints.astype(np.float32)
+        rotation = rotation_about(axes[:, 1], angles) * scales[:, None, None]
+        noise = rng.normal(0, augment.jitter_mm, joints.shape) if augment.jitter_mm else 0.0
+        if augment.mirror:  # drawn last: the other draws stay those of a run without it
+            joints, rotation = self._mirrored(joints, rotation, axes[:, 0],
+                                              rng.uniform(size=batch) < 0.5)
+        return (np.einsum("bij,btkj->btki", rotation, joints) + noise).astype(np.float32)
+
+    def _mirrored(self, joints: np.ndarray, rotation: np.ndarray, right: np.ndarray,
+                  chosen: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """JOINTS (B, T, J, 3) with the CHOSEN sequences' left and right joints swapped, and
+        ROTATION (B, 3, 3) preceded for them by the reflection along their RIGHT axis."""
+        joints = np.where(chosen[:, None, None, None], joints[:, :, self.mirrored_joints], joints)
+        reflection = np.eye(3) - 2 * chosen[:, None, None] * right[:, :, None] * right[:, None]
+        return joints, rotation @ reflection
 
     def encode(self, indices: np.ndarray, rng: np.random.Generator | None) -> np.ndarray:
         """(B, H, W, 3) uint8 images of the sequences INDICES."""

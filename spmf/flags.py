@@ -54,6 +54,9 @@ def define_augmentation_flags() -> None:
     flags.DEFINE_bool("augment_swap_people", _AUGMENT.swap_people,
                       "Show a several-person sequence, half the time, with its people in "
                       "the other order (an interaction does not say who acts).")
+    flags.DEFINE_bool("augment_mirror", _AUGMENT.mirror,
+                      "Show a sequence, half the time, as its mirror image (left and right "
+                      "joints swapped, reflected across the body's sagittal plane).")
 
 
 def encoding_from_flags() -> EncodingOptions:
@@ -76,4 +79,5 @@ def augmentation_from_flags() -> AugmentOptions:
                           scale=FLAGS.augment_scale,
                           crop_min_fraction=FLAGS.augment_crop_min_fraction,
                           jitter_mm=FLAGS.augment_jitter_mm,
-                          swap_people=FLAGS.augment_swap_people)
+                          swap_people=FLAGS.augment_swap_people,
+                          mirror=FLAGS.augment_mirror)

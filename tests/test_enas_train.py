@@ -88,3 +88,29 @@ def test_fixed_trainer_under_mirrored_strategy(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     assert "ACC" in result.stdout
 
+
+
+def test_mixup_blends_each_image_and_its_target_with_one_partner_by_one_weight():
+    from enas.data import mixup
+    images = np.random.default_rng(0).normal(size=(6, 4, 4, 3)).astype(np.float32)
+    labels = np.arange(6)  # one class per image: a target names its partner and weight
+    mixed, targets = mixup(images, labels, 6, 0.4, np.random.default_rng(1))
+    assert mixed.shape == images.shape and targets.shape == (6, 6)
+    np.testing.assert_allclose(targets.sum(1), 1.0, rtol=1e-6)
+    assert np.count_nonzero(targets) > 6  # some images were blended
+    for k in range(6):
+        weight = targets[k, k]
+        partner = k if weight == 1 else int(np.argmax(np.where(np.arange(6) == k, -1, targets[k])))
+        np.testing.assert_allclose(mixed[k], weight * images[k] + (1 - weight) * images[partner],
+                                   atol=1e-5)
+
+
+def test_a_mixup_run_trains_on_targets_and_is_scored_on_plain_test_images(trained, tmp_path):
+    import dataclasses
+    config, data, plain = trained
+    mixed = train_fixed(dataclasses.replace(config, output_dir=str(tmp_path), mixup_alpha=0.4,
+                                            num_epochs=1), data)
+    assert mixed["test_examples"] == plain["test_examples"]
+    assert 0.0 <= mixed["test_accuracy"] <= 1.0
+    record = json.loads((tmp_path / "config.json").read_text())
+    assert "0.4" in json.dumps(record)

@@ -160,3 +160,31 @@ def test_swapping_people_shows_a_pair_in_either_order_each_normalised_on_its_own
     alone = SkeletonImages(sequences, config)  # one person: nothing to swap
     np.testing.assert_array_equal(alone.sequences(np.arange(3), np.random.default_rng(0)),
                                   alone.sequences(np.arange(3), None))
+
+
+def test_mirroring_shows_a_sequence_as_itself_or_its_reflection_with_sides_swapped(sequences):
+    config = SpmfDataConfig(augment=AugmentOptions(mirror=True), num_frames=20)
+    images = SkeletonImages(sequences, config)
+    indices = np.arange(len(images))
+    plain = images.sequences(indices, None)
+    swapped = plain[:, :, list(sequences.layout.mirror_indices())]
+    reflected = swapped * np.array([-1.0, 1.0, 1.0])  # "facing": the body's right is +x
+    drawn = images.sequences(indices, np.random.default_rng(0))
+    is_plain = np.isclose(drawn, plain, atol=1e-2).all(axis=(1, 2, 3))
+    is_mirrored = np.isclose(drawn, reflected, atol=1e-2).all(axis=(1, 2, 3))
+    assert np.all(is_plain ^ is_mirrored) and is_plain.any() and is_mirrored.any()
+    # the mirror image still has its right side towards +x: the left joints now lie there
+    right = sequences.layout.index("RShoulder")
+    assert np.all(drawn[is_mirrored][:, :, right, 0].mean(1) > 0)
+
+
+def test_mirroring_leaves_the_other_draws_as_a_run_without_it(sequences):
+    options = dict(rotation_degrees=20, scale=0.1, crop_min_fraction=0.8, jitter_mm=10)
+    without = SkeletonImages(sequences, SpmfDataConfig(augment=AugmentOptions(**options)))
+    mirrored = SkeletonImages(sequences, SpmfDataConfig(
+        augment=AugmentOptions(mirror=True, **options)))
+    indices = np.arange(len(without))
+    a = without.sequences(indices, np.random.default_rng(4))
+    b = mirrored.sequences(indices, np.random.default_rng(4))
+    same = np.isclose(a, b, atol=1e-3).all(axis=(1, 2, 3))
+    assert same.any() and not same.all()  # the unmirrored half is drawn identically
