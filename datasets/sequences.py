@@ -10,7 +10,7 @@ import logging
 
 import numpy as np
 
-from datasets.layouts import JointLayout
+from datasets.layouts import H36M_16, JointLayout, to_h36m16
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,6 +61,26 @@ class SequenceDataset:
     def select(self, keep) -> "SequenceDataset":
         """A copy holding only the sequences for which `keep(sequence)` is true."""
         return dataclasses.replace(self, sequences=tuple(s for s in self.sequences if keep(s)))
+
+
+def in_h36m16(dataset: SequenceDataset) -> SequenceDataset:
+    """DATASET with every person of every sequence mapped to the 16 joints of Human3.6M
+    (`datasets.layouts.to_h36m16`): datasets of different sensors then share one joint order,
+    hence one meaning of every image row, and a network trained on one can start another.
+    Per-joint confidences do not survive the mapping (None)."""
+    if dataset.layout == H36M_16:
+        return dataset
+    joints_per_person = dataset.layout.num_joints
+
+    def mapped(joints: np.ndarray) -> np.ndarray:
+        frames, joints_in_all, dims = joints.shape
+        people = joints_in_all // joints_per_person
+        persons = joints.reshape(frames, people, joints_per_person, dims)
+        return to_h36m16(persons, dataset.layout).reshape(frames, people * 16, dims)
+
+    return dataclasses.replace(dataset, layout=H36M_16, sequences=tuple(
+        dataclasses.replace(s, joints=mapped(s.joints), confidence=None)
+        for s in dataset.sequences))
 
 
 def degenerate_reason(joints: np.ndarray) -> str | None:

@@ -19,10 +19,12 @@ import tensorflow as tf
 
 from common import input_pipeline
 from common.atomic import replace_directory, write_text
+from common.backup import AtomicBackupAndRestore
+from common.errors import DataFormatError
 from common.distribute import is_chief, make_strategy, worker_folder
 from common.per_sequence import per_sequence
 from common.resumable_fit import fit_resumable
-from common.run_record import open_run
+from common.run_record import open_run, read_settings
 from enas import arc as arc_lib
 from enas.data import EpochFeed, ImageSplits
 from enas.densenet import build_densenet_bc
@@ -53,6 +55,9 @@ class FinalConfig:
       mixup_alpha: mixup (Zhang et al., ICLR 2018) of the training batches, each image
         blended with another of its batch by a Beta(alpha, alpha) weight and its target
         likewise; 0 (the original's) trains on the images as they are.
+      init_from: a final run's folder (of the same arc and width, trained on other data)
+        whose newest backup starts every layer but the classifier `fc`: fine-tuning a
+        network pretrained on a larger corpus; "" trains from scratch, as the original.
       strategy, seed: tf.distribute strategy; every random draw.
       data: the data settings (enas.data.BuiltinImages or recognition's RecognitionData).
       num_classes, image_shape, data_fingerprint: what the data turned out to be, filled in
@@ -76,6 +81,7 @@ class FinalConfig:
     eval_every_epochs: int = 1
     label_smoothing: float = 0.0
     mixup_alpha: float = 0.0
+    init_from: str = ""
     strategy: str = "default"
     seed: int = 0
     data: Any = None
@@ -189,6 +195,25 @@ def build_network(config: FinalConfig) -> keras.Model:
                              config.keep_prob, config.image_shape)
 
 
+def initialise_from(model: keras.Model, run_dir: str) -> None:
+    """MODEL's layers, all but the classifier `fc`, set to those of the newest backup of the
+    final run in RUN_DIR; a run of another arc or width is refused by name."""
+    backups = AtomicBackupAndRestore(os.path.join(run_dir, "backup")).complete_backups()
+    if not backups:
+        raise DataFormatError(run_dir, "no finished backup of a final run to start from")
+    pretrained = build_network(read_settings(run_dir, FinalConfig))
+    pretrained.load_weights(os.path.join(backups[-1][1], "latest.weights.h5"))
+    for layer in model.layers:
+        if layer.name == "fc" or not layer.weights:
+            continue
+        source = {other.name: other for other in pretrained.layers}.get(layer.name)
+        shapes = [tuple(w.shape) for w in layer.weights]
+        if source is None or [tuple(w.shape) for w in source.weights] != shapes:
+            raise DataFormatError(run_dir, f"its network has no layer {layer.name} of shapes "
+                                           f"{shapes}: another arc or width than this run's")
+        layer.set_weights(source.get_weights())
+
+
 def train_fixed(config: FinalConfig, data: ImageSplits) -> dict:
     """Trains (or resumes) the network of CONFIG; returns the eval.json report. A folder that
     records other settings is refused before anything is written.
@@ -207,6 +232,8 @@ def _train_in(config: FinalConfig, data: ImageSplits, strategy: tf.distribute.St
     keras.utils.set_random_seed(config.seed)
     with strategy.scope():
         model = build_network(config)
+        if config.init_from:  # a resumed run's backup replaces these in fit_resumable
+            initialise_from(model, config.init_from)
         clip = ({"clipnorm": config.grad_bound} if config.clip_mode == "norm"
                 else {"global_clipnorm": config.grad_bound})  # Keras's clipnorm is per tensor
         model.compile(optimizer=keras.optimizers.SGD(config.schedule.lr_max, momentum=0.9,

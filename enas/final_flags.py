@@ -42,6 +42,9 @@ def define_final_flags() -> None:
                        "original: 0).", lower_bound=0.0, upper_bound=0.5)
     flags.DEFINE_float("mixup_alpha", 0.0, "Mixup of the training batches, Beta(alpha, alpha) "
                        "weights (not in the original: 0).", lower_bound=0.0)
+    flags.DEFINE_string("init_from", "", "A final run's folder (same arc and width, other "
+                        "data) whose newest backup starts every layer but the classifier: "
+                        "fine-tuning (not in the original: from scratch).")
     flags.DEFINE_integer("num_epochs", 310, "Training epochs.", lower_bound=1)
     flags.DEFINE_enum("strategy", "default", list(STRATEGIES), "tf.distribute strategy.")
     flags.DEFINE_integer("seed", 0, "Random seed.")
@@ -88,7 +91,7 @@ def final_config_from_flags(data: Any) -> FinalConfig:
         grad_bound=FLAGS.child_grad_bound, clip_mode=FLAGS.child_clip_mode,
         batch_size=FLAGS.batch_size, num_epochs=FLAGS.num_epochs,
         eval_every_epochs=FLAGS.eval_every_epochs, label_smoothing=FLAGS.label_smoothing,
-        mixup_alpha=FLAGS.mixup_alpha,
+        mixup_alpha=FLAGS.mixup_alpha, init_from=FLAGS.init_from,
         strategy=FLAGS.strategy, seed=FLAGS.seed, data=data)
 
 

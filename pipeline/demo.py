@@ -44,7 +44,7 @@ from pipeline.analysis import Models, RunSettings, run
 from pose2d.front_end import FrontEndSettings
 from recognition.data import RecognitionData
 from recognition.deployed import DeployedClassifier
-from recognition.protocols import SYNTHETIC_TEST_SUBJECTS
+from recognition.protocols import H36M_TEST_SUBJECTS
 from recognition.runner import ExperimentSettings, run_experiment
 from spmf.data import AugmentOptions, SpmfDataConfig
 
@@ -139,7 +139,7 @@ def held_out_openpose_folders(settings: DemoSettings, root: str) -> list[tuple[s
     rng = np.random.default_rng([settings.seed, 5])
     folders = []
     for sequence in generated.sequences.sequences:
-        if sequence.subject not in SYNTHETIC_TEST_SUBJECTS:
+        if sequence.subject not in H36M_TEST_SUBJECTS:
             continue
         camera = generated.corpus.cameras[f"S{sequence.subject}"][0]
         pixels = project(sequence.joints, camera)

@@ -16,7 +16,7 @@ import dataclasses
 import numpy as np
 
 from datasets.catalog import SEQUENCE_DATASETS, load_sequences
-from datasets.sequences import SequenceDataset
+from datasets.sequences import SequenceDataset, in_h36m16
 from enas.data import ImageSplits, channel_statistics
 from recognition.lifted import SKELETON_SOURCES, lifted_sequences
 from recognition.protocols import (EVERY_SUBJECT, PROTOCOLS, hold_out, protocol_split,
@@ -25,6 +25,7 @@ from spmf.data import SkeletonImages, SpmfDataConfig
 
 # (train, valid, scored, what the scored sequences are) of one protocol and selection fold
 SequenceSplits = tuple[SequenceDataset, SequenceDataset, SequenceDataset, str]
+JOINT_LAYOUTS = ("native", "h36m16")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,6 +46,9 @@ class RecognitionData:
         to 3D by the lifter: the paper's unified framework; recognition.lifted).
       lifter: the lifter for "lifted" (a model_dir, compact folder or SavedModel; "" = the
         shipped pretrained/lifter).
+      joint_layout: "native" encodes the dataset's own joints; "h36m16" maps every person
+        to Human3.6M's 16 joints first (`datasets.sequences.in_h36m16`), the layout shared
+        with the Human3.6M action windows a network can be pretrained on.
       selection_fold: -1 scores the protocol's test sequences; k >= 0 scores training group
         k (`recognition.protocols.selection_split`) instead and never loads the test
         sequences: the split on which choices are made.
@@ -58,6 +62,7 @@ class RecognitionData:
     images: SpmfDataConfig = SpmfDataConfig()
     skeleton_source: str = "sensor"
     lifter: str = ""
+    joint_layout: str = "native"
     selection_fold: int = -1
 
     def __post_init__(self):
@@ -70,6 +75,9 @@ class RecognitionData:
         if self.protocol not in PROTOCOLS[self.dataset]:
             raise ValueError(f"protocol {self.protocol!r} is not one of {self.dataset}'s: "
                              f"{', '.join(PROTOCOLS[self.dataset])}")
+        if self.joint_layout not in JOINT_LAYOUTS:
+            raise ValueError(f"joint_layout must be one of {JOINT_LAYOUTS}, got "
+                             f"{self.joint_layout!r}")
         if not 0 <= self.valid_fraction < 1 or self.train_copies < 1:
             raise ValueError("valid_fraction must be in [0, 1) and train_copies >= 1")
 
@@ -87,9 +95,11 @@ def skeleton_sequences(config: RecognitionData) -> SequenceDataset:
     """Every sequence of CONFIG's dataset, from the sensor or lifted (a search and the final
     runs of one protocol share them: loaded, or lifted, once)."""
     if config.skeleton_source == "lifted":
-        return lifted_sequences(config.dataset, config.data_dir or None, config.lifter or None,
-                                config.images.seed)
-    return load_sequences(config.dataset, config.data_dir or None, config.images.seed)
+        dataset = lifted_sequences(config.dataset, config.data_dir or None,
+                                   config.lifter or None, config.images.seed)
+    else:
+        dataset = load_sequences(config.dataset, config.data_dir or None, config.images.seed)
+    return in_h36m16(dataset) if config.joint_layout == "h36m16" else dataset
 
 
 def sequence_splits(config: RecognitionData, dataset: SequenceDataset | None = None

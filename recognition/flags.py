@@ -5,7 +5,7 @@ from __future__ import annotations
 from absl import app, flags
 
 from enas.final_flags import define_final_flags, final_config_from_flags
-from recognition.data import RecognitionData
+from recognition.data import JOINT_LAYOUTS, RecognitionData
 from recognition.lever_probe import ProbeSettings
 from recognition.lifted import SKELETON_SOURCES
 from recognition.protocols import PROTOCOLS
@@ -21,7 +21,8 @@ def define_dataset_flags(valid_fraction: float) -> None:
     source, the encoding and the augmentation."""
     flags.DEFINE_enum("dataset", "msr_action3d", list(PROTOCOLS),
                       "Skeleton sequences, encoded as Enhanced-SPMF images.")
-    flags.DEFINE_string("data_dir", None, "Folder of msr_action3d or sbu.")
+    flags.DEFINE_string("data_dir", None, "Folder of msr_action3d, sbu or (h36m_actions) the "
+                        "Human3.6M release.")
     flags.DEFINE_string("protocol", None, "Train/test split: "
                         + "; ".join(f"{name}: {'|'.join(p)}" for name, p in PROTOCOLS.items())
                         + " (default: the dataset's first).")
@@ -39,6 +40,10 @@ def define_dataset_flags(valid_fraction: float) -> None:
     flags.DEFINE_string("lifter", RecognitionData.lifter, "The lifter for "
                         "--skeleton_source=lifted: a lifting.train model_dir, a compact folder "
                         "or a SavedModel export (default: the shipped pretrained/lifter).")
+    flags.DEFINE_enum("joint_layout", RecognitionData.joint_layout, list(JOINT_LAYOUTS),
+                      "native: the dataset's joints; h36m16: every person mapped to "
+                      "Human3.6M's 16 joints before encoding (shared with h36m_actions, for "
+                      "--init_from a network pretrained there).")
     define_encoding_flags()
     define_augmentation_flags()
 
@@ -64,7 +69,8 @@ def data_from_flags(seed: int, protocol: str | None = None) -> RecognitionData:
                                data_dir=FLAGS.data_dir or "",
                                valid_fraction=FLAGS.valid_fraction,
                                train_copies=FLAGS.spmf_train_copies, images=images,
-                               skeleton_source=FLAGS.skeleton_source, lifter=FLAGS.lifter)
+                               skeleton_source=FLAGS.skeleton_source, lifter=FLAGS.lifter,
+                               joint_layout=FLAGS.joint_layout)
     except ValueError as error:
         raise app.UsageError(str(error)) from error
 

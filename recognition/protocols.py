@@ -19,13 +19,14 @@ PROTOCOLS = {
     "msr_action3d": ("AS1", "AS2", "AS3", "all20", "all20_every_subject"),
     "sbu": (*(f"fold{fold}" for fold in range(1, len(sbu.FOLDS) + 1)), "every_set"),
     "synthetic": ("cross_subject",),
+    "h36m_actions": ("cross_subject",),
 }
 # Protocols that train on every sequence and test on none: for a model that ships to users
 # (pretrained/), whose figures come from the matching cross-subject protocol.
 EVERY_SUBJECT = ("all20_every_subject", "every_set")
-# The synthetic set is generated for the Human3.6M subject names; its protocol mirrors the
-# lifter's (S1, S5-S8 train; S9, S11 test).
-SYNTHETIC_TEST_SUBJECTS = (9, 11)
+# Human3.6M's subjects, and the synthetic set generated for their names, split as the lifter's
+# (S1, S5-S8 train; S9, S11 test).
+H36M_TEST_SUBJECTS = (9, 11)
 
 
 def protocol_split(dataset: SequenceDataset, name: str, protocol: str
@@ -40,8 +41,8 @@ def protocol_split(dataset: SequenceDataset, name: str, protocol: str
         if protocol in EVERY_SUBJECT:
             return dataset, dataset.select(lambda sequence: False)
         return sbu.fold_split(dataset, int(protocol.removeprefix("fold")))
-    return (dataset.select(lambda s: s.subject not in SYNTHETIC_TEST_SUBJECTS),
-            dataset.select(lambda s: s.subject in SYNTHETIC_TEST_SUBJECTS))
+    return (dataset.select(lambda s: s.subject not in H36M_TEST_SUBJECTS),
+            dataset.select(lambda s: s.subject in H36M_TEST_SUBJECTS))
 
 
 def training_groups(train: SequenceDataset) -> list[str]:

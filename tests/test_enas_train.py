@@ -114,3 +114,24 @@ def test_a_mixup_run_trains_on_targets_and_is_scored_on_plain_test_images(traine
     assert 0.0 <= mixed["test_accuracy"] <= 1.0
     record = json.loads((tmp_path / "config.json").read_text())
     assert "0.4" in json.dumps(record)
+
+
+def test_a_run_started_from_another_takes_every_layer_but_the_classifier(trained):
+    from common.errors import DataFormatError
+    from enas.final import initialise_from
+    from enas.fixed import build_fixed_model
+    config, _, _ = trained
+    source = build_fixed_model(np.array(ARC), 10, 8, 0.5, (32, 32, 3))
+    source.load_weights(os.path.join(config.output_dir, "backup", f"epoch-{config.num_epochs}",
+                                     "latest.weights.h5"))
+    fresh = build_fixed_model(np.array(ARC), 4, 8, 0.5, (32, 32, 3))  # another task
+    before_fc = fresh.get_layer("fc").get_weights()[0].copy()
+    initialise_from(fresh, config.output_dir)
+    for layer in fresh.layers:
+        if layer.weights and layer.name != "fc":
+            for got, expected in zip(layer.get_weights(), source.get_layer(layer.name).get_weights()):
+                np.testing.assert_array_equal(got, expected, err_msg=layer.name)
+    np.testing.assert_array_equal(fresh.get_layer("fc").get_weights()[0], before_fc)
+    with pytest.raises(DataFormatError, match="another arc or width"):
+        initialise_from(build_fixed_model(np.array(ARC), 4, 16, 0.5, (32, 32, 3)),
+                        config.output_dir)

@@ -98,3 +98,24 @@ def test_martinez_tree_equals_the_npz_release(corpus_and_seconds, h36m_dir):
 def test_martinez_tree_without_cameras_says_so(h36m_dir):
     tree = h36m.load(h36m_dir / "martinez_sample")
     assert tree.cameras == {} and "camera file not found" in tree.skipped[0].reason
+
+
+def test_action_windows_thin_the_take_and_overlap_by_half():
+    from datasets import h36m_actions
+    poses = np.arange(300, dtype=np.float32)[:, None, None] * np.ones((1, 17, 3), np.float32)
+    windows = h36m_actions.windows(poses, frame_step=3, length=40, stride=20)
+    assert len(windows) == 4  # 100 frames kept: windows start at 0, 20, 40, 60
+    np.testing.assert_array_equal(windows[1][:, 0, 0], np.arange(60, 180, 3))
+    assert h36m_actions.windows(poses[:100]) == []  # 34 frames kept: not one window
+
+
+def test_the_release_becomes_action_windows_split_by_the_lifters_subjects(h36m_dir):
+    from datasets.catalog import load_sequences
+    from recognition.protocols import protocol_split
+    windows = load_sequences("h36m_actions", str(h36m_dir))
+    assert windows.class_names == h36m.ACTIONS and windows.layout.name == "h36m17"
+    assert {s.label for s in windows.sequences} == set(range(15))
+    assert {s.joints.shape for s in windows.sequences} == {(40, 17, 3)}
+    train, test = protocol_split(windows, "h36m_actions", "cross_subject")
+    assert {s.subject for s in test.sequences} == {9, 11}
+    assert {s.subject for s in train.sequences} == {1, 5, 6, 7, 8}

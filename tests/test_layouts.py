@@ -76,3 +76,18 @@ def test_mirroring_swaps_sides_and_commutes_with_the_mapping_to_h36m16(layout):
 def test_a_sided_joint_without_its_counterpart_is_an_error():
     with pytest.raises(KeyError, match="RWrist"):
         layouts.JointLayout("odd", ("Hip", "LWrist")).mirror_indices()
+
+
+def test_every_person_of_a_sequence_is_mapped_to_h36m16_on_its_own():
+    from datasets.layouts import H36M_16, SBU_15, to_h36m16
+    from datasets.sequences import SequenceDataset, SkeletonSequence, in_h36m16
+    rng = np.random.default_rng(0)
+    first, second = rng.normal(size=(2, 5, 15, 3)).astype(np.float32)
+    pair = SkeletonSequence(joints=np.concatenate([first, second], 1), label=0, subject=1,
+                            source="pair", confidence=np.ones((5, 30), np.float32))
+    mapped = in_h36m16(SequenceDataset("sbu", SBU_15, ("a",), (pair,)))
+    assert mapped.layout == H36M_16 and mapped.sequences[0].confidence is None
+    np.testing.assert_allclose(mapped.sequences[0].joints,
+                               np.concatenate([to_h36m16(first, SBU_15),
+                                               to_h36m16(second, SBU_15)], 1), atol=1e-6)
+    assert in_h36m16(mapped) is mapped
