@@ -19,7 +19,7 @@ import tensorflow as tf
 
 from common import input_pipeline
 from common.atomic import replace_directory, write_text
-from common.backup import AtomicBackupAndRestore
+from common.backup import WEIGHTS_FILE, AtomicBackupAndRestore
 from common.errors import DataFormatError
 from common.distribute import is_chief, make_strategy, worker_folder
 from common.per_sequence import per_sequence
@@ -195,18 +195,24 @@ def build_network(config: FinalConfig) -> keras.Model:
                              config.keep_prob, config.image_shape)
 
 
-def initialise_from(model: keras.Model, run_dir: str) -> None:
-    """MODEL's layers, all but the classifier `fc`, set to those of the newest backup of the
-    final run in RUN_DIR; a run of another arc or width is refused by name."""
+def trained_network(run_dir: str) -> keras.Model:
+    """The network of the final run in RUN_DIR (its config.json) at its newest backup."""
     backups = AtomicBackupAndRestore(os.path.join(run_dir, "backup")).complete_backups()
     if not backups:
-        raise DataFormatError(run_dir, "no finished backup of a final run to start from")
-    pretrained = build_network(read_settings(run_dir, FinalConfig))
-    pretrained.load_weights(os.path.join(backups[-1][1], "latest.weights.h5"))
+        raise DataFormatError(run_dir, "no complete backup: not a finished final run")
+    model = build_network(read_settings(run_dir, FinalConfig))
+    model.load_weights(os.path.join(backups[-1][1], WEIGHTS_FILE))
+    return model
+
+
+def initialise_from(model: keras.Model, run_dir: str) -> None:
+    """MODEL's layers, all but the classifier `fc`, set to those of the final run in RUN_DIR
+    (`trained_network`); a run of another arc or width is refused by name."""
+    pretrained = {layer.name: layer for layer in trained_network(run_dir).layers}
     for layer in model.layers:
         if layer.name == "fc" or not layer.weights:
             continue
-        source = {other.name: other for other in pretrained.layers}.get(layer.name)
+        source = pretrained.get(layer.name)
         shapes = [tuple(w.shape) for w in layer.weights]
         if source is None or [tuple(w.shape) for w in source.weights] != shapes:
             raise DataFormatError(run_dir, f"its network has no layer {layer.name} of shapes "

@@ -25,14 +25,13 @@ import tensorflow as tf
 
 import pretrained
 from common.atomic import atomic_path, write_text
-from common.backup import WEIGHTS_FILE, AtomicBackupAndRestore
 from common.errors import DataFormatError, read_json
 from common.weights_file import named_weights, set_named_weights
 from common.run_record import CONFIG_FILE, read_settings
 from datasets.layouts import LAYOUTS
 from datasets.sequences import SequenceDataset, SkeletonSequence
 from enas.data import ImageSplits
-from enas.final import FinalConfig, build_network
+from enas.final import FinalConfig, build_network, trained_network
 from spmf.data import SkeletonImages, SpmfDataConfig
 
 PRETRAINED_CLASSIFIER = pretrained.path("classifier")
@@ -154,12 +153,7 @@ class DeployedClassifier:
 def save_compact(run_dir: str, splits: ImageSplits, directory: str) -> None:
     """Writes the final run in RUN_DIR (its config.json and last backup) as the compact form
     into DIRECTORY; SPLITS: the run's data, whose training statistics normalise the pixels."""
-    config = read_settings(run_dir, FinalConfig)
-    backups = AtomicBackupAndRestore(os.path.join(run_dir, "backup")).complete_backups()
-    if not backups:
-        raise DataFormatError(run_dir, "no complete backup: not a finished final run")
-    model = build_network(config)
-    model.load_weights(os.path.join(backups[-1][1], WEIGHTS_FILE))
+    model = trained_network(run_dir)
     os.makedirs(directory, exist_ok=True)
     with atomic_path(os.path.join(directory, COMPACT_WEIGHTS)) as temporary:
         with open(temporary, "wb") as handle:
