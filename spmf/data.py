@@ -151,9 +151,11 @@ class SkeletonImages:
         self.frames, self.axes = self._normalised(checked)
         people = checked[0].shape[1] // dataset.layout.num_joints
         # each joint's left/right counterpart, person by person, for mirror
-        self.mirrored_joints = np.concatenate(
-            [np.array(dataset.layout.mirror_indices()) + person * dataset.layout.num_joints
-             for person in range(people)])
+        self.mirrored_joints = None
+        if config.augment.mirror:
+            self.mirrored_joints = np.concatenate(
+                [np.array(dataset.layout.mirror_indices()) + person * dataset.layout.num_joints
+                 for person in range(people)])
         # the same with the people in reverse order, for swap_people
         self.swapped_frames = self.swapped_axes = None
         if config.augment.swap_people and people > 1:
