@@ -41,3 +41,21 @@ def set_named_weights(model, path: str | os.PathLike) -> None:
             raise DataFormatError(path, f"no weights {missing} for this architecture")
         if names:
             layer.set_weights([stored[name].astype(np.float32) for name in names])
+
+
+def copy_layers(source, target, source_name: str, skip: tuple[str, ...] = ()):
+    """TARGET with SOURCE's weights, layer by layer name, except the layers named in SKIP;
+    returns TARGET. One copier for every transfer between two builds of a network (a lifter's
+    window and sequence forms, a pretrained recogniser and its fine-tuned copy), so a layer
+    that is absent or shaped otherwise is always refused the same way, naming SOURCE_NAME."""
+    source_layers = {layer.name: layer for layer in source.layers}
+    for layer in target.layers:
+        if layer.name in skip or not layer.weights:
+            continue
+        shapes = [tuple(weight.shape) for weight in layer.weights]
+        origin = source_layers.get(layer.name)
+        if origin is None or [tuple(weight.shape) for weight in origin.weights] != shapes:
+            raise DataFormatError(source_name, f"its network has no layer {layer.name} of "
+                                               f"shapes {shapes}: another architecture")
+        layer.set_weights(origin.get_weights())
+    return target

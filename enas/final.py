@@ -25,6 +25,7 @@ from common.distribute import is_chief, make_strategy, worker_folder
 from common.per_sequence import per_sequence
 from common.resumable_fit import fit_resumable
 from common.run_record import open_run, read_settings
+from common.weights_file import copy_layers
 from enas import arc as arc_lib
 from enas.data import EpochFeed, ImageSplits
 from enas.densenet import build_densenet_bc
@@ -205,19 +206,29 @@ def trained_network(run_dir: str) -> keras.Model:
     return model
 
 
-def initialise_from(model: keras.Model, run_dir: str) -> None:
+def _encoded_joints(data: Any) -> str | None:
+    """Which joints the rows of DATA's images stand for: the layout every dataset is mapped
+    to, else the dataset's own joints as its source gives them; None for data that are not
+    skeletons (enas.data's built-in image sets)."""
+    field = data.get if isinstance(data, dict) else lambda name: getattr(data, name, None)
+    if field("joint_layout") is None:
+        return None
+    if field("joint_layout") != "native":
+        return str(field("joint_layout"))
+    return f"{field('dataset')}'s own joints ({field('skeleton_source')})"
+
+
+def initialise_from(model: keras.Model, run_dir: str, data: Any = None) -> None:
     """MODEL's layers, all but the classifier `fc`, set to those of the final run in RUN_DIR
-    (`trained_network`); a run of another arc or width is refused by name."""
-    pretrained = {layer.name: layer for layer in trained_network(run_dir).layers}
-    for layer in model.layers:
-        if layer.name == "fc" or not layer.weights:
-            continue
-        source = pretrained.get(layer.name)
-        shapes = [tuple(w.shape) for w in layer.weights]
-        if source is None or [tuple(w.shape) for w in source.weights] != shapes:
-            raise DataFormatError(run_dir, f"its network has no layer {layer.name} of shapes "
-                                           f"{shapes}: another arc or width than this run's")
-        layer.set_weights(source.get_weights())
+    (`trained_network`). A run of another arc or width is refused by name, and so is one
+    whose image rows stand for other joints than DATA's: its filters would read pairs of
+    joints this run's images do not hold."""
+    source_joints = _encoded_joints(read_settings(run_dir, FinalConfig).data)
+    target_joints = _encoded_joints(data)
+    if None not in (source_joints, target_joints) and source_joints != target_joints:
+        raise DataFormatError(run_dir, f"its images encode {source_joints}, this run's "
+                                       f"{target_joints}: pass the same --joint_layout")
+    copy_layers(trained_network(run_dir), model, source_name=run_dir, skip=("fc",))
 
 
 def train_fixed(config: FinalConfig, data: ImageSplits) -> dict:
@@ -239,7 +250,7 @@ def _train_in(config: FinalConfig, data: ImageSplits, strategy: tf.distribute.St
     with strategy.scope():
         model = build_network(config)
         if config.init_from:  # a resumed run's backup replaces these in fit_resumable
-            initialise_from(model, config.init_from)
+            initialise_from(model, config.init_from, config.data)
         clip = ({"clipnorm": config.grad_bound} if config.clip_mode == "norm"
                 else {"global_clipnorm": config.grad_bound})  # Keras's clipnorm is per tensor
         model.compile(optimizer=keras.optimizers.SGD(config.schedule.lr_max, momentum=0.9,

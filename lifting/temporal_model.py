@@ -115,7 +115,7 @@ def build_temporal_lifter(config: TemporalConfig, mode: str = SEQUENCE) -> keras
     """(B, T, 32) normalised 2D -> (B, T - receptive_field + 1, 48) normalised poses.
 
     In WINDOW mode T must be the receptive field (one pose out); both modes name their layers
-    alike and hold the same variables, so weights move between them by `copy_weights`.
+    alike and hold the same variables, so weights move between them by `common.weights_file.copy_layers`.
     """
     if mode not in (WINDOW, SEQUENCE):
         raise ValueError(f"mode must be {WINDOW!r} or {SEQUENCE!r}, got {mode!r}")
@@ -137,9 +137,3 @@ def build_temporal_lifter(config: TemporalConfig, mode: str = SEQUENCE) -> keras
     return keras.Model(inputs, outputs, name=f"temporal_lifter_{config.receptive_field}_{mode}")
 
 
-def copy_weights(source: keras.Model, target: keras.Model) -> keras.Model:
-    """TARGET with SOURCE's weights, layer by name (window <-> sequence form)."""
-    for layer in target.layers:
-        if layer.weights:
-            layer.set_weights(source.get_layer(layer.name).get_weights())
-    return target

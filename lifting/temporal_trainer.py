@@ -17,13 +17,14 @@ from common.distribute import is_chief, make_strategy, worker_folder
 from common.epoch_order import EpochOrder
 from common.resumable_fit import fit_resumable
 from common.run_record import open_run
+from common.weights_file import copy_layers
 from datasets import h36m
 from lifting import evaluation
 from lifting.config import save_trained
 from lifting.data import build_examples, load_corpus
 from lifting.metrics import mpjpe_metric
 from lifting.temporal_data import track_windows, window_dataset
-from lifting.temporal_model import SEQUENCE, WINDOW, TemporalConfig, copy_weights
+from lifting.temporal_model import SEQUENCE, WINDOW, TemporalConfig
 from lifting.temporal_serving import export_temporal_lifter
 from lifting.serving import EXPORT_DIR
 from lifting.trainer import refuse_fewer_epochs_than_done, run_normalization
@@ -107,7 +108,7 @@ def train_temporal(settings: TemporalTrainSettings) -> dict:
             epochs=settings.epochs, run_dir=settings.model_dir, write_dir=folder,
             examples_per_epoch=len(train_windows), global_batch=global_batch,
             validation_data=window_dataset(valid_windows, norm, 4096), callbacks=[order])
-        model = copy_weights(window_model, config.build(SEQUENCE))
+        model = copy_layers(window_model, config.build(SEQUENCE), source_name="window form")
         report = evaluation.evaluate_temporal(model, norm, config, valid_examples)
         save_trained(model, folder)
         if is_chief(strategy):

@@ -132,6 +132,22 @@ def test_a_run_started_from_another_takes_every_layer_but_the_classifier(trained
             for got, expected in zip(layer.get_weights(), source.get_layer(layer.name).get_weights()):
                 np.testing.assert_array_equal(got, expected, err_msg=layer.name)
     np.testing.assert_array_equal(fresh.get_layer("fc").get_weights()[0], before_fc)
-    with pytest.raises(DataFormatError, match="another arc or width"):
+    with pytest.raises(DataFormatError, match="another architecture"):
         initialise_from(build_fixed_model(np.array(ARC), 4, 16, 0.5, (32, 32, 3)),
                         config.output_dir)
+
+
+def test_a_run_whose_images_encode_other_joints_is_refused_by_name(trained, tmp_path):
+    from common.errors import DataFormatError
+    from enas.final import initialise_from
+    from enas.fixed import build_fixed_model
+    from recognition.data import RecognitionData
+    config, _, _ = trained
+    record = json.loads(open(os.path.join(config.output_dir, "config.json")).read())
+    record["settings"]["data"] = {"dataset": "h36m_actions", "joint_layout": "h36m16",
+                                  "skeleton_source": "sensor"}
+    (tmp_path / "config.json").write_text(json.dumps(record))
+    fresh = build_fixed_model(np.array(ARC), 4, 8, 0.5, (32, 32, 3))
+    with pytest.raises(DataFormatError, match="encode h36m16, this run's msr_action3d's own"):
+        initialise_from(fresh, str(tmp_path), RecognitionData(dataset="msr_action3d",
+                                                              protocol="AS1"))

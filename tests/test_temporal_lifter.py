@@ -7,10 +7,11 @@ import pytest
 import tensorflow as tf
 
 from common.run_record import SettingConflict, SettingsMismatch
+from common.weights_file import copy_layers
 from datasets import synthetic
 from lifting.data import build_examples
 from lifting.temporal_data import pad_track, track_rows, track_windows
-from lifting.temporal_model import SEQUENCE, WINDOW, TemporalConfig, copy_weights
+from lifting.temporal_model import SEQUENCE, WINDOW, TemporalConfig
 from pose2d.front_end import FrontEndSettings
 from pose2d.tracker import TrackerSettings
 from lifting.temporal_trainer import TemporalTrainSettings, train_temporal
@@ -31,7 +32,7 @@ def trained(tmp_path_factory):
 def test_the_window_form_and_the_sequence_form_compute_the_same_poses(causal):
     config = TemporalConfig((3, 3, 3), channels=8, causal=causal)
     window = config.build(WINDOW)
-    sequence = copy_weights(window, config.build(SEQUENCE))
+    sequence = copy_layers(window, config.build(SEQUENCE), source_name="window form")
     track = np.random.default_rng(0).normal(size=(1, 40, 32)).astype(np.float32)
     whole = sequence(track, training=False).numpy()[0]
     one_by_one = np.stack([window(track[:, start:start + 27], training=False).numpy()[0, 0]
