@@ -11,7 +11,8 @@
         --sbu_dir=../shared/data/sbu \
         --interaction_fold_runs=runs/probe_sbu_lifted_pairs_fold1/seed0,...
 
-    python -m pipeline.pretrained --zoo_entry=msr_AS1 --zoo_run=runs/probe_AS1_base_test/seed0 \
+    python -m pipeline.pretrained --zoo_entry=msr_AS1 \
+        --zoo_run=runs/probe_AS1_base_test/seed0,runs/probe_AS1_base_test/seed1 \
         --zoo_recipe=recipes/recognition/zoo_msr.flags --zoo_data_dir=../shared/data/msr_action3d
 
 Each model can be (re)written alone; the manifest keeps the others' entries.
@@ -21,8 +22,8 @@ pretrained/temporal_lifter  the temporal lifter (`lifting.temporal_model`), floa
                        --lifter_model_dir writes the folder of the run's lifter kind
 pretrained/classifier  the classifier's SavedModel (`recognition.deployed`)
 pretrained/interaction the two-person interaction classifier (SBU), compact like the zoo's
-pretrained/recognition/<entry>  the model zoo: a cross-subject or cross-fold network per
-                       entry as float16 weights + JSON, scored by `recognition.zoo` from the
+pretrained/recognition/<entry>  the model zoo: a cross-subject or cross-fold network (or a
+                       softmax ensemble of one recipe's seeds) per entry as float16 weights + JSON, scored by `recognition.zoo` from the
                        shipped files (at most 4 MB each)
 pretrained/MANIFEST.json  per file its sha256; per model the recipe, the figures measured
                        WITH THE SHIPPED FILES (the lifter re-evaluated after its float16
@@ -40,6 +41,7 @@ import shutil
 import numpy as np
 from absl import app, flags
 
+from common.errors import read_json
 from common.file_digest import sha256
 from common.run_record import exit_on_user_error
 from datasets import h36m
@@ -53,6 +55,7 @@ from lifting.temporal_model import TemporalConfig
 from recognition.data import load_splits
 from recognition.deployed import DeployedClassifier
 from recognition.deployed import save_compact as save_compact_classifier
+from recognition.deployed import save_compact_ensemble
 from recognition.zoo import recorded_data, score_on_test
 from pipeline.pair_scoring import score_model
 from pipeline.pairs import PairRule
@@ -132,31 +135,33 @@ def package_classifier(export: str, recipe: str, figures_path: str) -> dict:
                                        "encoding and augmentation"}}
 
 
-def package_zoo_entry(name: str, run_dir: str, recipe: str, data_dir: str) -> dict:
-    """pretrained/recognition/NAME from the final run RUN_DIR, scored from the shipped files
-    on the run's test split (the float32 run's own figure beside it)."""
+def package_zoo_entry(name: str, run_dirs: list[str], recipe: str, data_dir: str) -> dict:
+    """pretrained/recognition/NAME from the final runs RUN_DIRS (one network, or seeds of one
+    recipe shipped as their softmax ensemble), scored from the shipped files on the runs'
+    test split (each float32 run's own figure beside it)."""
     target = os.path.join(PRETRAINED, "recognition", name)
-    data = dataclasses.replace(recorded_data(run_dir), data_dir=data_dir)
-    splits = load_splits(data)
-    replace_directory(target, lambda staging: save_compact_classifier(run_dir, splits, staging))
+    data = [dataclasses.replace(recorded_data(run), data_dir=data_dir) for run in run_dirs]
+    splits = [load_splits(run_data) for run_data in data]
+    replace_directory(target, lambda staging: save_compact_ensemble(run_dirs, splits, staging))
     files = files_of(target)
     size = sum(os.path.getsize(os.path.join(PRETRAINED, path)) for path in files)
     if size > MAX_ZOO_ENTRY_BYTES:
         raise ValueError(f"{target}: {size} bytes, over the zoo's 4 MB per entry")
     score = score_on_test(target, data_dir)
-    with open(os.path.join(run_dir, "eval.json"), encoding="utf-8") as handle:
-        trained = json.load(handle)
+    trained = [read_json(os.path.join(run, "eval.json")) for run in run_dirs]
     classifier = DeployedClassifier.load(target)
     return {"files": files, "recipe": recipe, "labels": list(classifier.class_names),
             "layout": classifier.layout, **classifier.description,
+            "networks": len(run_dirs),
             "figures": {"test_sequences": score["test_sequences"],
                         "sequence_accuracy": score["sequence_accuracy"],
-                        "float32_run_sequence_accuracy": round(
-                            100 * trained["test_sequence_accuracy"], 2),
+                        "float32_runs_sequence_accuracy": [
+                            round(100 * report["test_sequence_accuracy"], 2)
+                            for report in trained],
                         "floor_sequence_accuracy": round(
-                            100 * trained["floor_sequence_accuracy"], 2),
+                            100 * trained[0]["floor_sequence_accuracy"], 2),
                         "measured_by": "python -m recognition.evaluate --model=pretrained/"
-                                       f"recognition/{name} --data_dir=<{data.dataset}>"}}
+                                       f"recognition/{name} --data_dir=<{data[0].dataset}>"}}
 
 
 def package_interaction(run_dir: str, recipe: str, fold_runs: list[str], data_dir: str
@@ -243,7 +248,8 @@ if __name__ == "__main__":
                         "classifier's recipe.")
     flags.DEFINE_string("zoo_entry", None, "A model zoo entry to write: "
                         "pretrained/recognition/<zoo_entry> (e.g. msr_AS1, sbu_fold1).")
-    flags.DEFINE_string("zoo_run", None, "The entry's final run folder (a probe's seed<k>/).")
+    flags.DEFINE_list("zoo_run", None, "The entry's final run folder (a probe's seed<k>/), or "
+                      "several of one recipe, shipped as their softmax ensemble.")
     flags.DEFINE_string("zoo_recipe", None, "The recipe the entry was trained with.")
     flags.DEFINE_string("zoo_data_dir", None, "The entry's dataset, to score it.")
     flags.DEFINE_string("interaction_run", None, "The interaction classifier's every-set run "

@@ -12,7 +12,10 @@ softmax is averaged (one prediction per sequence, as the classifier was scored).
 The model zoo (`pretrained/recognition/`) holds the compact form `save_compact` writes: the
 final run's config.json (which rebuilds the network), its weights in float16 and a
 classifier.json with what the labels signature states plus the channel statistics, so that
-each network fits in under 2 MB and nothing is unpickled.
+each network fits in under 2 MB and nothing is unpickled. An entry may also be an ensemble:
+several such folders of one recipe (its seeds) beside an ensemble.json that lists them, loaded
+as a `DeployedEnsemble` whose probabilities are the mean of its members', each member
+encoding its own views as it was scored.
 """
 from __future__ import annotations
 
@@ -37,6 +40,7 @@ from spmf.data import SkeletonImages, SpmfDataConfig
 PRETRAINED_CLASSIFIER = pretrained.path("classifier")
 COMPACT_WEIGHTS = "weights_float16.npz"
 CLASSIFIER_FILE = "classifier.json"
+ENSEMBLE_FILE = "ensemble.json"
 _REQUIRED = ("class_names", "layout", "spmf_config")
 
 
@@ -69,6 +73,8 @@ class DeployedClassifier:
         """The classifier at PATH: a compact folder of the model zoo or a SavedModel (an
         `export/` of recognition.train); the shipped one when PATH is None."""
         path = path or PRETRAINED_CLASSIFIER
+        if os.path.isfile(os.path.join(path, ENSEMBLE_FILE)):
+            return DeployedEnsemble.from_members(path)
         if os.path.isfile(os.path.join(path, COMPACT_WEIGHTS)):
             return cls.from_compact(path)
         if not os.path.isfile(os.path.join(path, "saved_model.pb")):
@@ -148,6 +154,69 @@ class DeployedClassifier:
         order = np.argsort(probabilities)[::-1][:count]
         return [{"label": self.class_names[i], "probability": round(float(probabilities[i]), 4)}
                 for i in order]
+
+
+@dataclasses.dataclass
+class DeployedEnsemble(DeployedClassifier):
+    """Compact networks of one recipe and label set whose softmax is averaged; the encoding
+    settings, layout and description it states are its first member's."""
+
+    members: tuple[DeployedClassifier, ...] = ()
+
+    @classmethod
+    def from_members(cls, directory: str) -> "DeployedEnsemble":
+        """The members ensemble.json in DIRECTORY lists, each a compact folder inside it; a
+        member missing, outside the folder or of other labels or layout is named."""
+        listed = read_json(os.path.join(directory, ENSEMBLE_FILE)).get("members")
+        if not isinstance(listed, list) or not listed or not all(
+                isinstance(name, str) and name and os.path.basename(name) == name
+                for name in listed):
+            raise DataFormatError(os.path.join(directory, ENSEMBLE_FILE),
+                                  "'members' must list the member folders inside it by name")
+        members = [DeployedClassifier.from_compact(os.path.join(directory, name))
+                   for name in listed]
+        first = members[0]
+        for name, member in zip(listed, members):
+            if (member.class_names, member.layout) != (first.class_names, first.layout):
+                raise DataFormatError(os.path.join(directory, name),
+                                      f"its labels or layout ({member.layout}) differ from "
+                                      f"{listed[0]}'s ({first.layout}): not one ensemble")
+        return cls(serve=first.serve, class_names=first.class_names, layout=first.layout,
+                   images=first.images, description=first.description, source=directory,
+                   members=tuple(members))
+
+    def classify_many(self, sequences: list[np.ndarray], name: str = "sequence") -> np.ndarray:
+        """The mean of the members' probabilities, each from its own K views."""
+        return np.mean([member.classify_many(sequences, name) for member in self.members],
+                       axis=0)
+
+
+def compact_members(directory: str) -> list[str]:
+    """The compact folders of the zoo entry DIRECTORY: its members, or itself."""
+    path = os.path.join(directory, ENSEMBLE_FILE)
+    if not os.path.isfile(path):
+        return [directory]
+    return [os.path.join(directory, name) for name in read_json(path).get("members", [])]
+
+
+def is_compact(directory: str) -> bool:
+    """Whether DIRECTORY is a compact network or a compact ensemble."""
+    return any(os.path.isfile(os.path.join(directory, name))
+               for name in (COMPACT_WEIGHTS, ENSEMBLE_FILE))
+
+
+def save_compact_ensemble(run_dirs: list[str], splits: list[ImageSplits], directory: str
+                          ) -> None:
+    """Writes the final runs RUN_DIRS (seeds of one recipe, each with its data SPLITS) into
+    DIRECTORY: one run as a compact folder, several as member<k>/ folders and ensemble.json."""
+    if len(run_dirs) == 1:
+        save_compact(run_dirs[0], splits[0], directory)
+        return
+    names = [f"member{index}" for index in range(len(run_dirs))]
+    for name, run_dir, run_splits in zip(names, run_dirs, splits):
+        save_compact(run_dir, run_splits, os.path.join(directory, name))
+    write_text(os.path.join(directory, ENSEMBLE_FILE),
+               json.dumps({"members": names, "runs": list(run_dirs)}, indent=1))
 
 
 def save_compact(run_dir: str, splits: ImageSplits, directory: str) -> None:

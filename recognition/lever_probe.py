@@ -6,7 +6,8 @@ SBU set) and is scored on it: the split on which levers, epoch counts and arcs a
 Without it the protocol's test sequences are scored, once a choice is made. Each seed's run
 is a final run (`enas.final.train_fixed`): resumable, recorded, skipped once its eval.json
 exists. probe.json and probe.md hold the per-seed figures, their mean and std, the floor's,
-and the softmax ensemble of the seeds where they share a split (test mode).
+and the softmax ensemble of the seeds that share a split (in test mode all of them, in
+selection mode the seeds that hold out the same training group).
 """
 from __future__ import annotations
 
@@ -65,25 +66,40 @@ def _run_seed(settings: ProbeSettings, seed: int) -> dict:
         return json.load(stream)
 
 
-def _ensemble(reports: list[dict]) -> float | None:
-    """Accuracy of the mean softmax of every seed, where all scored the same sequences."""
-    labels = [tuple(r["test_sequence_labels"]) for r in reports]
-    if len(reports) < 2 or len({r["scored"] for r in reports}) != 1 or len(set(labels)) != 1:
-        return None
-    mean = np.mean([r["test_sequence_probabilities"] for r in reports], axis=0)
-    return float(np.mean(np.argmax(mean, 1) == np.array(labels[0])))
+def _ensembles(reports: list[dict]) -> dict[str, dict]:
+    """{scored split: {size, percent}}: the accuracy of the mean softmax of the seeds that
+    scored the same sequences, for every split two or more seeds scored (in test mode the
+    one test split; in selection mode each training group seeds k and k + groups share)."""
+    by_split: dict[str, list[dict]] = {}
+    for report in reports:
+        by_split.setdefault(report["scored"], []).append(report)
+    ensembles = {}
+    for scored, group in by_split.items():
+        labels = {tuple(r["test_sequence_labels"]) for r in group}
+        if len(group) < 2 or len(labels) != 1:
+            continue
+        mean = np.mean([r["test_sequence_probabilities"] for r in group], axis=0)
+        accuracy = np.mean(np.argmax(mean, 1) == np.array(group[0]["test_sequence_labels"]))
+        ensembles[scored] = {"size": len(group), "percent": 100 * float(accuracy)}
+    return ensembles
 
 
 def summary(reports: list[dict]) -> dict:
-    """Mean and std over seeds of the network and the floor, the margin, the ensemble."""
+    """Mean and std over seeds of the network and the floor, the margin, and the ensembles
+    of the seeds that scored the same split (their mean over splits beside the mean of the
+    single seeds of those splits, the lever an ensemble is judged by)."""
     network = [100 * r["test_sequence_accuracy"] for r in reports]
     floor = [100 * r["floor_sequence_accuracy"] for r in reports]
-    ensemble = _ensemble(reports)
+    ensembles = _ensembles(reports)
+    singles = [100 * r["test_sequence_accuracy"] for r in reports if r["scored"] in ensembles]
     return {"seeds": [r["seed"] for r in reports], "network_percent": network,
             "floor_percent": floor, "network_mean": float(np.mean(network)),
             "network_std": float(np.std(network)), "floor_mean": float(np.mean(floor)),
             "margin_over_floor": float(np.mean(network) - np.mean(floor)),
-            "ensemble_percent": None if ensemble is None else 100 * ensemble,
+            "ensembles": ensembles,
+            "ensemble_percent": (float(np.mean([e["percent"] for e in ensembles.values()]))
+                                 if ensembles else None),
+            "ensembled_singles_percent": float(np.mean(singles)) if singles else None,
             "scored": [r["scored"] for r in reports]}
 
 
@@ -97,8 +113,11 @@ def _markdown(settings: ProbeSettings, result: dict) -> str:
     lines += ["", f"Network {result['network_mean']:.2f} ± {result['network_std']:.2f}, floor "
               f"{result['floor_mean']:.2f}, margin {result['margin_over_floor']:+.2f} points."]
     if result["ensemble_percent"] is not None:
-        lines.append(f"Softmax ensemble of the {len(result['seeds'])} seeds: "
-                     f"{result['ensemble_percent']:.2f}%.")
+        sizes = sorted({e["size"] for e in result["ensembles"].values()})
+        lines.append(f"Softmax ensemble of the seeds that scored the same sequences "
+                     f"({' or '.join(map(str, sizes))} networks, {len(result['ensembles'])} "
+                     f"split(s)): {result['ensemble_percent']:.2f}%, against "
+                     f"{result['ensembled_singles_percent']:.2f}% for those seeds alone.")
     return "\n".join(lines) + "\n"
 
 

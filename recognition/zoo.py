@@ -16,7 +16,7 @@ from common.errors import DataFormatError
 from common.run_record import read_settings, rebuilt
 from enas.final import FinalConfig
 from recognition.data import RecognitionData, sequence_splits, skeleton_sequences
-from recognition.deployed import COMPACT_WEIGHTS, DeployedClassifier, LayoutMismatch
+from recognition.deployed import DeployedClassifier, LayoutMismatch, compact_members, is_compact
 
 
 class WrongDataset(ValueError):
@@ -24,13 +24,14 @@ class WrongDataset(ValueError):
 
 
 def recorded_data(model: str) -> RecognitionData:
-    """The data settings MODEL (a compact folder or a final run folder) was trained with."""
-    return rebuilt(RecognitionData, read_settings(model, FinalConfig).data)
+    """The data settings MODEL (a compact folder or ensemble, or a final run folder) was
+    trained with (an ensemble's: its first member's; they differ by the seed only)."""
+    return rebuilt(RecognitionData, read_settings(compact_members(model)[0], FinalConfig).data)
 
 
 def load_network(model: str) -> DeployedClassifier:
-    """A compact folder as it is; a final run folder through its export/."""
-    if os.path.isfile(os.path.join(model, COMPACT_WEIGHTS)):
+    """A compact folder or ensemble as it is; a final run folder through its export/."""
+    if is_compact(model):
         return DeployedClassifier.load(model)
     return DeployedClassifier.load(os.path.join(model, "export"))
 

@@ -81,3 +81,22 @@ def test_the_probe_scores_every_seed_beside_the_floor_and_resumes(tmp_path):
                                            selection=False))
     assert tested["ensemble_percent"] is not None and "test" in tested["scored"][0]
     assert json.loads((tmp_path / "test" / "probe.json").read_text()) == tested
+
+
+def test_seeds_that_hold_out_the_same_group_are_ensembled_per_group():
+    from recognition.lever_probe import summary
+
+    def report(seed, scored, probabilities, labels):
+        correct = np.argmax(probabilities, 1) == np.array(labels)
+        return {"seed": seed, "scored": scored, "test_sequence_labels": labels,
+                "test_sequence_probabilities": probabilities,
+                "test_sequence_accuracy": float(correct.mean()), "floor_sequence_accuracy": 0.5}
+
+    # group a: each seed right on one of two sequences, their mean right on both
+    a0 = report(0, "a", [[0.9, 0.1], [0.6, 0.4]], [0, 1])
+    a2 = report(2, "a", [[0.4, 0.6], [0.1, 0.9]], [0, 1])
+    b1 = report(1, "b", [[1.0, 0.0]], [0])  # held out by one seed only: no ensemble
+    result = summary([a0, b1, a2])
+    assert result["ensembles"] == {"a": {"size": 2, "percent": 100.0}}
+    assert result["ensemble_percent"] == 100.0
+    assert result["ensembled_singles_percent"] == 50.0  # seeds 0 and 2, not seed 1

@@ -7,11 +7,14 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import pytest
 
 from common.errors import DataFormatError
+from datasets.msr_action3d import load
 from pipeline.pretrained import MANIFEST, MAX_ZOO_ENTRY_BYTES, PRETRAINED
-from recognition.deployed import LayoutMismatch
+from recognition.deployed import (ENSEMBLE_FILE, DeployedClassifier, LayoutMismatch,
+                                  compact_members)
 from recognition.zoo import WrongDataset, score_on_test
 
 with open(MANIFEST, encoding="utf-8") as _handle:
@@ -62,9 +65,14 @@ def test_another_dataset_is_refused_naming_both(msr_dir, sbu_dir):
         score_on_test(f"{PRETRAINED}/recognition/sbu_fold1", str(msr_dir))
 
 
+def _one_network(name: str, folder) -> str:
+    """A copy in FOLDER of the zoo entry NAME's (first) network, a compact folder."""
+    shutil.copytree(compact_members(f"{PRETRAINED}/recognition/{name}")[0], folder)
+    return folder
+
+
 def test_another_layout_is_refused(tmp_path, msr_dir):
-    copy = tmp_path / "msr_AS1"
-    shutil.copytree(f"{PRETRAINED}/recognition/msr_AS1", copy)
+    copy = _one_network("msr_AS1", tmp_path / "msr_AS1")
     stated = json.loads((copy / "classifier.json").read_text())
     (copy / "classifier.json").write_text(json.dumps({**stated, "layout": "h36m17"}))
     with pytest.raises(LayoutMismatch, match="trained on h36m17"):
@@ -73,11 +81,45 @@ def test_another_layout_is_refused(tmp_path, msr_dir):
 
 @pytest.mark.parametrize("damage", ["weights", "classifier", "config"])
 def test_a_damaged_zoo_file_is_named(tmp_path, msr_dir, damage):
-    copy = tmp_path / "msr_AS1"
-    shutil.copytree(f"{PRETRAINED}/recognition/msr_AS1", copy)
+    copy = _one_network("msr_AS1", tmp_path / "msr_AS1")
     target = {"weights": "weights_float16.npz", "classifier": "classifier.json",
               "config": "config.json"}[damage]
     data = (copy / target).read_bytes()
     (copy / target).write_bytes(data[:len(data) // 2])
     with pytest.raises(DataFormatError, match=target):
         score_on_test(str(copy), str(msr_dir))
+
+
+def _ensemble_of(folder, *members) -> str:
+    """FOLDER as an ensemble of the compact folders MEMBERS (copied in as member<k>/)."""
+    names = []
+    for index, member in enumerate(members):
+        shutil.copytree(member, folder / f"member{index}")
+        names.append(f"member{index}")
+    (folder / ENSEMBLE_FILE).write_text(json.dumps({"members": names}))
+    return str(folder)
+
+
+def test_an_ensemble_gives_the_mean_of_its_members_probabilities(tmp_path, msr_dir):
+    first = _one_network("msr_AS1", tmp_path / "first")
+    second = _one_network("msr_AS1", tmp_path / "second")
+    stated = json.loads((second / "classifier.json").read_text())
+    stated["channel_mean"] = [value + 20 for value in stated["channel_mean"]]
+    (second / "classifier.json").write_text(json.dumps(stated))
+    ensemble = DeployedClassifier.load(_ensemble_of(tmp_path / "both", first, second))
+    joints = [sequence.joints for sequence in load(str(msr_dir)).sequences[:4]]
+    each = [DeployedClassifier.load(str(path)).classify_many(joints) for path in (first, second)]
+    assert not np.allclose(each[0], each[1])
+    np.testing.assert_allclose(ensemble.classify_many(joints), (each[0] + each[1]) / 2,
+                               atol=1e-6)
+    assert ensemble.class_names == DeployedClassifier.load(str(first)).class_names
+
+
+def test_an_ensemble_of_other_label_sets_or_a_member_outside_is_refused(tmp_path):
+    mixed = _ensemble_of(tmp_path / "mixed", _one_network("msr_AS1", tmp_path / "a"),
+                         _one_network("sbu_fold1", tmp_path / "b"))
+    with pytest.raises(DataFormatError, match="member1.*not one ensemble"):
+        DeployedClassifier.load(mixed)
+    (tmp_path / "mixed" / ENSEMBLE_FILE).write_text(json.dumps({"members": ["../a"]}))
+    with pytest.raises(DataFormatError, match="member folders inside it"):
+        DeployedClassifier.load(mixed)
