@@ -22,6 +22,11 @@ def define_front_end_flags() -> None:
     flags.DEFINE_integer("redetect_every", 15, "Frames between detector runs while fewer than "
                          "--max_people are tracked.", lower_bound=1)
     flags.DEFINE_float("presence_threshold", 0.5, "Pose presence below which a track is lost.")
+    flags.DEFINE_float("rejoin_reach", TrackerSettings.rejoin_reach, "How far (region sides) "
+                       "a person may move while lost and still take their track back on the "
+                       "colours of their torso.")
+    flags.DEFINE_float("same_appearance", TrackerSettings.same_appearance, "Least torso colour "
+                       "similarity (0-1) at which a person found again is a lost track's.")
     flags.DEFINE_float("min_confidence", 0.5, "Joints below it are interpolated over gaps.")
     flags.DEFINE_integer("max_gap", 10, "Longest gap (frames) that is interpolated.",
                          lower_bound=0)
@@ -45,7 +50,9 @@ def track_settings_from_flags() -> TrackSettings:
     try:
         tracker = TrackerSettings(max_people=FLAGS.max_people,
                                   presence_threshold=FLAGS.presence_threshold,
-                                  redetect_every=FLAGS.redetect_every)
+                                  redetect_every=FLAGS.redetect_every,
+                                  rejoin_reach=FLAGS.rejoin_reach,
+                                  same_appearance=FLAGS.same_appearance)
         one_euro = OneEuroSettings(min_cutoff=FLAGS.one_euro_min_cutoff,
                                    beta=FLAGS.one_euro_beta, d_cutoff=FLAGS.one_euro_d_cutoff)
         front_end = FrontEndSettings(model=FLAGS.model, pose_models_dir=FLAGS.pose_models_dir,

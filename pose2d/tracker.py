@@ -6,9 +6,12 @@ is not needed while every track holds. A track whose pose-presence score falls b
 threshold is lost. The detector runs on a frame only when fewer people are tracked than
 `max_people` allows: at once when nobody is tracked, otherwise every `redetect_every` frames
 (someone may have walked in). A detection centred where a live track's region is centred
-(within `same_person_distance` of its side) is that person again and is ignored; one that
-overlaps a track lost within `remember_frames` takes its id back (IoU matching), so ids are
-stable across short losses. Centres, not overlap, tell people apart: the regions are squares
+(within `same_person_distance` of its side) is that person again and is ignored. One found
+within `remember_frames` of a track's loss takes that track's id back when it overlaps the lost
+region (IoU) or, having moved while unseen (hidden behind someone), is within `rejoin_reach`
+region sides of it at about its size, provided its torso's colours match the track's
+(`pose2d.appearance`); colours that differ keep even an overlapping stranger out, so ids
+are stable across short losses and not handed to whoever steps in. Centres, not overlap, tell people apart: the regions are squares
 round the whole body, so two people hugging or shaking hands overlap by half or more, yet
 their hips stay a quarter of a region apart while one person found twice is off by a few
 pixels. With `max_people=1` the most prominent person (the largest region) is chosen when
@@ -20,6 +23,7 @@ import dataclasses
 
 import numpy as np
 
+from pose2d.appearance import remembered, similarity, torso_colours
 from pose2d.detector import PersonDetector, box_iou
 from pose2d.landmarks import LandmarkModel, Landmarks
 from pose2d.roi import Region, region_from_points
@@ -38,6 +42,10 @@ class TrackerSettings:
         fraction of a live track's region side from its centre is the same person.
       same_person_iou: a detection overlapping a lost track by more than this takes its id.
       remember_frames: how long a lost track's id can be given back to a new detection.
+      rejoin_reach: how far, in region sides, a person may have moved while lost and still
+        take the lost track's id back on their colours without overlapping its region.
+      same_appearance: the least colour similarity (`pose2d.appearance.similarity`) at which
+        a person found again is the lost track's; below it they are someone else.
     """
 
     max_people: int = 1
@@ -46,6 +54,8 @@ class TrackerSettings:
     same_person_distance: float = 0.1
     same_person_iou: float = 0.4
     remember_frames: int = 30
+    rejoin_reach: float = 1.5
+    same_appearance: float = 0.6
 
     def __post_init__(self):
         if self.max_people < 1 or self.redetect_every < 1 or self.remember_frames < 0:
@@ -54,6 +64,8 @@ class TrackerSettings:
             raise ValueError("presence_threshold and same_person_iou must be in (0, 1)")
         if not 0 < self.same_person_distance < 1:
             raise ValueError("same_person_distance must be in (0, 1)")
+        if self.rejoin_reach < 0 or not 0 <= self.same_appearance <= 1:
+            raise ValueError("rejoin_reach must be >= 0 and same_appearance in [0, 1]")
 
 
 @dataclasses.dataclass
@@ -61,6 +73,7 @@ class _Track:
     track_id: int
     region: Region
     last_frame: int
+    colours: np.ndarray | None = None
 
 
 class PoseTracker:
@@ -94,6 +107,7 @@ class PoseTracker:
             if self._overlaps(landmarks.next_region, still):
                 continue  # two tracks converged on one person: the older keeps it
             track.region, track.last_frame = landmarks.next_region, self.frame_index
+            track.colours = remembered(track.colours, _colours(frame, landmarks))
             found[track.track_id] = landmarks
             still.append(track)
         self.live = still
@@ -126,8 +140,9 @@ class PoseTracker:
             landmarks = self.landmarks.locate(frame, region)
             if landmarks.score < self.settings.presence_threshold:
                 continue
-            track = _Track(self._id_for(landmarks.next_region), landmarks.next_region,
-                           self.frame_index)
+            colours = _colours(frame, landmarks)
+            track = _Track(self._id_for(landmarks.next_region, colours), landmarks.next_region,
+                           self.frame_index, colours)
             self.live.append(track)
             found[track.track_id] = landmarks
         return found
@@ -138,12 +153,37 @@ class PoseTracker:
                    <= self.settings.same_person_distance * max(region.side, t.region.side)
                    for t in tracks)
 
-    def _id_for(self, region: Region) -> int:
-        """A recently lost track's id when REGION overlaps it most, else a new one."""
-        if self.lost:
-            overlaps = [box_iou(region.box(), t.region.box()[None])[0] for t in self.lost]
-            best = int(np.argmax(overlaps))
-            if overlaps[best] > self.settings.same_person_iou:
-                return self.lost.pop(best).track_id
+    def _id_for(self, region: Region, colours: np.ndarray | None) -> int:
+        """The id of the recently lost track REGION's person is, else a new one: of the lost
+        tracks whose colours do not differ from COLOURS, the one REGION overlaps most, or
+        where none overlaps enough, the best-matching in colours of those within reach."""
+        best, best_score = None, None
+        for index, track in enumerate(self.lost):
+            look = (None if colours is None or track.colours is None
+                    else similarity(colours, track.colours))
+            if look is not None and look < self.settings.same_appearance:
+                continue  # someone else, wherever they stand
+            overlap = box_iou(region.box(), track.region.box()[None])[0]
+            if overlap > self.settings.same_person_iou:
+                score = (1, overlap)
+            elif look is not None and self._within_reach(region, track.region):
+                score = (0, look)
+            else:
+                continue
+            if best_score is None or score > best_score:
+                best, best_score = index, score
+        if best is not None:
+            return self.lost.pop(best).track_id
         self._next_id += 1
         return self._next_id - 1
+
+    def _within_reach(self, region: Region, lost: Region) -> bool:
+        """Whether REGION is about LOST's size (within 1.5x) and within `rejoin_reach` of
+        its sides from it."""
+        ratio = region.side / lost.side
+        return (1 / 1.5 <= ratio <= 1.5 and np.hypot(*(region.centre - lost.centre))
+                <= self.settings.rejoin_reach * max(region.side, lost.side))
+
+
+def _colours(frame: np.ndarray, landmarks: Landmarks) -> np.ndarray | None:
+    return torso_colours(frame, landmarks.points, landmarks.visibility)

@@ -177,3 +177,51 @@ def test_litert_gives_the_keypoints_the_tensorflow_interpreter_gave(ntu_video, p
     tracked, _ = track_video(str(ntu_video), FrontEndSettings(
         model=model, pose_models_dir=str(pose_models_dir)))
     np.testing.assert_allclose(tracked.tracks[0].keypoints[:20], reference, atol=0.01)
+
+
+def _recoloured(person: np.ndarray, hue_turn: int) -> np.ndarray:
+    """PERSON (the 640-row cut of the NTU person) with the hues below the neck turned by
+    HUE_TURN (OpenCV's 0-180 scale): other clothes, the same face (the detector looks for
+    faces)."""
+    hsv = cv2.cvtColor(person, cv2.COLOR_RGB2HSV)
+    hsv[230:, :, 0] = (hsv[230:, :, 0].astype(np.int32) + hue_turn) % 180
+    return cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB)
+
+
+def _hidden_and_back(ntu_frames, back_at: int, back_hue: int) -> list[np.ndarray]:
+    """Person A (the NTU person) at x 40 throughout; person B (A in other colours) at x 480
+    for 6 frames, hidden for 4, then for 8 frames at BACK_AT in the colours BACK_HUE."""
+    scenes = []
+    for index, frame in enumerate(ntu_frames[:18]):
+        scene = np.full((720, 1280, 3), 190, np.uint8)
+        person = frame[140:780, 880:1200]
+        scene[40:680, 40:360] = person
+        if index < 6:
+            scene[40:680, 480:800] = _recoloured(person, 45)
+        elif index >= 10:
+            scene[40:680, back_at:back_at + 320] = _recoloured(person, back_hue)
+        scenes.append(scene)
+    return scenes
+
+
+def test_a_person_back_from_behind_someone_takes_their_track_back_on_their_colours(
+        models, ntu_frames):
+    # B comes back 460 px from where it was lost: too far for its region to overlap enough.
+    per_frame, _ = _tracked(models, _hidden_and_back(ntu_frames, 940, 45), max_people=2,
+                            redetect_every=2)
+    assert all(sorted(frame) == [0, 1] for frame in per_frame[:6])
+    assert all(sorted(frame) == [0, 1] for frame in per_frame[-4:])  # not a new id 2
+    assert per_frame[-1][1].points[23, 0] > 940
+
+
+def test_a_stranger_where_someone_was_lost_gets_a_new_track(models, ntu_frames):
+    # Someone in other clothes steps into the very place B was lost.
+    per_frame, _ = _tracked(models, _hidden_and_back(ntu_frames, 480, 135), max_people=2,
+                            redetect_every=2)
+    assert all(sorted(frame) == [0, 2] for frame in per_frame[-4:])
+
+
+def test_without_colour_evidence_the_reach_does_not_rejoin(models, ntu_frames):
+    per_frame, _ = _tracked(models, _hidden_and_back(ntu_frames, 940, 45), max_people=2,
+                            redetect_every=2, rejoin_reach=0.1)
+    assert all(sorted(frame) == [0, 2] for frame in per_frame[-4:])
