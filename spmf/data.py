@@ -44,6 +44,11 @@ class AugmentOptions:
         body's sagittal plane with every left joint taking its right counterpart's place, the
         same action done with the other hand (MSR Action3D and SBU were performed by few
         people, each with their own dominant side).
+      time_warp: the strength w in [0, 1) of a smooth random change of pace: the kept window
+        is read at u + c w sin(pi u) / pi for u uniform in [0, 1] and c uniform in [-1, 1],
+        so one part of the action runs up to 1 + w times faster and another slower, the
+        order of frames kept (slope at least 1 - w > 0); 0 reads it at an even pace. People
+        differ in when they speed up within an action, not only in its length.
     """
 
     rotation_degrees: float = 0.0
@@ -52,6 +57,7 @@ class AugmentOptions:
     jitter_mm: float = 0.0
     swap_people: bool = False
     mirror: bool = False
+    time_warp: float = 0.0
 
     def __post_init__(self):
         if not 0 <= self.rotation_degrees <= 180:
@@ -62,6 +68,8 @@ class AugmentOptions:
             raise ValueError(f"crop_min_fraction must be in (0, 1], got {self.crop_min_fraction}")
         if self.jitter_mm < 0:
             raise ValueError(f"jitter_mm must be >= 0, got {self.jitter_mm}")
+        if not 0 <= self.time_warp < 1:
+            raise ValueError(f"time_warp must be in [0, 1), got {self.time_warp}")
 
     @property
     def active(self) -> bool:
@@ -184,7 +192,11 @@ class SkeletonImages:
                                                                   batch)
         span = (lengths - 1) * fraction
         start = np.zeros(batch) if rng is None else rng.uniform(0, 1, batch) * (lengths - 1 - span)
-        position = start[:, None] + span[:, None] * np.linspace(0, 1, length)[None]
+        pace = np.linspace(0, 1, length)[None]
+        if augment.time_warp:  # drawn only when asked: a run without it draws as before
+            bend = rng.uniform(-1, 1, batch)[:, None] * augment.time_warp / np.pi
+            pace = pace + bend * np.sin(np.pi * pace)
+        position = start[:, None] + span[:, None] * pace
         below = np.floor(position).astype(np.int64)
         above = np.minimum(below + 1, self.lengths[indices][:, None] - 1)
         weight = (position - below)[..., None, None]

@@ -57,6 +57,8 @@ def define_augmentation_flags() -> None:
     flags.DEFINE_bool("augment_mirror", _AUGMENT.mirror,
                       "Show a sequence, half the time, as its mirror image (left and right "
                       "joints swapped, reflected across the body's sagittal plane).")
+    flags.DEFINE_float("augment_time_warp", _AUGMENT.time_warp, "Strength in [0, 1) of a "
+                       "smooth random change of pace within each training sequence.")
 
 
 def encoding_from_flags() -> EncodingOptions:
@@ -80,4 +82,4 @@ def augmentation_from_flags() -> AugmentOptions:
                           crop_min_fraction=FLAGS.augment_crop_min_fraction,
                           jitter_mm=FLAGS.augment_jitter_mm,
                           swap_people=FLAGS.augment_swap_people,
-                          mirror=FLAGS.augment_mirror)
+                          mirror=FLAGS.augment_mirror, time_warp=FLAGS.augment_time_warp)

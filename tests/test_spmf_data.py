@@ -188,3 +188,33 @@ def test_mirroring_leaves_the_other_draws_as_a_run_without_it(sequences):
     b = mirrored.sequences(indices, np.random.default_rng(4))
     same = np.isclose(a, b, atol=1e-3).all(axis=(1, 2, 3))
     assert same.any() and not same.all()  # the unmirrored half is drawn identically
+
+
+def test_time_warp_changes_the_pace_but_keeps_the_ends_and_the_order(sequences):
+    still = sequences.sequences[0].joints[:1]
+    moving = np.concatenate([still + [[[10.0 * t, 0, 0]]] for t in range(30)])  # 10 mm a frame
+    dataset = dataclasses.replace(sequences, sequences=tuple(
+        dataclasses.replace(sequences.sequences[0], joints=moving.astype(np.float32))
+        for _ in range(8)))
+    config = SpmfDataConfig(skeleton=SkeletonOptions(centre="none", orientation="none"),
+                            augment=AugmentOptions(time_warp=0.5), num_frames=20)
+    images = SkeletonImages(dataset, config)
+    drawn = images.sequences(np.arange(8), np.random.default_rng(0))[:, :, 0, 0]
+    plain = images.sequences(np.arange(8), None)[:, :, 0, 0]
+    np.testing.assert_allclose(drawn[:, [0, -1]], plain[:, [0, -1]], atol=1e-3)
+    assert np.all(np.diff(drawn, axis=1) > 0)  # frames still in order
+    steps = np.diff(drawn, axis=1) / np.diff(plain, axis=1)
+    assert steps.max() <= 1.5 + 1e-3 and steps.min() >= 0.5 - 1e-3  # 1 +- w
+    assert np.abs(drawn - plain).max() > 10  # some sequences run at another pace
+
+
+def test_time_warp_is_drawn_only_when_asked(sequences):
+    options = dict(rotation_degrees=20, scale=0.1, crop_min_fraction=0.8, jitter_mm=10)
+    base = SkeletonImages(sequences, SpmfDataConfig(augment=AugmentOptions(**options)))
+    again = SkeletonImages(sequences, SpmfDataConfig(augment=AugmentOptions(time_warp=0.0,
+                                                                            **options)))
+    indices = np.arange(len(base))
+    np.testing.assert_array_equal(base.sequences(indices, np.random.default_rng(4)),
+                                  again.sequences(indices, np.random.default_rng(4)))
+    with pytest.raises(ValueError, match="time_warp"):
+        AugmentOptions(time_warp=1.0)
