@@ -11,10 +11,10 @@ within `remember_frames` of a track's loss takes that track's id back when it ov
 region (IoU) or, having moved while unseen (hidden behind someone), is within `rejoin_reach`
 region sides of it at about its size, provided its torso's colours match the track's
 (`pose2d.appearance`); colours that differ keep even an overlapping stranger out, so ids
-are stable across short losses and not handed to whoever steps in. Centres, not overlap, tell people apart: the regions are squares
-round the whole body, so two people hugging or shaking hands overlap by half or more, yet
-their hips stay a quarter of a region apart while one person found twice is off by a few
-pixels. With `max_people=1` the most prominent person (the largest region) is chosen when
+are stable across short losses and not handed to whoever steps in. Centres, not overlap,
+tell people apart: the regions are squares round the whole body, so two people hugging or
+shaking hands overlap by half or more, yet their hips stay a quarter of a region apart while
+one person found twice is off by a few pixels. With `max_people=1` the most prominent person (the largest region) is chosen when
 tracking starts and followed.
 """
 from __future__ import annotations
