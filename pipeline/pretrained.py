@@ -23,8 +23,9 @@ pretrained/temporal_lifter  the temporal lifter (`lifting.temporal_model`), floa
 pretrained/classifier  the classifier's SavedModel (`recognition.deployed`)
 pretrained/interaction the two-person interaction classifier (SBU), compact like the zoo's
 pretrained/recognition/<entry>  the model zoo: a cross-subject or cross-fold network (or a
-                       softmax ensemble of one recipe's seeds) per entry as float16 weights + JSON, scored by `recognition.zoo` from the
-                       shipped files (at most 4 MB each)
+                       softmax ensemble of one recipe's seeds) per entry as float16
+                       weights + JSON, scored by `recognition.zoo` from the shipped files
+                       (at most 4 MB each)
 pretrained/MANIFEST.json  per file its sha256; per model the recipe, the figures measured
                        WITH THE SHIPPED FILES (the lifter re-evaluated after its float16
                        rounding), the label names and the joint layouts.

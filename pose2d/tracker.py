@@ -14,8 +14,8 @@ region sides of it at about its size, provided its torso's colours match the tra
 are stable across short losses and not handed to whoever steps in. Centres, not overlap,
 tell people apart: the regions are squares round the whole body, so two people hugging or
 shaking hands overlap by half or more, yet their hips stay a quarter of a region apart while
-one person found twice is off by a few pixels. With `max_people=1` the most prominent person (the largest region) is chosen when
-tracking starts and followed.
+one person found twice is off by a few pixels. With `max_people=1` the most prominent person
+(the largest region) is chosen when tracking starts and followed.
 """
 from __future__ import annotations
 
