@@ -115,7 +115,8 @@ def build_temporal_lifter(config: TemporalConfig, mode: str = SEQUENCE) -> keras
     """(B, T, 32) normalised 2D -> (B, T - receptive_field + 1, 48) normalised poses.
 
     In WINDOW mode T must be the receptive field (one pose out); both modes name their layers
-    alike and hold the same variables, so weights move between them by `common.weights_file.copy_layers`.
+    alike and hold the same variables, so weights move between them by
+    `common.weights_file.copy_layers`.
     """
     if mode not in (WINDOW, SEQUENCE):
         raise ValueError(f"mode must be {WINDOW!r} or {SEQUENCE!r}, got {mode!r}")

@@ -165,22 +165,16 @@ class DeployedEnsemble(DeployedClassifier):
 
     @classmethod
     def from_members(cls, directory: str) -> "DeployedEnsemble":
-        """The members ensemble.json in DIRECTORY lists, each a compact folder inside it; a
-        member missing, outside the folder or of other labels or layout is named."""
-        listed = read_json(os.path.join(directory, ENSEMBLE_FILE)).get("members")
-        if not isinstance(listed, list) or not listed or not all(
-                isinstance(name, str) and name and os.path.basename(name) == name
-                for name in listed):
-            raise DataFormatError(os.path.join(directory, ENSEMBLE_FILE),
-                                  "'members' must list the member folders inside it by name")
-        members = [DeployedClassifier.from_compact(os.path.join(directory, name))
-                   for name in listed]
+        """The members ensemble.json in DIRECTORY lists (`compact_members`); a member
+        missing, outside the folder or of other labels or layout is named."""
+        folders = compact_members(directory)
+        members = [DeployedClassifier.from_compact(folder) for folder in folders]
         first = members[0]
-        for name, member in zip(listed, members):
+        for folder, member in zip(folders, members):
             if (member.class_names, member.layout) != (first.class_names, first.layout):
-                raise DataFormatError(os.path.join(directory, name),
-                                      f"its labels or layout ({member.layout}) differ from "
-                                      f"{listed[0]}'s ({first.layout}): not one ensemble")
+                raise DataFormatError(folder, f"its labels or layout ({member.layout}) differ "
+                                              f"from {folders[0]}'s ({first.layout}): not one "
+                                              "ensemble")
         return cls(serve=first.serve, class_names=first.class_names, layout=first.layout,
                    images=first.images, description=first.description, source=directory,
                    members=tuple(members))
@@ -192,11 +186,17 @@ class DeployedEnsemble(DeployedClassifier):
 
 
 def compact_members(directory: str) -> list[str]:
-    """The compact folders of the zoo entry DIRECTORY: its members, or itself."""
+    """The compact folders of the zoo entry DIRECTORY: the members its ensemble.json lists
+    (folders inside it, by name; anything else is refused naming the file), or itself."""
     path = os.path.join(directory, ENSEMBLE_FILE)
     if not os.path.isfile(path):
         return [directory]
-    return [os.path.join(directory, name) for name in read_json(path).get("members", [])]
+    listed = read_json(path).get("members")
+    if not isinstance(listed, list) or not listed or not all(
+            isinstance(name, str) and name and os.path.basename(name) == name
+            for name in listed):
+        raise DataFormatError(path, "'members' must list the member folders inside it by name")
+    return [os.path.join(directory, name) for name in listed]
 
 
 def is_compact(directory: str) -> bool:
