@@ -114,6 +114,28 @@ def _flat(tree: Any, prefix: str = "") -> dict[str, Any]:
     return flat
 
 
+_NO_DEFAULT = object()
+
+
+def _default_at(settings: Any, key: str) -> Any:
+    """The JSON form of the default of the dotted field KEY of SETTINGS' dataclasses, or
+    _NO_DEFAULT where KEY has none (or is not a field)."""
+    *parents, name = key.split(".")
+    owner = settings
+    for parent in parents:
+        owner = getattr(owner, parent, None)
+    if not dataclasses.is_dataclass(owner):
+        return _NO_DEFAULT
+    field = next((f for f in dataclasses.fields(owner) if f.name == name), None)
+    if field is None:
+        return _NO_DEFAULT
+    if field.default is not dataclasses.MISSING:
+        return json.loads(json.dumps(field.default))
+    if field.default_factory is not dataclasses.MISSING:
+        return json.loads(json.dumps(field.default_factory()))
+    return _NO_DEFAULT
+
+
 def _grows(stored: Any, given: Any) -> bool:
     return isinstance(stored, (int, float)) and isinstance(given, (int, float)) and given > stored
 
@@ -129,7 +151,9 @@ def checked_record(folder: str | os.PathLike, settings: Any, extendable: tuple[s
     field in EXTENDABLE (e.g. the epoch count: the run is only lengthened) or a lowering of
     one in SHORTENABLE (a run whose schedule does not depend on its length ends early; the
     caller checks that no more was done already), each appended to the record's `history`.
-    IGNORED fields (where the folder itself is) may differ freely.
+    IGNORED fields (where the folder itself is) may differ freely. A field the stored record
+    lacks (the run was made before the field existed) counts as its default: given at its
+    default it is no change, given otherwise it is refused like any other.
     """
     require_writable_folder(os.fspath(folder))
     path = os.path.join(os.fspath(folder), CONFIG_FILE)
@@ -145,7 +169,8 @@ def checked_record(folder: str | os.PathLike, settings: Any, extendable: tuple[s
         given = _flat(new["settings"])
         changed = {key: (stored.get(key), given.get(key))
                    for key in sorted(stored.keys() | given.keys())
-                   if stored.get(key) != given.get(key) and key.split(".")[-1] not in ignored}
+                   if stored.get(key) != given.get(key) and key.split(".")[-1] not in ignored
+                   and not (key not in stored and given[key] == _default_at(settings, key))}
         refused = {key: values for key, values in changed.items()
                    if not (key in extendable and _grows(*values))
                    and not (key in shortenable and _grows(*reversed(values)))}

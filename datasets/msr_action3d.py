@@ -110,13 +110,19 @@ def load(data_dir: str | os.PathLike, kind: Literal["3d", "2d"] = "3d") -> Seque
                            skipped=tuple(skipped), units="mm" if kind == "3d" else "px")
 
 
-def subset(dataset: SequenceDataset, name: str) -> SequenceDataset:
-    """Keeps the actions of AS1/AS2/AS3 (or all 20 for "all"), relabelled 0..n-1 in order."""
+def subset(dataset: SequenceDataset, name: str, other_actions: bool = False) -> SequenceDataset:
+    """Keeps the actions of AS1/AS2/AS3 (or all 20 for "all"), relabelled 0..n-1 in order.
+
+    OTHER_ACTIONS keeps every action instead, the subset's first (labels 0..n-1 as above) and
+    the remaining ones after them (n..19), so that a classifier can be trained on the others
+    as extra classes and scored among the subset's n alone."""
     if name == "all":
         return dataset
     if name not in SUBSETS:
         raise ValueError(f"unknown subset {name!r}; choose from all, {', '.join(SUBSETS)}")
     labels = [action - 1 for action in SUBSETS[name]]
+    if other_actions:
+        labels += [label for label in range(len(dataset.class_names)) if label not in labels]
     relabel = {old: new for new, old in enumerate(labels)}
     sequences = tuple(dataclasses.replace(s, label=relabel[s.label])
                       for s in dataset.sequences if s.label in relabel)

@@ -32,6 +32,10 @@ class ImageSplits:
       channel_mean, channel_std: the training split's per-channel statistics (0..255 pixels),
         baked into an exported model.
       class_names: the label names, where the dataset has them.
+      scored_classes: the first this many classes are the task that is scored and deployed
+        (0: all of them); the rest are extra classes the network is trained on only (other
+        actions of the same subjects), so its accuracy and exported probabilities are taken
+        among the first SCORED_CLASSES outputs.
       valid_ids, test_ids: the sequence each image shows, for datasets with several images
         (views) per sequence; accuracy is then also counted per sequence.
       epoch_train: epoch -> this epoch's (images, labels) for datasets that draw fresh
@@ -48,10 +52,16 @@ class ImageSplits:
     channel_mean: np.ndarray
     channel_std: np.ndarray
     class_names: tuple[str, ...] = ()
+    scored_classes: int = 0
     valid_ids: np.ndarray | None = None
     test_ids: np.ndarray | None = None
     epoch_train: Callable[[int], tuple[np.ndarray, np.ndarray]] | None = None
     description: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    @property
+    def num_scored(self) -> int:
+        """How many classes (the first ones) are scored and deployed."""
+        return self.scored_classes or self.num_classes
 
     def train_for_epoch(self, epoch: int) -> tuple[np.ndarray, np.ndarray]:
         return self.train if self.epoch_train is None else self.epoch_train(epoch)

@@ -129,15 +129,16 @@ def export_classifier(model: keras.Model, data: ImageSplits, path: str) -> None:
     """SavedModel on raw pixels: normalisation, logits and softmax in `serving_default`, and
     a `labels` signature that returns the class names and the data's description (dataset,
     protocol, the joint layout the images were encoded from), so that a caller can check
-    what it feeds."""
+    what it feeds. Both cover the scored classes only (`ImageSplits.num_scored`)."""
     mean = tf.constant(data.channel_mean, tf.float32)
     std = tf.constant(data.channel_std, tf.float32)
-    names = list(data.class_names) or [str(label) for label in range(data.num_classes)]
+    names = (list(data.class_names) or [str(label) for label in range(data.num_classes)]
+             )[:data.num_scored]
     archive = keras.export.ExportArchive()
     archive.track(model)
 
     def serve(images):
-        logits = model((images - mean) / std, training=False)
+        logits = model((images - mean) / std, training=False)[:, :data.num_scored]
         return {"logits": logits, "probabilities": tf.nn.softmax(logits)}
 
     def labels():
@@ -153,11 +154,13 @@ def export_classifier(model: keras.Model, data: ImageSplits, path: str) -> None:
 def evaluate_classifier(model: keras.Model, data: ImageSplits, batch_size: int) -> dict:
     """Test accuracy per image and, where images are views of sequences, per sequence (the
     mean of each sequence's softmax over its views), with the confusion matrix of the
-    per-sequence (or per-image) predictions, rows the true class. Nothing for data without
-    a test split (a model trained on every sequence to ship)."""
+    per-sequence (or per-image) predictions, rows the true class, all among the scored
+    classes. Nothing for data without a test split (a model trained on every sequence to
+    ship)."""
     if not len(data.test[1]):
         return {"test_examples": 0}
-    logits = model.predict(input_pipeline.array_batches(data.test[0], batch_size), verbose=0)
+    logits = model.predict(input_pipeline.array_batches(data.test[0], batch_size),
+                           verbose=0)[:, :data.num_scored]
     probabilities = tf.nn.softmax(logits).numpy()
     labels = data.test[1]
     report = {"test_accuracy": float(np.mean(np.argmax(logits, -1) == labels)),
@@ -170,7 +173,7 @@ def evaluate_classifier(model: keras.Model, data: ImageSplits, batch_size: int) 
                       # per sequence, for ensembles of runs on the same split
                       test_sequence_labels=labels.tolist(),
                       test_sequence_probabilities=np.round(probabilities, 5).tolist())
-    confusion = np.zeros((data.num_classes, data.num_classes), np.int64)
+    confusion = np.zeros((data.num_scored, data.num_scored), np.int64)
     np.add.at(confusion, (labels, np.argmax(probabilities, 1)), 1)
     report["confusion"] = confusion.tolist()
     return report

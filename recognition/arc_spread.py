@@ -141,7 +141,7 @@ def run_spread(settings: SpreadSettings) -> dict:
         settings.probe.seeds[0] if settings.probe.selection else -1))
     result["per_class_percent"] = per_class(os.path.join(settings.output_dir, "found_arc"),
                                             settings.probe.seeds,
-                                            tuple(sequence_splits(first)[0].class_names))
+                                            tuple(sequence_splits(first)[2].class_names))
     write_text(os.path.join(settings.output_dir, "spread.json"), json.dumps(result, indent=1))
     write_text(os.path.join(settings.output_dir, "spread.md"), _markdown(settings, result, arcs))
     draw_spread(result, f"{settings.probe.data.dataset} {settings.probe.data.protocol}",

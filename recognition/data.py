@@ -19,8 +19,8 @@ from datasets.catalog import SEQUENCE_DATASETS, load_sequences
 from datasets.sequences import SequenceDataset, in_h36m16
 from enas.data import ImageSplits, channel_statistics
 from recognition.lifted import SKELETON_SOURCES, lifted_sequences
-from recognition.protocols import (EVERY_SUBJECT, PROTOCOLS, hold_out, protocol_split,
-                                   selection_split)
+from recognition.protocols import (EVERY_SUBJECT, PROTOCOLS, WITH_OTHER_ACTIONS, hold_out,
+                                   own_classes, protocol_split, selection_split)
 from spmf.data import SkeletonImages, SpmfDataConfig
 
 # (train, valid, scored, what the scored sequences are) of one protocol and selection fold
@@ -49,6 +49,10 @@ class RecognitionData:
       joint_layout: "native" encodes the dataset's own joints; "h36m16" maps every person
         to Human3.6M's 16 joints first (`datasets.sequences.in_h36m16`), the layout shared
         with the Human3.6M action windows a network can be pretrained on.
+      other_actions: the training side also holds the dataset's other actions performed by
+        the training subjects, as extra classes (MSR Action3D AS1-AS3:
+        `recognition.protocols.protocol_split`); the network has an output per action and is
+        scored, and deployed, among the protocol's own.
       selection_fold: -1 scores the protocol's test sequences; k >= 0 scores training group
         k (`recognition.protocols.selection_split`) instead and never loads the test
         sequences: the split on which choices are made.
@@ -63,6 +67,7 @@ class RecognitionData:
     skeleton_source: str = "sensor"
     lifter: str = ""
     joint_layout: str = "native"
+    other_actions: bool = False
     selection_fold: int = -1
 
     def __post_init__(self):
@@ -78,6 +83,9 @@ class RecognitionData:
         if self.joint_layout not in JOINT_LAYOUTS:
             raise ValueError(f"joint_layout must be one of {JOINT_LAYOUTS}, got "
                              f"{self.joint_layout!r}")
+        if self.other_actions and self.protocol not in WITH_OTHER_ACTIONS.get(self.dataset, ()):
+            raise ValueError(f"other_actions needs a protocol with actions beyond its own: "
+                             f"{WITH_OTHER_ACTIONS}, not {self.dataset} {self.protocol}")
         if not 0 <= self.valid_fraction < 1 or self.train_copies < 1:
             raise ValueError("valid_fraction must be in [0, 1) and train_copies >= 1")
 
@@ -109,10 +117,11 @@ def sequence_splits(config: RecognitionData, dataset: SequenceDataset | None = N
     `skeleton_sequences(config)`, loaded here when not given."""
     if dataset is None:
         dataset = skeleton_sequences(config)
-    train, test = protocol_split(dataset, config.dataset, config.protocol)
+    train, test = protocol_split(dataset, config.dataset, config.protocol, config.other_actions)
     scored = f"{config.protocol} test"
     if config.selection_fold >= 0:
-        train, test, group = selection_split(train, config.selection_fold)
+        train, held_out, group = selection_split(train, config.selection_fold)
+        test = own_classes(held_out, test.class_names)
         scored = f"{config.protocol} training group {group} (selection)"
     train, valid = hold_out(train, config.valid_fraction, config.images.seed)
     if not train.sequences or not (test.sequences or config.protocol in EVERY_SUBJECT):
@@ -150,13 +159,21 @@ def image_splits(config: RecognitionData, sequences: SequenceSplits) -> ImageSpl
                        test=(normalised(test_pixels), test_labels),
                        num_classes=len(train.class_names), channel_mean=mean,
                        channel_std=std, class_names=tuple(train.class_names),
+                       scored_classes=len(test.class_names),
                        valid_ids=valid_ids, test_ids=test_ids, epoch_train=epoch_train,
                        description={"dataset": config.dataset, "protocol": config.protocol,
                                     "skeleton_source": config.skeleton_source,
                                     "layout": train.layout.name, "units": train.units,
                                     "spmf_config": config.images.to_json(),
                                     "scored": scored,
-                                    "images": "Enhanced-SPMF (spmf.encode), 0..255 pixels"})
+                                    "images": "Enhanced-SPMF (spmf.encode), 0..255 pixels",
+                                    **_other_actions(train, test)})
+
+
+def _other_actions(train: SequenceDataset, test: SequenceDataset) -> dict[str, str]:
+    """The description's note of the training-only classes, if the training side has any."""
+    extra = train.class_names[len(test.class_names):]
+    return {"also_trained_on": ", ".join(extra)} if extra else {}
 
 
 def search_splits(config: RecognitionData, dataset: SequenceDataset | None = None

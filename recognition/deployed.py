@@ -102,9 +102,15 @@ class DeployedClassifier:
 
     @classmethod
     def from_compact(cls, directory: str) -> "DeployedClassifier":
-        """The float16 files `save_compact` wrote; a damaged file is named with its problem."""
+        """The float16 files `save_compact` wrote; a damaged file is named with its problem.
+        Outputs beyond the class names (classes the network was only trained on) are left
+        out of the softmax."""
         config = read_settings(directory, FinalConfig)
         stated = read_json(os.path.join(directory, CLASSIFIER_FILE))
+        class_names = tuple(stated["class_names"])
+        if len(class_names) > config.num_classes:
+            raise DataFormatError(directory, f"{len(class_names)} class names for a network of "
+                                             f"{config.num_classes} outputs")
         model = build_network(config)
         set_named_weights(model, os.path.join(directory, COMPACT_WEIGHTS))
         mean = tf.constant(stated["channel_mean"], tf.float32)
@@ -112,9 +118,10 @@ class DeployedClassifier:
 
         @tf.function(input_signature=[tf.TensorSpec((None, *config.image_shape), tf.float32)])
         def serve(images):
-            return {"probabilities": tf.nn.softmax(model((images - mean) / std, training=False))}
+            logits = model((images - mean) / std, training=False)[:, :len(class_names)]
+            return {"probabilities": tf.nn.softmax(logits)}
 
-        return cls(serve=serve, class_names=tuple(stated["class_names"]),
+        return cls(serve=serve, class_names=class_names,
                    layout=stated["layout"], images=SpmfDataConfig.from_json(stated["spmf_config"]),
                    description=stated["description"], source=directory)
 
@@ -228,7 +235,7 @@ def save_compact(run_dir: str, splits: ImageSplits, directory: str) -> None:
         with open(temporary, "wb") as handle:
             np.savez_compressed(handle, **named_weights(model))
     description = dict(splits.description)
-    stated = {"class_names": list(splits.class_names), "layout": description.pop("layout"),
+    stated = {"class_names": list(splits.class_names[:splits.num_scored]), "layout": description.pop("layout"),
               "spmf_config": description.pop("spmf_config"), "description": description,
               "channel_mean": np.asarray(splits.channel_mean).tolist(),
               "channel_std": np.asarray(splits.channel_std).tolist()}

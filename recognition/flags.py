@@ -44,6 +44,9 @@ def define_dataset_flags(valid_fraction: float) -> None:
                       "native: the dataset's joints; h36m16: every person mapped to "
                       "Human3.6M's 16 joints before encoding (shared with h36m_actions, for "
                       "--init_from a network pretrained there).")
+    flags.DEFINE_bool("other_actions", RecognitionData.other_actions, "MSR Action3D AS1-AS3: "
+                      "train also on the other actions of the training subjects, as extra "
+                      "classes; scored and deployed among the subset's own.")
     define_encoding_flags()
     define_augmentation_flags()
 
@@ -70,7 +73,8 @@ def data_from_flags(seed: int, protocol: str | None = None) -> RecognitionData:
                                valid_fraction=FLAGS.valid_fraction,
                                train_copies=FLAGS.spmf_train_copies, images=images,
                                skeleton_source=FLAGS.skeleton_source, lifter=FLAGS.lifter,
-                               joint_layout=FLAGS.joint_layout)
+                               joint_layout=FLAGS.joint_layout,
+                               other_actions=FLAGS.other_actions)
     except ValueError as error:
         raise app.UsageError(str(error)) from error
 

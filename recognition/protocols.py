@@ -24,25 +24,51 @@ PROTOCOLS = {
 # Protocols that train on every sequence and test on none: for a model that ships to users
 # (pretrained/), whose figures come from the matching cross-subject protocol.
 EVERY_SUBJECT = ("all20_every_subject", "every_set")
+# Protocols whose dataset has actions beyond the protocol's own, which the training side can
+# add as extra classes (`protocol_split(..., other_actions=True)`).
+WITH_OTHER_ACTIONS = {"msr_action3d": ("AS1", "AS2", "AS3")}
 # Human3.6M's subjects, and the synthetic set generated for their names, split as the lifter's
 # (S1, S5-S8 train; S9, S11 test).
 H36M_TEST_SUBJECTS = (9, 11)
 
 
-def protocol_split(dataset: SequenceDataset, name: str, protocol: str
-                   ) -> tuple[SequenceDataset, SequenceDataset]:
-    """(train, test) sequences of PROTOCOL; labels renumbered to the protocol's classes."""
+def protocol_split(dataset: SequenceDataset, name: str, protocol: str,
+                   other_actions: bool = False) -> tuple[SequenceDataset, SequenceDataset]:
+    """(train, test) sequences of PROTOCOL; labels renumbered to the protocol's classes.
+
+    OTHER_ACTIONS (a protocol of WITH_OTHER_ACTIONS): the training side also holds the
+    dataset's other actions performed by the training subjects, as classes numbered after the
+    protocol's own; the test side stays the protocol's, so its class names are the first of
+    the training side's."""
+    if other_actions and protocol not in WITH_OTHER_ACTIONS.get(name, ()):
+        raise ValueError(f"{name} {protocol} has no other actions to train on; only "
+                         f"{WITH_OTHER_ACTIONS}")
     if name == "msr_action3d":
         chosen = msr_action3d.subset(dataset, "all" if protocol.startswith("all20") else protocol)
         if protocol in EVERY_SUBJECT:
             return chosen, chosen.select(lambda sequence: False)
-        return msr_action3d.cross_subject(chosen)
+        train, test = msr_action3d.cross_subject(chosen)
+        if other_actions:
+            train, _ = msr_action3d.cross_subject(
+                msr_action3d.subset(dataset, protocol, other_actions=True))
+        return train, test
     if name == "sbu":
         if protocol in EVERY_SUBJECT:
             return dataset, dataset.select(lambda sequence: False)
         return sbu.fold_split(dataset, int(protocol.removeprefix("fold")))
     return (dataset.select(lambda s: s.subject not in H36M_TEST_SUBJECTS),
             dataset.select(lambda s: s.subject in H36M_TEST_SUBJECTS))
+
+
+def own_classes(dataset: SequenceDataset, class_names: tuple[str, ...]) -> SequenceDataset:
+    """DATASET's sequences of the first len(CLASS_NAMES) labels, which must be CLASS_NAMES:
+    the protocol's own part of a training side that also holds other actions."""
+    count = len(class_names)
+    if tuple(dataset.class_names[:count]) != tuple(class_names):
+        raise ValueError(f"{dataset.name}: its first classes {dataset.class_names[:count]} are "
+                         f"not the protocol's {class_names}")
+    return dataclasses.replace(dataset.select(lambda sequence: sequence.label < count),
+                               class_names=tuple(class_names))
 
 
 def training_groups(train: SequenceDataset) -> list[str]:

@@ -164,3 +164,31 @@ def test_a_classifier_for_every_subject_trains_and_exports_without_a_test_split(
     classifier = DeployedClassifier.load(str(tmp_path / "export"))
     assert len(classifier.class_names) == 20 and classifier.layout == "h36m17"
     assert classifier.description["protocol"] == "all20_every_subject"
+
+
+def test_a_network_trained_on_other_actions_too_is_scored_and_deployed_among_its_own(
+        msr_dir, tmp_path):
+    from enas import arc as arc_lib
+    from enas.final import FinalConfig, train_fixed
+    from recognition.deployed import DeployedClassifier, save_compact
+
+    data = RecognitionData(dataset="msr_action3d", protocol="AS2", data_dir=str(msr_dir),
+                           train_copies=1, other_actions=True, selection_fold=0)
+    splits = load_splits(data)
+    assert splits.num_classes == 20 and splits.num_scored == 8
+    assert splits.description["also_trained_on"].startswith("horizontal arm wave, hammer,")
+    assert "high arm wave" not in splits.description["also_trained_on"]  # AS2's own
+    config = FinalConfig(output_dir=str(tmp_path / "run"), arc=tuple(arc_lib.parse("0").tolist()),
+                         out_filters=4, num_epochs=1, batch_size=64, data=data)
+    report = train_fixed(config, splits)
+    assert np.array(report["test_sequence_probabilities"]).shape == (report["test_sequences"], 8)
+    np.testing.assert_allclose(np.sum(report["test_sequence_probabilities"], 1), 1, atol=1e-3)
+    assert np.array(report["confusion"]).shape == (8, 8)
+    exported = DeployedClassifier.load(str(tmp_path / "run" / "export"))
+    save_compact(str(tmp_path / "run"), splits, str(tmp_path / "compact"))
+    compact = DeployedClassifier.load(str(tmp_path / "compact"))
+    assert exported.class_names == compact.class_names == splits.class_names[:8]
+    joints = load_sequences("msr_action3d", str(msr_dir)).sequences[0].joints
+    for classifier in (exported, compact):
+        probabilities = classifier.classify(joints)
+        assert probabilities.shape == (8,) and abs(probabilities.sum() - 1) < 1e-4

@@ -100,3 +100,38 @@ def test_seeds_that_hold_out_the_same_group_are_ensembled_per_group():
     assert result["ensembles"] == {"a": {"size": 2, "percent": 100.0}}
     assert result["ensemble_percent"] == 100.0
     assert result["ensembled_singles_percent"] == 50.0  # seeds 0 and 2, not seed 1
+
+
+def test_other_actions_add_the_training_subjects_other_classes_and_score_the_subsets_own(
+        msr_dir):
+    dataset = load_sequences("msr_action3d", str(msr_dir))
+    own_train, test = protocol_split(dataset, "msr_action3d", "AS1")
+    train, same_test = protocol_split(dataset, "msr_action3d", "AS1", other_actions=True)
+    assert same_test == test and len(train.class_names) == 20
+    assert train.class_names[:8] == test.class_names
+    assert {s.subject for s in train.sequences} == {1, 3, 5, 7, 9}
+    assert {s.label for s in train.sequences} == set(range(20))
+    assert len(train.sequences) > 2 * len(own_train.sequences)
+    own = {s.source: s.label for s in own_train.sequences}
+    assert all(own[s.source] == s.label for s in train.sequences if s.label < 8)
+    assert sum(s.label < 8 for s in train.sequences) == len(own)
+    # a selection fold holds the subject out of every action and scores the subset's only
+    config = RecognitionData(dataset="msr_action3d", protocol="AS1", data_dir=str(msr_dir),
+                             other_actions=True, selection_fold=1)
+    fit, _, scored, what = sequence_splits(config, dataset)
+    assert scored.class_names == test.class_names and {s.label for s in scored.sequences} <= set(
+        range(8))
+    assert {s.subject for s in scored.sequences} == {3} and 3 not in {
+        s.subject for s in fit.sequences}
+    assert len(fit.class_names) == 20
+    # the floor stays the protocol's own plain model
+    quick = FloorSettings(num_frames=6, c_grid=(0.1,), folds=2)
+    assert floor_accuracy(train, test, quick) == floor_accuracy(own_train, test, quick)
+
+
+@pytest.mark.parametrize("dataset, protocol", [("msr_action3d", "all20"), ("sbu", "fold1"),
+                                               ("synthetic", "cross_subject")])
+def test_other_actions_are_refused_where_the_protocol_has_every_action_already(dataset,
+                                                                               protocol):
+    with pytest.raises(ValueError, match="other_actions needs"):
+        RecognitionData(dataset=dataset, protocol=protocol, other_actions=True)

@@ -79,3 +79,22 @@ def test_a_shortenable_field_may_be_lowered_and_is_recorded(tmp_path):
     open_run(tmp_path, Settings(num_epochs=15), shortenable=("num_epochs",))
     stored = json.loads((tmp_path / "config.json").read_text())
     assert stored["history"][-1]["changed"] == {"num_epochs": [20, 15]}
+
+
+def test_a_field_added_after_the_run_was_made_counts_as_its_default(tmp_path):
+    def forget_fields():
+        path = tmp_path / "config.json"
+        stored = json.loads(path.read_text())
+        del stored["settings"]["seed"], stored["settings"]["inner"]["layers"]
+        path.write_text(json.dumps(stored))
+
+    open_run(tmp_path, Settings())
+    forget_fields()
+    open_run(tmp_path, Settings())  # both at their defaults: the same run
+    stored = json.loads((tmp_path / "config.json").read_text())
+    assert stored["settings"]["inner"]["layers"] == [1, 2] and not stored["history"]
+    forget_fields()
+    with pytest.raises(SettingsMismatch) as error:
+        open_run(tmp_path, Settings(seed=4, inner=Inner(layers=(3,))))
+    assert "seed stored None, given 4" in str(error.value)
+    assert "inner.layers stored None, given [3]" in str(error.value)
