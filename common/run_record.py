@@ -137,6 +137,10 @@ def _default_at(settings: Any, key: str) -> Any:
 
 
 def _grows(stored: Any, given: Any) -> bool:
+    """GIVEN extends STORED: a larger number, or a list holding every stored item and more
+    (seeds added to a probe)."""
+    if isinstance(stored, list) and isinstance(given, list):
+        return all(item in given for item in stored) and len(given) > len(stored)
     return isinstance(stored, (int, float)) and isinstance(given, (int, float)) and given > stored
 
 
@@ -148,7 +152,8 @@ def checked_record(folder: str | os.PathLike, settings: Any, extendable: tuple[s
 
     A resumed run must be the same run: any differing field refuses to start, naming each
     field with its stored and its new value, before anything is written, except a raise of a
-    field in EXTENDABLE (e.g. the epoch count: the run is only lengthened) or a lowering of
+    field in EXTENDABLE (e.g. the epoch count: the run is only lengthened; a list may gain
+    items, e.g. a probe's seeds) or a lowering of
     one in SHORTENABLE (a run whose schedule does not depend on its length ends early; the
     caller checks that no more was done already), each appended to the record's `history`.
     IGNORED fields (where the folder itself is) may differ freely. A field the stored record

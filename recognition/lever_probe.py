@@ -123,7 +123,10 @@ def _markdown(settings: ProbeSettings, result: dict) -> str:
 
 def run_probe(settings: ProbeSettings) -> dict:
     """Every seed (resuming what is done), then probe.json and probe.md."""
-    open_run(settings.output_dir, settings, extendable=("final.num_epochs",))
+    # each seed sets final.seed and data.images.seed itself, so those two record nothing;
+    # seeds may be added to a folder (each seed's report is kept in its own subfolder)
+    open_run(settings.output_dir, settings, extendable=("final.num_epochs", "seeds"),
+             ignored=("output_dir", "model_dir", "seed"))
     result = summary([_run_seed(settings, seed) for seed in settings.seeds])
     write_text(os.path.join(settings.output_dir, "probe.json"), json.dumps(result, indent=1))
     write_text(os.path.join(settings.output_dir, "probe.md"), _markdown(settings, result))

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from datasets.catalog import load_sequences
+from common.run_record import SettingsMismatch
 from recognition.data import RecognitionData, sequence_splits
 from recognition.floor import FloorSettings, floor_accuracy, sequence_features
 from recognition.protocols import protocol_split, selection_split, training_groups
@@ -77,6 +78,14 @@ def test_the_probe_scores_every_seed_beside_the_floor_and_resumes(tmp_path):
     assert run_probe(settings) == result
     assert (tmp_path / "seed0" / "eval.json").stat().st_mtime_ns == stamp
     assert "margin" in (tmp_path / "probe.md").read_text()
+    # seeds may be added to the folder (each sets its own seed fields); other changes may not
+    more = run_probe(dataclasses.replace(settings, seeds=(0, 1, 2), data=dataclasses.replace(
+        settings.data, images=SpmfDataConfig(eval_views=2, seed=2))))
+    assert more["seeds"] == [0, 1, 2] and more["network_percent"][:2] == result["network_percent"]
+    assert (tmp_path / "seed0" / "eval.json").stat().st_mtime_ns == stamp
+    with pytest.raises(SettingsMismatch, match="data.train_copies stored 1, given 2"):
+        run_probe(dataclasses.replace(settings, data=dataclasses.replace(settings.data,
+                                                                         train_copies=2)))
     tested = run_probe(dataclasses.replace(settings, output_dir=str(tmp_path / "test"),
                                            selection=False))
     assert tested["ensemble_percent"] is not None and "test" in tested["scored"][0]

@@ -98,3 +98,16 @@ def test_a_field_added_after_the_run_was_made_counts_as_its_default(tmp_path):
         open_run(tmp_path, Settings(seed=4, inner=Inner(layers=(3,))))
     assert "seed stored None, given 4" in str(error.value)
     assert "inner.layers stored None, given [3]" in str(error.value)
+
+
+def test_an_extendable_list_may_gain_items_but_not_lose_them(tmp_path):
+    @dataclasses.dataclass(frozen=True)
+    class Probe:
+        seeds: tuple[int, ...] = (1,)
+
+    open_run(tmp_path, Probe(), extendable=("seeds",))
+    open_run(tmp_path, Probe(seeds=(0, 1, 2)), extendable=("seeds",))
+    assert json.loads((tmp_path / "config.json").read_text())["history"][0]["changed"] == {
+        "seeds": [[1], [0, 1, 2]]}
+    with pytest.raises(SettingsMismatch, match="seeds stored"):
+        open_run(tmp_path, Probe(seeds=(0, 2)), extendable=("seeds",))
