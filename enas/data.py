@@ -63,6 +63,12 @@ class ImageSplits:
         """How many classes (the first ones) are scored and deployed."""
         return self.scored_classes or self.num_classes
 
+    @property
+    def scored_names(self) -> tuple[str, ...]:
+        """The scored classes' names (their numbers where the data has no names)."""
+        names = self.class_names or tuple(str(label) for label in range(self.num_classes))
+        return tuple(names[:self.num_scored])
+
     def train_for_epoch(self, epoch: int) -> tuple[np.ndarray, np.ndarray]:
         return self.train if self.epoch_train is None else self.epoch_train(epoch)
 

@@ -132,8 +132,7 @@ def export_classifier(model: keras.Model, data: ImageSplits, path: str) -> None:
     what it feeds. Both cover the scored classes only (`ImageSplits.num_scored`)."""
     mean = tf.constant(data.channel_mean, tf.float32)
     std = tf.constant(data.channel_std, tf.float32)
-    names = (list(data.class_names) or [str(label) for label in range(data.num_classes)]
-             )[:data.num_scored]
+    names = list(data.scored_names)
     archive = keras.export.ExportArchive()
     archive.track(model)
 

@@ -19,8 +19,8 @@ from datasets.catalog import SEQUENCE_DATASETS, load_sequences
 from datasets.sequences import SequenceDataset, in_h36m16
 from enas.data import ImageSplits, channel_statistics
 from recognition.lifted import SKELETON_SOURCES, lifted_sequences
-from recognition.protocols import (EVERY_SUBJECT, PROTOCOLS, WITH_OTHER_ACTIONS, hold_out,
-                                   own_classes, protocol_split, selection_split)
+from recognition.protocols import (EVERY_SUBJECT, PROTOCOLS, hold_out, own_classes,
+                                   protocol_split, require_other_actions, selection_split)
 from spmf.data import SkeletonImages, SpmfDataConfig
 
 # (train, valid, scored, what the scored sequences are) of one protocol and selection fold
@@ -83,9 +83,8 @@ class RecognitionData:
         if self.joint_layout not in JOINT_LAYOUTS:
             raise ValueError(f"joint_layout must be one of {JOINT_LAYOUTS}, got "
                              f"{self.joint_layout!r}")
-        if self.other_actions and self.protocol not in WITH_OTHER_ACTIONS.get(self.dataset, ()):
-            raise ValueError(f"other_actions needs a protocol with actions beyond its own: "
-                             f"{WITH_OTHER_ACTIONS}, not {self.dataset} {self.protocol}")
+        if self.other_actions:
+            require_other_actions(self.dataset, self.protocol)
         if not 0 <= self.valid_fraction < 1 or self.train_copies < 1:
             raise ValueError("valid_fraction must be in [0, 1) and train_copies >= 1")
 

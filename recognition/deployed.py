@@ -235,7 +235,7 @@ def save_compact(run_dir: str, splits: ImageSplits, directory: str) -> None:
         with open(temporary, "wb") as handle:
             np.savez_compressed(handle, **named_weights(model))
     description = dict(splits.description)
-    stated = {"class_names": list(splits.class_names[:splits.num_scored]), "layout": description.pop("layout"),
+    stated = {"class_names": list(splits.scored_names), "layout": description.pop("layout"),
               "spmf_config": description.pop("spmf_config"), "description": description,
               "channel_mean": np.asarray(splits.channel_mean).tolist(),
               "channel_std": np.asarray(splits.channel_std).tolist()}

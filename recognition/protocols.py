@@ -40,9 +40,8 @@ def protocol_split(dataset: SequenceDataset, name: str, protocol: str,
     dataset's other actions performed by the training subjects, as classes numbered after the
     protocol's own; the test side stays the protocol's, so its class names are the first of
     the training side's."""
-    if other_actions and protocol not in WITH_OTHER_ACTIONS.get(name, ()):
-        raise ValueError(f"{name} {protocol} has no other actions to train on; only "
-                         f"{WITH_OTHER_ACTIONS}")
+    if other_actions:
+        require_other_actions(name, protocol)
     if name == "msr_action3d":
         chosen = msr_action3d.subset(dataset, "all" if protocol.startswith("all20") else protocol)
         if protocol in EVERY_SUBJECT:
@@ -58,6 +57,13 @@ def protocol_split(dataset: SequenceDataset, name: str, protocol: str,
         return sbu.fold_split(dataset, int(protocol.removeprefix("fold")))
     return (dataset.select(lambda s: s.subject not in H36M_TEST_SUBJECTS),
             dataset.select(lambda s: s.subject in H36M_TEST_SUBJECTS))
+
+
+def require_other_actions(name: str, protocol: str) -> None:
+    """Refuses, naming both, a protocol of dataset NAME without actions beyond its own."""
+    if protocol not in WITH_OTHER_ACTIONS.get(name, ()):
+        raise ValueError(f"other_actions needs a protocol with actions beyond its own: "
+                         f"{WITH_OTHER_ACTIONS}, not {name} {protocol}")
 
 
 def own_classes(dataset: SequenceDataset, class_names: tuple[str, ...]) -> SequenceDataset:

@@ -131,12 +131,12 @@ def run_one(settings: ExperimentSettings, protocol: str, seed: int) -> dict:
                                                network="densenet_bc", arc=())
     results = {"protocol": protocol, "seed": seed, "search_seconds": search_seconds,
                "arc": arc_lib.format_flat(arc), "arc_rows": arc_lib.format_rows(arc),
-               "arc_ops": arc_lib.describe(arc)["ops"], "class_names": list(splits.class_names[:splits.num_scored]),
+               "arc_ops": arc_lib.describe(arc)["ops"], "class_names": list(splits.scored_names),
                "floor": floor_of(sequences)}
     for name, config in runs.items():
         logging.info("%s seed %d: training %s", protocol, seed, name)
         results[name] = _train(config, splits)
-        draw_confusion(results[name]["confusion"], splits.class_names[:splits.num_scored],
+        draw_confusion(results[name]["confusion"], splits.scored_names,
                        f"{protocol} seed {seed}: {name}",
                        os.path.join(config.output_dir, "confusion.png"))
     draw_reward_curve(search.output_dir, f"{protocol} seed {seed}")
