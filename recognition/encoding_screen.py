@@ -32,6 +32,7 @@ from common.atomic import write_text
 from common.run_record import exit_on_user_error
 from recognition.data import RecognitionData, sequence_splits, skeleton_sequences
 from recognition.floor import model_of
+from recognition.lifted import SKELETON_SOURCES
 from recognition.protocols import training_groups
 from spmf.data import SkeletonImages, SpmfDataConfig
 
@@ -109,10 +110,23 @@ def define_flags() -> None:
     flags.DEFINE_string("dataset", "msr_action3d", "A skeleton dataset of recognition.protocols.")
     flags.DEFINE_string("data_dir", None, "The dataset's folder.")
     flags.DEFINE_list("protocols", ["AS1"], "Protocols whose training groups are screened.")
+    flags.DEFINE_enum("skeleton_source", RecognitionData.skeleton_source, list(SKELETON_SOURCES),
+                      "sensor: the dataset's 3D joints; lifted: its 2D joints lifted by "
+                      "--lifter (SBU's two people placed from their 2D).")
+    flags.DEFINE_string("lifter", RecognitionData.lifter, "The lifter for "
+                        "--skeleton_source=lifted (default: the shipped pretrained/lifter).")
     flags.DEFINE_multi_string("variant", [], "\"name field=value ...\" of SpmfDataConfig.")
     flags.DEFINE_float("c", 0.01, "Inverse regularisation of the logistic regression (the "
                        "floor's usual choice on MSR Action3D).")
     flags.DEFINE_string("out", None, "Markdown table to write (also printed as JSON).")
+
+
+def protocols_from_flags() -> list[RecognitionData]:
+    """One RecognitionData a --protocols entry, with the flags' dataset and skeleton source."""
+    return [RecognitionData(dataset=FLAGS.dataset, protocol=protocol,
+                            data_dir=FLAGS.data_dir or "", skeleton_source=FLAGS.skeleton_source,
+                            lifter=FLAGS.lifter)
+            for protocol in FLAGS.protocols]
 
 
 def main(argv: list[str]) -> None:
@@ -120,9 +134,7 @@ def main(argv: list[str]) -> None:
     try:
         variants = dict([("defaults", SpmfDataConfig()),
                          *(parse_variant(text) for text in FLAGS.variant)])
-        protocols = [RecognitionData(dataset=FLAGS.dataset, protocol=protocol,
-                                     data_dir=FLAGS.data_dir or "")
-                     for protocol in FLAGS.protocols]
+        protocols = protocols_from_flags()
     except (ValueError, TypeError) as error:
         raise app.UsageError(str(error)) from error
 

@@ -1,10 +1,15 @@
 """The encoding screen: variants parsed from text, each scored on every held-out training
 group with the same linear model, the defaults always among them."""
+import json
+import subprocess
+import sys
+
 import pytest
 
 from recognition.data import RecognitionData
 from recognition.encoding_screen import markdown, parse_variant, screen
 from spmf.data import SpmfDataConfig
+from tests.conftest import REPO
 
 
 def test_a_variant_changes_only_the_fields_it_names():
@@ -36,3 +41,15 @@ def test_every_training_group_is_scored_for_every_variant():
     table = markdown({"cross_subject": results})
     assert table.splitlines()[0] == "| variant | cross_subject | mean |"
     assert len(table.splitlines()) == 4
+
+
+def test_the_flags_choose_lifted_skeletons_for_every_protocol():
+    script = ("import json; from absl import flags; from recognition import encoding_screen as e; "
+              "e.define_flags(); flags.FLAGS(['screen', '--dataset=sbu', '--protocols=fold1,fold2', "
+              "'--skeleton_source=lifted', '--lifter=some/lifter']); "
+              "print(json.dumps([[d.protocol, d.skeleton_source, d.lifter] "
+              "for d in e.protocols_from_flags()]))")
+    completed = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True,
+                               text=True, check=True)
+    assert json.loads(completed.stdout.splitlines()[-1]) == [
+        ["fold1", "lifted", "some/lifter"], ["fold2", "lifted", "some/lifter"]]
