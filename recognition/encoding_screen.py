@@ -31,8 +31,8 @@ from absl import app, flags, logging
 from common.atomic import write_text
 from common.run_record import exit_on_user_error
 from recognition.data import RecognitionData, sequence_splits, skeleton_sequences
+from recognition.flags import define_skeleton_source_flags
 from recognition.floor import model_of
-from recognition.lifted import SKELETON_SOURCES
 from recognition.protocols import training_groups
 from spmf.data import SkeletonImages, SpmfDataConfig
 
@@ -110,11 +110,7 @@ def define_flags() -> None:
     flags.DEFINE_string("dataset", "msr_action3d", "A skeleton dataset of recognition.protocols.")
     flags.DEFINE_string("data_dir", None, "The dataset's folder.")
     flags.DEFINE_list("protocols", ["AS1"], "Protocols whose training groups are screened.")
-    flags.DEFINE_enum("skeleton_source", RecognitionData.skeleton_source, list(SKELETON_SOURCES),
-                      "sensor: the dataset's 3D joints; lifted: its 2D joints lifted by "
-                      "--lifter (SBU's two people placed from their 2D).")
-    flags.DEFINE_string("lifter", RecognitionData.lifter, "The lifter for "
-                        "--skeleton_source=lifted (default: the shipped pretrained/lifter).")
+    define_skeleton_source_flags()
     flags.DEFINE_multi_string("variant", [], "\"name field=value ...\" of SpmfDataConfig.")
     flags.DEFINE_float("c", 0.01, "Inverse regularisation of the logistic regression (the "
                        "floor's usual choice on MSR Action3D).")

@@ -16,6 +16,17 @@ from spmf.flags import (augmentation_from_flags, define_augmentation_flags,
 FLAGS = flags.FLAGS
 
 
+def define_skeleton_source_flags() -> None:
+    """--skeleton_source and --lifter: the sensor's 3D joints or the 2D ones lifted here."""
+    flags.DEFINE_enum("skeleton_source", RecognitionData.skeleton_source,
+                      list(SKELETON_SOURCES), "sensor: the dataset's 3D joints; lifted: its 2D "
+                      "joints lifted to 3D by --lifter in this process (the paper's unified "
+                      "framework).")
+    flags.DEFINE_string("lifter", RecognitionData.lifter, "The lifter for "
+                        "--skeleton_source=lifted: a lifting.train model_dir, a compact folder "
+                        "or a SavedModel export (default: the shipped pretrained/lifter).")
+
+
 def define_dataset_flags(valid_fraction: float) -> None:
     """--dataset and what it needs: a skeleton dataset with its protocol, the skeletons'
     source, the encoding and the augmentation."""
@@ -33,13 +44,7 @@ def define_dataset_flags(valid_fraction: float) -> None:
                          "of every training sequence per epoch.", lower_bound=1)
     flags.DEFINE_integer("spmf_eval_views", SpmfDataConfig.eval_views, "K: views per "
                          "validation and test sequence, their softmax averaged.", lower_bound=1)
-    flags.DEFINE_enum("skeleton_source", RecognitionData.skeleton_source,
-                      list(SKELETON_SOURCES), "sensor: the dataset's 3D joints; lifted: its 2D "
-                      "joints lifted to 3D by --lifter in this process (the paper's unified "
-                      "framework).")
-    flags.DEFINE_string("lifter", RecognitionData.lifter, "The lifter for "
-                        "--skeleton_source=lifted: a lifting.train model_dir, a compact folder "
-                        "or a SavedModel export (default: the shipped pretrained/lifter).")
+    define_skeleton_source_flags()
     flags.DEFINE_enum("joint_layout", RecognitionData.joint_layout, list(JOINT_LAYOUTS),
                       "native: the dataset's joints; h36m16: every person mapped to "
                       "Human3.6M's 16 joints before encoding (shared with h36m_actions, for "
