@@ -14,6 +14,14 @@ TensorFlow's Python logger (SavedModel asset notices), which absl would print at
 the binary's own lines, is set to warnings and above; so are the INFO lines some of its
 modules send through absl's logger itself (the checkpoint sharding times of every save),
 which is the binaries' own logger and cannot be raised as a whole.
+
+One warning of TensorFlow's Python logger is dropped: "N out of the last N calls to
+make_predict_function ... triggered tf.function retracing". Keras builds one predict (or
+test) function per model, and a binary that trains and scores several models in one process
+(a probe of ten seeds, a comparison of random arcs) traces each once, as it must; TensorFlow
+counts the traces by the function's code, not its model, and from the fifth model on prints a
+paragraph, twice, that blames a loop that is not there. A retracing of any other function (a
+training step that retraces per batch) is still reported.
 """
 import importlib.util
 import logging
@@ -26,6 +34,15 @@ from common.native_stderr import filtered_native_stderr, is_start_up_notice
 _USER_CHOSE_LEVEL = "TF_CPP_MIN_LOG_LEVEL" in os.environ
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 logging.getLogger("tensorflow").setLevel(logging.WARNING)
+
+
+def _not_a_per_model_predict_trace(record: logging.LogRecord) -> bool:
+    message = record.getMessage()
+    return not ("triggered tf.function retracing" in message
+                and ("make_predict_function" in message or "make_test_function" in message))
+
+
+logging.getLogger("tensorflow").addFilter(_not_a_per_model_predict_trace)
 
 
 def _import_tensorflow_quietly() -> None:

@@ -76,3 +76,34 @@ def test_pipeline_run_on_a_video_prints_nothing_from_the_native_side(tmp_path, n
                if not re.match(r"^[IW]\d{4} \d\d:\d\d:\d\d\.\d+ +\d+ [\w.]+\.py:\d+\]", line)]
     assert foreign == []
     assert '"people"' in result.stdout
+
+
+SEVEN_MODELS = textwrap.dedent("""
+    from common import quiet_tensorflow
+    import numpy as np
+    import tensorflow as tf
+    import keras
+    from absl import app
+
+    def main(_):
+        for _ in range(7):  # one predict function per model, as a probe of seven seeds
+            model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+            model.predict(np.zeros((4, 3), np.float32), verbose=0)
+        step = tf.function(lambda x: x * 2)
+        for size in range(1, 8):  # a function that really retraces on every call
+            step(tf.zeros((size,)))
+
+    app.run(main)
+""")
+
+
+def test_one_predict_trace_per_model_is_quiet_and_a_real_retrace_is_not(tmp_path):
+    script = tmp_path / "seven_models.py"
+    script.write_text(SEVEN_MODELS)
+    result = subprocess.run([sys.executable, str(script)], cwd=REPO,
+                            env={"PYTHONPATH": str(REPO)}, capture_output=True, text=True,
+                            timeout=180)
+    assert result.returncode == 0, result.stderr[-2000:]
+    retraces = [line for line in result.stderr.splitlines() if "retracing" in line]
+    assert retraces, "the lambda's retracing should still be reported"
+    assert not [line for line in retraces if "make_predict_function" in line], retraces
