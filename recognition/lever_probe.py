@@ -86,12 +86,14 @@ def _ensembles(reports: list[dict]) -> dict[str, dict]:
 
 def summary(reports: list[dict]) -> dict:
     """Mean and std over seeds of the network and the floor, the margin, and the ensembles
-    of the seeds that scored the same split (their mean over splits beside the mean of the
-    single seeds of those splits, the lever an ensemble is judged by)."""
+    of the seeds that scored the same split (their mean over splits beside the mean over the
+    same splits of each split's single seeds, the lever an ensemble is judged by)."""
     network = [100 * r["test_sequence_accuracy"] for r in reports]
     floor = [100 * r["floor_sequence_accuracy"] for r in reports]
     ensembles = _ensembles(reports)
-    singles = [100 * r["test_sequence_accuracy"] for r in reports if r["scored"] in ensembles]
+    # each split's singles averaged first, as its ensemble counts once whatever its size
+    singles = [np.mean([100 * r["test_sequence_accuracy"] for r in reports
+                        if r["scored"] == scored]) for scored in ensembles]
     return {"seeds": [r["seed"] for r in reports], "network_percent": network,
             "floor_percent": floor, "network_mean": float(np.mean(network)),
             "network_std": float(np.std(network)), "floor_mean": float(np.mean(floor)),

@@ -109,6 +109,11 @@ def test_seeds_that_hold_out_the_same_group_are_ensembled_per_group():
     assert result["ensembles"] == {"a": {"size": 2, "percent": 100.0}}
     assert result["ensemble_percent"] == 100.0
     assert result["ensembled_singles_percent"] == 50.0  # seeds 0 and 2, not seed 1
+    # group c, three seeds all right: it weighs as much as group a, not one and a half times
+    c = [report(seed, "c", [[0.9, 0.1]], [0]) for seed in (3, 4, 5)]
+    both = summary([a0, b1, a2, *c])
+    assert both["ensemble_percent"] == 100.0
+    assert both["ensembled_singles_percent"] == 75.0  # (50 + 100) / 2, not (50 * 2 + 100 * 3) / 5
 
 
 def test_other_actions_add_the_training_subjects_other_classes_and_score_the_subsets_own(
