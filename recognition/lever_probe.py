@@ -66,13 +66,18 @@ def _run_seed(settings: ProbeSettings, seed: int) -> dict:
         return json.load(stream)
 
 
-def _ensembles(reports: list[dict]) -> dict[str, dict]:
-    """{scored split: {size, percent}}: the accuracy of the mean softmax of the seeds that
-    scored the same sequences, for every split two or more seeds scored (in test mode the
-    one test split; in selection mode each training group seeds k and k + groups share)."""
+def _by_split(reports: list[dict]) -> dict[str, list[dict]]:
+    """The seeds' reports grouped by the split they scored, in the order first seen."""
     by_split: dict[str, list[dict]] = {}
     for report in reports:
         by_split.setdefault(report["scored"], []).append(report)
+    return by_split
+
+
+def _ensembles(by_split: dict[str, list[dict]]) -> dict[str, dict]:
+    """{scored split: {size, percent}}: the accuracy of the mean softmax of the seeds that
+    scored the same sequences, for every split two or more seeds scored (in test mode the
+    one test split; in selection mode each training group seeds k and k + groups share)."""
     ensembles = {}
     for scored, group in by_split.items():
         labels = {tuple(r["test_sequence_labels"]) for r in group}
@@ -90,10 +95,11 @@ def summary(reports: list[dict]) -> dict:
     same splits of each split's single seeds, the lever an ensemble is judged by)."""
     network = [100 * r["test_sequence_accuracy"] for r in reports]
     floor = [100 * r["floor_sequence_accuracy"] for r in reports]
-    ensembles = _ensembles(reports)
+    by_split = _by_split(reports)
+    ensembles = _ensembles(by_split)
     # each split's singles averaged first, as its ensemble counts once whatever its size
-    singles = [np.mean([100 * r["test_sequence_accuracy"] for r in reports
-                        if r["scored"] == scored]) for scored in ensembles]
+    singles = [np.mean([100 * r["test_sequence_accuracy"] for r in by_split[scored]])
+               for scored in ensembles]
     return {"seeds": [r["seed"] for r in reports], "network_percent": network,
             "floor_percent": floor, "network_mean": float(np.mean(network)),
             "network_std": float(np.std(network)), "floor_mean": float(np.mean(floor)),
