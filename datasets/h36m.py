@@ -57,6 +57,21 @@ def _decode_name(codes: np.ndarray) -> str:
     return "".join(chr(int(code)) for code in np.ravel(codes))
 
 
+def subject_split(selection_subject: str = "") -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(training, validation) subjects: S1 S5 S6 S7 S8 against S9 S11, or, given one training
+    subject, the other four against it.
+
+    The second form is a selection split: a lever is judged on a held-out training subject,
+    so the test subjects are scored once, for the choice already made.
+    """
+    if not selection_subject:
+        return TRAIN_SUBJECTS, TEST_SUBJECTS
+    if selection_subject not in TRAIN_SUBJECTS:
+        raise ValueError(f"the selection subject must be one of the training subjects "
+                         f"{' '.join(TRAIN_SUBJECTS)}, got {selection_subject!r}")
+    return (tuple(s for s in TRAIN_SUBJECTS if s != selection_subject), (selection_subject,))
+
+
 def load_cameras(path: str | os.PathLike, subjects: Iterable[str] = SUBJECTS
                  ) -> dict[str, tuple[Camera, ...]]:
     """Reads cameras.h5: subject -> its four cameras (R un-transposed, see Camera)."""

@@ -35,7 +35,9 @@ STREAM_INPUTS = {"gt": "gt_2d", "detected": "detected_2d"}
 #             and the subjects' distance (Martinez; the paper)
 #   skeleton  per frame, minus the Hip and divided by the root-mean-square distance of the
 #             16 joints from it: independent of image size, principal point and the person's
-#             position and size in the image (BUILD_NOTES.md, "The unified framework")
+#             position and size in the image (BUILD_NOTES.md, "The unified framework"); for a
+#             track, that distance may be the median over `scale_frames` frames around each
+#             frame (`Normalization.normalise_track`)
 INPUT_NORMALIZATIONS = ("pixels", "skeleton")
 _HIP = 0  # H36M-16
 
@@ -69,6 +71,14 @@ class LiftingExamples:
     def keypoints_2d(self, kind: str) -> np.ndarray:
         """The (N, 16, 2) keypoints of KIND: "gt" (projected) or "detected"."""
         return {"gt": self.gt_2d, "detected": self.detected_2d}[kind]
+
+    def track_rows(self) -> list[np.ndarray]:
+        """The example rows of each track, in order (a track's frames are consecutive rows)."""
+        if self.track is None:
+            raise ValueError("these examples have no track index: the temporal lifter needs "
+                             "the frames of each (take, camera) in order")
+        starts = np.flatnonzero(np.diff(self.track, prepend=-1))
+        return np.split(np.arange(len(self)), starts[1:])
 
     def mirrored(self) -> "LiftingExamples":
         """The same frames seen in a mirror (`lifting.mirror`): for flip test-time averaging."""
@@ -122,11 +132,18 @@ class Normalization:
     mean_3d: np.ndarray
     std_3d: np.ndarray
     input_normalization: str = "pixels"
+    scale_frames: int = 1
+    scale_causal: bool = False
 
     def __post_init__(self):
         if self.input_normalization not in INPUT_NORMALIZATIONS:
             raise ValueError(f"unknown input normalization {self.input_normalization!r}; "
                              f"choose from {INPUT_NORMALIZATIONS}")
+        if self.scale_frames < 1 or self.scale_frames % 2 == 0:
+            raise ValueError(f"scale_frames must be odd and positive, got {self.scale_frames}")
+        if self.scale_frames > 1 and self.input_normalization != "skeleton":
+            raise ValueError("scale_frames smooths the skeleton's scale: it needs "
+                             "input_normalization='skeleton'")
 
     @classmethod
     def identity(cls) -> "Normalization":
@@ -135,27 +152,60 @@ class Normalization:
                    np.zeros(OUTPUT_DIM, np.float32), np.ones(OUTPUT_DIM, np.float32))
 
     @classmethod
-    def fit(cls, examples: LiftingExamples,
-            input_normalization: str = "pixels") -> "Normalization":
-        keypoints = np.concatenate([examples.gt_2d, examples.detected_2d])
-        inputs = _INPUT_TRANSFORMS[input_normalization](keypoints)
-        inputs = np.asarray(inputs).reshape(-1, INPUT_DIM)
+    def fit(cls, examples: LiftingExamples, input_normalization: str = "pixels",
+            scale_frames: int = 1, scale_causal: bool = False) -> "Normalization":
+        """Per-coordinate statistics of EXAMPLES' keypoints (both kinds) as the model will see
+        them, and of their poses."""
+        unfitted = dataclasses.replace(cls.identity(), input_normalization=input_normalization,
+                                       scale_frames=scale_frames, scale_causal=scale_causal)
+        inputs = np.concatenate([unfitted._transformed_inputs(examples, kind)
+                                 for kind in ("gt", "detected")]).reshape(-1, INPUT_DIM)
         targets = examples.pose_3d.reshape(-1, OUTPUT_DIM)
         for name, values in (("2D keypoints", inputs), ("3D poses", targets)):
             if not np.isfinite(values).all():
                 raise ValueError(f"the training {name} hold NaN or infinite values: the "
                                  "statistics (and every model trained on them) would be NaN")
         return cls(inputs.mean(0), np.maximum(inputs.std(0), 1e-6),
-                   targets.mean(0), np.maximum(targets.std(0), 1e-6), input_normalization)
+                   targets.mean(0), np.maximum(targets.std(0), 1e-6), input_normalization,
+                   scale_frames, scale_causal)
+
+    def _transformed_inputs(self, examples: LiftingExamples, kind: str) -> np.ndarray:
+        """EXAMPLES' keypoints of KIND before the z-score: track by track if the scale is
+        smoothed over frames, else all at once."""
+        keypoints = examples.keypoints_2d(kind)
+        if self.scale_frames == 1:
+            return np.asarray(_INPUT_TRANSFORMS[self.input_normalization](keypoints))
+        return np.concatenate([skeleton_normalised(keypoints[rows],
+                                                   self.track_scale(keypoints[rows])).numpy()
+                               for rows in examples.track_rows()])
 
     # The methods take numpy arrays or tensors and return float32 tensors, so the tf.data
     # pipeline, evaluation and the exported serving graph all apply this one formula.
 
-    def normalise_2d(self, keypoints: tf.Tensor) -> tf.Tensor:
+    def normalise_2d(self, keypoints: tf.Tensor, scale: tf.Tensor | None = None) -> tf.Tensor:
         """(B, 16, 2) pixels -> (B, 32) z-scores (of the skeleton-normalised keypoints if the
-        model was trained so)."""
-        transformed = _INPUT_TRANSFORMS[self.input_normalization](keypoints)
+        model was trained so, each divided by its (B,) SCALE if given, else by its own)."""
+        if scale is None:
+            transformed = _INPUT_TRANSFORMS[self.input_normalization](keypoints)
+        else:
+            transformed = skeleton_normalised(keypoints, scale)
         return _z_scores(transformed, self.mean_2d, self.std_2d)
+
+    def track_scale(self, keypoints: tf.Tensor) -> tf.Tensor:
+        """(T, 16, 2) pixels of one track in frame order -> (T,) the median skeleton scale over
+        the `scale_frames` frames around each frame (those before it if `scale_causal`).
+
+        Why: a frame's own scale grows when an arm reaches out, so dividing by it shrinks
+        the torso in the input; over a window of frames the median follows only the
+        person's distance to the camera, and every bone keeps its relative length.
+        """
+        return rolling_median(skeleton_scale(keypoints), self.scale_frames, self.scale_causal)
+
+    def normalise_track(self, keypoints: tf.Tensor) -> tf.Tensor:
+        """(T, 16, 2) pixels of one track in frame order -> (T, 32) z-scores."""
+        if self.input_normalization != "skeleton":
+            return self.normalise_2d(keypoints)
+        return self.normalise_2d(keypoints, self.track_scale(keypoints))
 
     def normalise_3d(self, pose: tf.Tensor) -> tf.Tensor:
         """(B, 16, 3) millimetres -> (B, 48) z-scores."""
@@ -167,33 +217,67 @@ class Normalization:
         return tf.reshape(pose, (-1, NUM_OUTPUT_JOINTS, 3))
 
     def save(self, path: str | os.PathLike) -> None:
-        fields = {k: np.asarray(v, np.float64).tolist() for k, v in dataclasses.asdict(self).items()
-                  if k != "input_normalization"}
-        write_text(path, json.dumps({**fields, "input_normalization": self.input_normalization}))
+        fields = {k: np.asarray(getattr(self, k), np.float64).tolist() for k in _STATISTICS}
+        write_text(path, json.dumps({**fields, "input_normalization": self.input_normalization,
+                                     "scale_frames": self.scale_frames,
+                                     "scale_causal": self.scale_causal}))
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "Normalization":
-        """The statistics in PATH."""
+        """The statistics in PATH (a file written before the scale could be smoothed has a
+        scale of one frame)."""
         fields = read_json(path)
         if not isinstance(fields, dict) or "input_normalization" not in fields:
             raise DataFormatError(path, "no input_normalization: not a norm.json of lifting.train")
-        kind = fields.pop("input_normalization")
-        return cls(**{k: np.asarray(v, np.float32) for k, v in fields.items()},
-                   input_normalization=kind)
+        missing = [name for name in _STATISTICS if name not in fields]
+        if missing:
+            raise DataFormatError(path, f"no {', '.join(missing)}: not a norm.json of "
+                                        "lifting.train")
+        try:
+            return cls(*(np.asarray(fields[name], np.float32) for name in _STATISTICS),
+                       input_normalization=fields["input_normalization"],
+                       scale_frames=int(fields.get("scale_frames", 1)),
+                       scale_causal=bool(fields.get("scale_causal", False)))
+        except ValueError as error:
+            raise DataFormatError(path, str(error)) from None
 
 
-def skeleton_normalised(keypoints) -> tf.Tensor:
-    """(B, 16, 2) pixels -> the same joints minus the Hip, over their root-mean-square distance
-    from it.
+_STATISTICS = ("mean_2d", "std_2d", "mean_3d", "std_3d")
+
+
+def skeleton_scale(keypoints) -> tf.Tensor:
+    """(B, 16, 2) pixels -> (B,) the root-mean-square distance of the joints from the Hip.
 
     The RMS over all 16 joints rather than one bone: a single segment foreshortens to nothing
-    when it points at the camera (a torso bent forward), the mean over the body does not. A
-    frame whose joints all coincide (nothing to scale) stays at zero instead of dividing by 0.
+    when it points at the camera (a torso bent forward), the mean over the body does not.
     """
     keypoints = tf.cast(keypoints, tf.float32)
     centred = keypoints - keypoints[:, _HIP:_HIP + 1]
-    scale = tf.sqrt(tf.reduce_mean(tf.reduce_sum(tf.square(centred), -1), -1))
+    return tf.sqrt(tf.reduce_mean(tf.reduce_sum(tf.square(centred), -1), -1))
+
+
+def skeleton_normalised(keypoints, scale=None) -> tf.Tensor:
+    """(B, 16, 2) pixels -> the same joints minus the Hip, over SCALE (B,), by default each
+    frame's own `skeleton_scale`. A frame of scale 0 (its joints all coincide: nothing to
+    scale) stays at zero instead of dividing by 0."""
+    keypoints = tf.cast(keypoints, tf.float32)
+    centred = keypoints - keypoints[:, _HIP:_HIP + 1]
+    scale = skeleton_scale(keypoints) if scale is None else tf.cast(scale, tf.float32)
     return tf.math.divide_no_nan(centred, scale[:, None, None])
+
+
+def rolling_median(values, frames: int, causal: bool = False) -> tf.Tensor:
+    """(T,) -> (T,) the median of VALUES over FRAMES (odd) around each position, or over the
+    FRAMES ending at it if CAUSAL; a window that runs past either end repeats the end value,
+    as the temporal lifter pads a track."""
+    values = tf.cast(values, tf.float32)
+    if frames == 1:
+        return values
+    first = -(frames - 1) if causal else -(frames // 2)
+    offsets = tf.range(first, first + frames)
+    last = tf.shape(values)[0] - 1
+    positions = tf.clip_by_value(tf.range(last + 1)[:, None] + offsets[None], 0, last)
+    return tf.sort(tf.gather(values, positions), axis=1)[:, frames // 2]
 
 
 _INPUT_TRANSFORMS = {"pixels": lambda keypoints: tf.cast(keypoints, tf.float32),

@@ -28,6 +28,8 @@ class TrackWindows:
     Attributes:
       keypoints: (F, 16, 2) pixels of every track, each padded at both ends.
       principal_x: (F,) the camera's principal point x of each padded frame (for mirroring).
+      scale: (F,) each padded frame's skeleton scale (`Normalization.track_scale`, over its
+        track before padding), or None for pixel input.
       output_frame: (N,) position in `keypoints` of each example's output frame.
       pose_3d: (N, 16, 3) the target of each example, millimetres.
       frames_before, frames_after: the window around an output frame.
@@ -35,6 +37,7 @@ class TrackWindows:
 
     keypoints: np.ndarray
     principal_x: np.ndarray
+    scale: np.ndarray | None
     output_frame: np.ndarray
     pose_3d: np.ndarray
     frames_before: int
@@ -44,30 +47,24 @@ class TrackWindows:
         return len(self.output_frame)
 
 
-def track_rows(examples: LiftingExamples) -> list[np.ndarray]:
-    """The example rows of each track, in order (a track's frames are consecutive rows)."""
-    if examples.track is None:
-        raise ValueError("these examples have no track index: the temporal lifter needs the "
-                         "frames of each (take, camera) in order")
-    starts = np.flatnonzero(np.diff(examples.track, prepend=-1))
-    return np.split(np.arange(len(examples)), starts[1:])
-
-
 def pad_track(values: np.ndarray, before: int, after: int) -> np.ndarray:
     """VALUES (T, ...) with its first row repeated BEFORE times and its last AFTER times."""
     return np.concatenate([np.repeat(values[:1], before, 0), values,
                            np.repeat(values[-1:], after, 0)])
 
 
-def track_windows(examples: LiftingExamples, config: TemporalConfig,
+def track_windows(examples: LiftingExamples, config: TemporalConfig, norm: Normalization,
                   output_stride: int = 1) -> TrackWindows:
     """Every OUTPUT_STRIDE-th frame of each track of EXAMPLES (its detections) as the output
-    frame of a window of CONFIG's receptive field."""
+    frame of a window of CONFIG's receptive field, with the scales NORM divides them by."""
     before, after = config.frames_before, config.frames_after
-    keypoints, principal_x, output_frame, pose = [], [], [], []
+    keypoints, principal_x, scale, output_frame, pose = [], [], [], [], []
     offset = 0
-    for rows in track_rows(examples):
+    for rows in examples.track_rows():
         keypoints.append(pad_track(examples.detected_2d[rows], before, after))
+        if norm.input_normalization == "skeleton":
+            scale.append(pad_track(norm.track_scale(examples.detected_2d[rows]).numpy(),
+                                   before, after))
         principal_x.append(np.full(len(keypoints[-1]), examples.principal_x[rows[0]],
                                    np.float32))
         chosen = np.arange(0, len(rows), output_stride)
@@ -75,6 +72,7 @@ def track_windows(examples: LiftingExamples, config: TemporalConfig,
         pose.append(examples.pose_3d[rows[chosen]])
         offset += len(keypoints[-1])
     return TrackWindows(np.concatenate(keypoints), np.concatenate(principal_x),
+                        np.concatenate(scale) if scale else None,
                         np.concatenate(output_frame).astype(np.int64), np.concatenate(pose),
                         before, after)
 
@@ -89,6 +87,7 @@ def window_dataset(windows: TrackWindows, norm: Normalization, batch_size: int,
     if flip and order is None:
         raise ValueError("flip augmentation is for training batches: give an EpochOrder")
     keypoints = tf.constant(windows.keypoints)
+    scale = None if windows.scale is None else tf.constant(windows.scale)
     principal_x = tf.constant(windows.principal_x)
     output_frame = tf.constant(windows.output_frame)
     pose = tf.constant(windows.pose_3d)
@@ -102,7 +101,8 @@ def window_dataset(windows: TrackWindows, norm: Normalization, batch_size: int,
         if flip:
             window, target = _mirror_half_windows(window, target,
                                                   tf.gather(principal_x, frames), key)
-        inputs = tf.reshape(norm.normalise_2d(tf.reshape(window, (-1, 16, 2))),
+        window_scale = None if scale is None else tf.reshape(tf.gather(scale, frames), (-1,))
+        inputs = tf.reshape(norm.normalise_2d(tf.reshape(window, (-1, 16, 2)), window_scale),
                             (-1, length, INPUT_DIM))
         return inputs, norm.normalise_3d(target)[:, None, :]
 
@@ -128,6 +128,6 @@ def lift_each_track(lift, examples: LiftingExamples) -> np.ndarray:
     """(N, 17, 3) millimetres: LIFT, a function of one track's (T, 16, 2) detections, applied
     to each track of EXAMPLES whole and in order."""
     poses = np.empty((len(examples), 17, 3), np.float32)
-    for rows in track_rows(examples):
+    for rows in examples.track_rows():
         poses[rows] = np.asarray(lift(examples.detected_2d[rows]))
     return poses

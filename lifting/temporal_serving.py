@@ -4,7 +4,7 @@ out, for a track of any length.
     serving_default(keypoints_2d: (T, 16, 2) px, H36M-16, one track in frame order)
         -> {"pose_3d": (T, 17, 3) mm, root-relative}
     description() -> {"lifter_kind": "temporal", "receptive_field", "causal",
-                      "input_normalization"}: how a client tells it from a frame lifter
+                      "input_normalization", "scale_frames"}: how a client tells it from a frame lifter
 
 The track is padded inside the graph by repeating its first and last frame (the causal model
 pads only its start), so every frame gets a pose and a client needs neither the statistics
@@ -27,7 +27,7 @@ def plain_track_function(model: keras.Model, norm: Normalization, config: Tempor
     """A function (T, 16, 2) px -> (T, 17, 3) mm of one track, normalisation and edge padding
     inside."""
     def lift(keypoints_2d: tf.Tensor) -> tf.Tensor:
-        inputs = norm.normalise_2d(keypoints_2d)
+        inputs = norm.normalise_track(keypoints_2d)
         padded = tf.concat([tf.repeat(inputs[:1], config.frames_before, 0), inputs,
                             tf.repeat(inputs[-1:], config.frames_after, 0)], axis=0)
         normalised = model(tf.reshape(padded, (1, -1, INPUT_DIM)), training=False)[0]
@@ -54,5 +54,6 @@ def export_temporal_lifter(model: keras.Model, norm: Normalization, config: Temp
         "lifter_kind": tf.constant("temporal"),
         "receptive_field": tf.constant(config.receptive_field),
         "causal": tf.constant(config.causal),
-        "input_normalization": tf.constant(norm.input_normalization)}, input_signature=[])
+        "input_normalization": tf.constant(norm.input_normalization),
+        "scale_frames": tf.constant(norm.scale_frames)}, input_signature=[])
     replace_directory(path, lambda staging: archive.write_out(staging, verbose=False))

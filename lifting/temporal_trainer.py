@@ -46,6 +46,10 @@ class TemporalTrainSettings:
       learning_rate, lr_decay_rate: Adam, the rate multiplied by the decay once per epoch
         (Pavllo et al.: 1e-3, 0.95).
       input_normalization: pixels or skeleton (`lifting.data`).
+      scale_frames: skeleton input: each frame divided by the median skeleton scale over this
+        many frames around it (1: by its own; the causal model uses the frames before it).
+      selection_subject: a training subject to hold out and validate on instead of S9/S11
+        (`datasets.h36m.subject_split`), for choosing levers; empty: the standard split.
       frame_stride: every n-th frame of each training track is an output frame (the windows
         still see every frame: 50 Hz neighbours are nearly the same example).
       flip_augment: mirror half of the training windows.
@@ -64,6 +68,8 @@ class TemporalTrainSettings:
     learning_rate: float = 1e-3
     lr_decay_rate: float = 0.95
     input_normalization: str = "skeleton"
+    scale_frames: int = 1
+    selection_subject: str = ""
     frame_stride: int = 1
     flip_augment: bool = False
     eval_frame_stride: int = 10
@@ -89,13 +95,15 @@ def train_temporal(settings: TemporalTrainSettings) -> dict:
         keras.utils.set_random_seed(settings.seed)
         config = settings.architecture
         corpus = load_corpus(settings.dataset, settings.data_dir, settings.seed)
-        train_examples = build_examples(corpus, h36m.TRAIN_SUBJECTS)
-        valid_examples = build_examples(corpus, h36m.TEST_SUBJECTS)
+        train_subjects, valid_subjects = h36m.subject_split(settings.selection_subject)
+        train_examples = build_examples(corpus, train_subjects)
+        valid_examples = build_examples(corpus, valid_subjects)
         refuse_fewer_epochs_than_done(settings)
         open_run(folder, settings, extendable=("epochs",), shortenable=("epochs",))
-        norm = run_normalization(settings, train_examples, None, folder)
-        train_windows = track_windows(train_examples, config, settings.frame_stride)
-        valid_windows = track_windows(valid_examples, config, settings.eval_frame_stride)
+        norm = run_normalization(settings, train_examples, None, folder,
+                                 scale_frames=settings.scale_frames, scale_causal=config.causal)
+        train_windows = track_windows(train_examples, config, norm, settings.frame_stride)
+        valid_windows = track_windows(valid_examples, config, norm, settings.eval_frame_stride)
         logging.info("%d training and %d validation windows of %d frames", len(train_windows),
                      len(valid_windows), config.receptive_field)
         global_batch = settings.batch_size * strategy.num_replicas_in_sync

@@ -29,7 +29,6 @@ from datasets import h36m
 from common.atomic import atomic_path, write_text
 from lifting.data import build_examples, load_corpus
 from lifting.deployed import DeployedLifter
-from lifting.temporal_data import track_rows
 
 FLAGS = flags.FLAGS
 VARIANTS = ("float32", "float16", "dynamic_range")
@@ -79,7 +78,7 @@ def check_keypoints(data_dir: str | None, track: bool = False, count: int = 2000
     subjects = ("S9",) if data_dir else h36m.TEST_SUBJECTS
     if track:
         examples = build_examples(corpus, subjects)
-        return examples.detected_2d[track_rows(examples)[0][:count]]
+        return examples.detected_2d[examples.track_rows()[0][:count]]
     examples = build_examples(corpus, subjects, frame_stride=10)
     return examples.detected_2d[np.linspace(0, len(examples) - 1, count).astype(int)]
 

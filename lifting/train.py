@@ -18,6 +18,7 @@ from absl import app, flags
 
 from common.distribute import STRATEGIES
 from common.run_record import exit_on_user_error
+from datasets import h36m
 from lifting.config import LifterConfig
 from lifting.data import INPUT_NORMALIZATIONS
 from lifting.model import STREAM_CHOICES
@@ -59,6 +60,13 @@ def define_flags() -> None:
                       "pixels: z-scored pixels (the papers; only the training cameras); "
                       "skeleton: per frame minus the Hip and over the joints' RMS distance from "
                       "it, then z-scored (any camera, image size, position, person size).")
+    flags.DEFINE_integer("scale_frames", 1, "Temporal, skeleton input: divide each frame by "
+                         "the median skeleton scale over this many frames around it (odd; 1: "
+                         "by its own scale; the causal model takes the frames before it).",
+                         lower_bound=1)
+    flags.DEFINE_enum("selection_subject", "", ["", *h36m.TRAIN_SUBJECTS], "Hold this training "
+                      "subject out and validate on it instead of S9/S11: the split on which "
+                      "levers are chosen (empty: the standard split).")
     flags.DEFINE_integer("frame_stride", 1, "Use every n-th training frame.", lower_bound=1)
     flags.DEFINE_bool("flip_augment", False, "Mirror each training example with probability "
                       "1/2 (not in either paper; see lifting/mirror.py).")
@@ -88,7 +96,8 @@ def temporal_settings_from_flags() -> TemporalTrainSettings:
         model_dir=FLAGS.model_dir, dataset=FLAGS.dataset, data_dir=FLAGS.data_dir,
         architecture=architecture, batch_size=FLAGS.batch_size, epochs=FLAGS.epochs,
         learning_rate=FLAGS.learning_rate, lr_decay_rate=FLAGS.lr_decay_rate,
-        input_normalization=FLAGS.input_normalization, frame_stride=FLAGS.frame_stride,
+        input_normalization=FLAGS.input_normalization, scale_frames=FLAGS.scale_frames,
+        selection_subject=FLAGS.selection_subject, frame_stride=FLAGS.frame_stride,
         flip_augment=FLAGS.flip_augment, eval_frame_stride=FLAGS.eval_frame_stride,
         strategy=FLAGS.strategy, seed=FLAGS.seed)
 
@@ -106,6 +115,7 @@ def settings_from_flags() -> TrainSettings:
         learning_rate=FLAGS.learning_rate, lr_decay_steps=FLAGS.lr_decay_steps,
         lr_decay_rate=FLAGS.lr_decay_rate, stream_loss_weight=FLAGS.stream_loss_weight,
         input_normalization=FLAGS.input_normalization,
+        selection_subject=FLAGS.selection_subject,
         frame_stride=FLAGS.frame_stride, flip_augment=FLAGS.flip_augment,
         eval_frame_stride=FLAGS.eval_frame_stride, strategy=FLAGS.strategy,
         jit_compile=FLAGS.jit_compile, steps_per_execution=FLAGS.steps_per_execution,

@@ -54,9 +54,12 @@ class TrainSettings:
       stream_loss_weight: weight of the mean of the streams' own losses beside the average's.
       input_normalization: pixels (z-scored pixels, the papers') or skeleton (per frame
         root-centred and scaled to unit size before the z-score: any camera, any image size).
+      selection_subject: a training subject to hold out and validate on instead of S9/S11
+        (`datasets.h36m.subject_split`), for choosing levers; empty: the standard split.
       frame_stride: train on every n-th frame.
       flip_augment: mirror half of the training poses (left/right swapped).
-      eval_frame_stride: validation on every n-th frame of S9 and S11.
+      eval_frame_stride: validation on every n-th frame of S9 and S11 (or the selection
+        subject).
       strategy: tf.distribute strategy.
       jit_compile: XLA for the step; None: up to XLA_MAX_BATCH examples per replica.
       steps_per_execution: None: STEPS_PER_EXECUTION with XLA, else 1.
@@ -75,6 +78,7 @@ class TrainSettings:
     lr_decay_rate: float = 0.96
     stream_loss_weight: float = 1.0
     input_normalization: str = "pixels"
+    selection_subject: str = ""
     frame_stride: int = 1
     flip_augment: bool = False
     eval_frame_stride: int = 10
@@ -86,14 +90,17 @@ class TrainSettings:
 
 
 def run_normalization(settings: TrainSettings, train_examples,
-                   inherited: Normalization | None, folder: str) -> Normalization:
+                      inherited: Normalization | None, folder: str,
+                      **smoothing) -> Normalization:
     """Training-set statistics (or those INHERITED with warm-start weights), fixed on the first
-    run and reused by every resumed one (a worker reads the chief's), saved in FOLDER."""
+    run and reused by every resumed one (a worker reads the chief's), saved in FOLDER.
+    SMOOTHING: `Normalization.fit`'s scale_frames and scale_causal (the temporal lifter)."""
     stored = os.path.join(settings.model_dir, NORM_FILE)
     if os.path.exists(stored):
         norm = Normalization.load(stored)
     else:
-        norm = inherited or Normalization.fit(train_examples, settings.input_normalization)
+        norm = inherited or Normalization.fit(train_examples, settings.input_normalization,
+                                              **smoothing)
     norm.save(os.path.join(folder, NORM_FILE))
     return norm
 
@@ -193,8 +200,9 @@ def _train(settings: TrainSettings, strategy: tf.distribute.Strategy, folder: st
     keras.utils.set_random_seed(settings.seed)
     config = settings.architecture
     corpus = load_corpus(settings.dataset, settings.data_dir, settings.seed)
-    train_examples = build_examples(corpus, h36m.TRAIN_SUBJECTS, settings.frame_stride)
-    valid_examples = build_examples(corpus, h36m.TEST_SUBJECTS, settings.eval_frame_stride)
+    train_subjects, valid_subjects = h36m.subject_split(settings.selection_subject)
+    train_examples = build_examples(corpus, train_subjects, settings.frame_stride)
+    valid_examples = build_examples(corpus, valid_subjects, settings.eval_frame_stride)
     # the record after the data: a first run given a bad path leaves no record that would
     # refuse the corrected rerun
     refuse_fewer_epochs_than_done(settings)

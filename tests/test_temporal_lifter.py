@@ -9,8 +9,8 @@ import tensorflow as tf
 from common.run_record import SettingConflict, SettingsMismatch
 from common.weights_file import copy_layers
 from datasets import synthetic
-from lifting.data import build_examples
-from lifting.temporal_data import pad_track, track_rows, track_windows
+from lifting.data import Normalization, build_examples
+from lifting.temporal_data import pad_track, track_windows
 from lifting.temporal_model import SEQUENCE, WINDOW, TemporalConfig
 from pose2d.front_end import FrontEndSettings
 from pose2d.tracker import TrackerSettings
@@ -46,7 +46,6 @@ def test_an_output_frame_sees_exactly_its_window(causal):
     """In track time, a changed frame moves the poses of the frames whose window holds it
     and no other: a centred model's 4 frames before and after it, a causal model's next 8
     (a causal pose never depends on a later frame)."""
-    from lifting.data import Normalization
     from lifting.temporal_serving import plain_track_function
     config = TemporalConfig((3, 3), channels=8, causal=causal)
     lift = plain_track_function(config.build(SEQUENCE), Normalization.identity(), config)
@@ -60,8 +59,8 @@ def test_an_output_frame_sees_exactly_its_window(causal):
 def test_each_window_is_its_tracks_frames_with_edges_repeated():
     examples = build_examples(synthetic.generate(0).corpus, ("S9",))
     config = TemporalConfig((3, 3), channels=4)
-    windows = track_windows(examples, config, output_stride=3)
-    rows = track_rows(examples)
+    windows = track_windows(examples, config, Normalization.identity(), output_stride=3)
+    rows = examples.track_rows()
     first = rows[0]
     assert len(windows) == sum(len(range(0, len(r), 3)) for r in rows)
     np.testing.assert_array_equal(windows.pose_3d[0], examples.pose_3d[first[0]])
