@@ -1,4 +1,5 @@
-"""A trained lifter evaluated on S9/S11: Protocol #1 and #2 per action, recorded in eval.json.
+"""A trained lifter evaluated on S9/S11 (or on the training subject its run held out for
+selection): Protocol #1 and #2 per action, recorded in eval.json.
 
 The evaluation mode says what each stream receives:
   gt           every stream gets ground-truth 2D (the Martinez GT setting)
@@ -16,6 +17,7 @@ import keras
 import numpy as np
 
 from common import input_pipeline, run_record
+from common.errors import read_json
 from common.run_record import SettingConflict
 from common.file_digest import sha256
 from datasets import h36m
@@ -89,11 +91,12 @@ def training_mode(streams: tuple[str, ...]) -> str:
 
 def evaluate_model(model: keras.Model, norm: Normalization, config: LifterConfig,
                    corpus: PoseCorpus, mode: str, frame_stride: int = 1,
-                   flip_test: bool = False, rigid: bool = False) -> dict:
-    """The eval.json report of MODEL on the test subjects of CORPUS."""
-    examples = build_examples(corpus, h36m.TEST_SUBJECTS, frame_stride)
-    return evaluate_examples(model, norm, config, examples, mode, frame_stride, flip_test,
-                             rigid)
+                   flip_test: bool = False, rigid: bool = False,
+                   subjects: tuple[str, ...] = h36m.TEST_SUBJECTS) -> dict:
+    """The eval.json report of MODEL on SUBJECTS of CORPUS."""
+    examples = build_examples(corpus, subjects, frame_stride)
+    return {**evaluate_examples(model, norm, config, examples, mode, frame_stride, flip_test,
+                                rigid), "subjects": list(subjects)}
 
 
 def evaluate_examples(model: keras.Model, norm: Normalization, config: LifterConfig,
@@ -128,11 +131,17 @@ def _refuse_strided_tracks(temporal: bool, frame_stride: int) -> None:
 
 
 def evaluate_temporal(model: keras.Model, norm: Normalization, config: TemporalConfig,
-                      examples: LiftingExamples, rigid: bool = False) -> dict:
+                      examples: LiftingExamples, rigid: bool = False,
+                      flip_test: bool = False) -> dict:
     """The eval.json report of a temporal lifter (its sequence form) on the test EXAMPLES
-    (every frame of each track, in order), lifted from their detections."""
-    predicted = lift_each_track(track_function(model, norm, config), examples)
-    return {**_pose_report(predicted, examples, rigid), "input": "sh", "flip_test": False,
+    (every frame of each track, in order), lifted from their detections; FLIP_TEST averages
+    each track's poses with the mirrored poses of its mirrored track."""
+    lift = track_function(model, norm, config)
+    predicted = lift_each_track(lift, examples)
+    if flip_test:
+        mirrored = lift_each_track(lift, examples.mirrored())
+        predicted = with_root((predicted[:, 1:] + mirror_pose(mirrored[:, 1:]).numpy()) / 2)
+    return {**_pose_report(predicted, examples, rigid), "input": "sh", "flip_test": flip_test,
             "lifter_kind": "temporal", "receptive_field": config.receptive_field,
             "causal": config.causal, "frame_stride": 1, "examples": len(examples)}
 
@@ -197,10 +206,12 @@ class EvaluateSettings:
 
     Attributes:
       model_dir: a model directory written by lifting.train.
-      dataset, data_dir: h36m (from DATA_DIR) or synthetic; S9 and S11 are evaluated.
+      dataset, data_dir: h36m (from DATA_DIR) or synthetic; S9 and S11 are evaluated (the
+        held-out subject of a selection run, `evaluated_subjects`).
       input: what each stream receives (gt, sh, gt+sh; None: what it was trained on).
       frame_stride: evaluate every n-th frame.
-      flip_test: average with the prediction of the mirrored frame.
+      flip_test: average with the prediction of the mirrored frame (a temporal lifter: of
+        the mirrored track).
       seed: seed of the synthetic data.
       rigid_bones: each track's bones set to their median length (`lifting.bone_lengths`).
     """
@@ -231,7 +242,8 @@ def run(settings: EvaluateSettings) -> dict:
     else:
         report = evaluate_model(model, norm, config, _corpus(settings),
                                 settings.input or training_mode(config.streams),
-                                settings.frame_stride, settings.flip_test, settings.rigid_bones)
+                                settings.frame_stride, settings.flip_test, settings.rigid_bones,
+                                evaluated_subjects(settings.model_dir))
     report["run"] = run_record.record(settings)
     record(settings.model_dir, report)
     return report
@@ -239,10 +251,19 @@ def run(settings: EvaluateSettings) -> dict:
 
 def _evaluate_temporal_run(settings: EvaluateSettings, model: keras.Model, norm: Normalization,
                            config: TemporalConfig) -> dict:
-    """`evaluate_temporal` under SETTINGS: detections only, every frame, no flip test."""
-    if settings.input not in (None, "sh") or settings.flip_test:
-        raise SettingConflict("a temporal lifter takes detections only (--input=sh) and has no "
-                              "--flip_test")
+    """`evaluate_temporal` under SETTINGS: detections only, every frame."""
+    if settings.input not in (None, "sh"):
+        raise SettingConflict("a temporal lifter takes detections only (--input=sh)")
     _refuse_strided_tracks(True, settings.frame_stride)
-    examples = build_examples(_corpus(settings), h36m.TEST_SUBJECTS)
-    return evaluate_temporal(model, norm, config, examples, settings.rigid_bones)
+    subjects = evaluated_subjects(settings.model_dir)
+    examples = build_examples(_corpus(settings), subjects)
+    return {**evaluate_temporal(model, norm, config, examples, settings.rigid_bones,
+                                settings.flip_test), "subjects": list(subjects)}
+
+
+def evaluated_subjects(model_dir: str) -> tuple[str, ...]:
+    """S9 and S11, or the training subject MODEL_DIR's run held out for selection (its test
+    figures are read only for the lever chosen on that subject)."""
+    path = os.path.join(model_dir, run_record.CONFIG_FILE)
+    settings = read_json(path).get("settings", {}) if os.path.isfile(path) else {}
+    return h36m.subject_split(settings.get("selection_subject", ""))[1]

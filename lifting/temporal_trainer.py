@@ -117,7 +117,8 @@ def train_temporal(settings: TemporalTrainSettings) -> dict:
             examples_per_epoch=len(train_windows), global_batch=global_batch,
             validation_data=window_dataset(valid_windows, norm, 4096), callbacks=[order])
         model = copy_layers(window_model, config.build(SEQUENCE), source_name="window form")
-        report = evaluation.evaluate_temporal(model, norm, config, valid_examples)
+        report = {**evaluation.evaluate_temporal(model, norm, config, valid_examples),
+                  "subjects": list(valid_subjects)}
         save_trained(model, folder)
         if is_chief(strategy):
             export_temporal_lifter(model, norm, config, os.path.join(folder, EXPORT_DIR))

@@ -225,9 +225,10 @@ def _train(settings: TrainSettings, strategy: tf.distribute.Strategy, folder: st
                   run_dir=settings.model_dir, write_dir=folder,
                   examples_per_epoch=len(train_examples), global_batch=global_batch,
                   validation_data=_targets_per_output(valid_data, outputs), callbacks=[order])
-    report = evaluation.evaluate_examples(model, norm, config, valid_examples,
-                                        evaluation.training_mode(config.streams),
-                                        settings.eval_frame_stride)
+    report = {**evaluation.evaluate_examples(model, norm, config, valid_examples,
+                                           evaluation.training_mode(config.streams),
+                                           settings.eval_frame_stride),
+              "subjects": list(valid_subjects)}
     save_trained(model, folder)
     if is_chief(strategy):
         export_lifter(model, norm, config.streams, os.path.join(folder, EXPORT_DIR))

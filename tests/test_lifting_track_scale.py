@@ -86,6 +86,7 @@ def test_the_selection_split_holds_out_one_training_subject():
 
 def test_a_selection_run_scores_its_held_out_subject_with_the_smoothed_scale(tmp_path):
     import tensorflow as tf
+    from lifting.evaluation import EvaluateSettings, run
     settings = TemporalTrainSettings(
         model_dir=str(tmp_path), dataset="synthetic", epochs=1, scale_frames=3,
         selection_subject="S8", architecture=TemporalConfig((3,), channels=8),
@@ -96,3 +97,6 @@ def test_a_selection_run_scores_its_held_out_subject_with_the_smoothed_scale(tmp
     assert Normalization.load(tmp_path / "norm.json").scale_frames == 3
     description = tf.saved_model.load(os.path.join(tmp_path, "export")).signatures["description"]()
     assert int(description["scale_frames"]) == 3
+    again = run(EvaluateSettings(model_dir=str(tmp_path), dataset="synthetic"))
+    assert again["subjects"] == ["S8"] and again["examples"] == len(held_out)
+    assert again["average"]["p1"] == pytest.approx(report["average"]["p1"], abs=1e-3)

@@ -194,3 +194,18 @@ def test_a_track_at_another_frame_rate_is_lifted_at_the_training_rate(trained):
     resampled_error = np.abs(lifter.lift(track[::2], fps=25.0) - at_50).mean()
     unresampled_error = np.abs(lifter.lift(track[::2]) - at_50).mean()
     assert resampled_error < 0.7 * unresampled_error
+
+
+def test_flip_testing_a_track_is_mirror_equivariant(trained):
+    """Averaged with its mirrored track, a track's lift gives the mirrored track the
+    mirrored answer: the same error on either; without the average it does not."""
+    from lifting.config import load_trained
+    from lifting.evaluation import evaluate_temporal
+    model, norm, config = load_trained(trained[0])
+    examples = build_examples(synthetic.generate(0).corpus, ("S9",))
+    p1 = {(flip, mirrored): evaluate_temporal(model, norm, config,
+                                              examples.mirrored() if mirrored else examples,
+                                              flip_test=flip)["average"]["p1"]
+          for flip in (False, True) for mirrored in (False, True)}
+    assert p1[True, True] == pytest.approx(p1[True, False], abs=1e-3)
+    assert abs(p1[False, True] - p1[False, False]) > 1e-2
