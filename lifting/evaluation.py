@@ -134,14 +134,13 @@ def evaluate_temporal(model: keras.Model, norm: Normalization, config: TemporalC
                       examples: LiftingExamples, rigid: bool = False,
                       flip_test: bool = False) -> dict:
     """The eval.json report of a temporal lifter (its sequence form) on the test EXAMPLES
-    (every frame of each track, in order), lifted from their detections; FLIP_TEST averages
-    each track's poses with the mirrored poses of its mirrored track."""
-    lift = track_function(model, norm, config)
-    predicted = lift_each_track(lift, examples)
-    if flip_test:
-        mirrored = lift_each_track(lift, examples.mirrored())
-        predicted = with_root((predicted[:, 1:] + mirror_pose(mirrored[:, 1:]).numpy()) / 2)
-    return {**_pose_report(predicted, examples, rigid), "input": "sh", "flip_test": flip_test,
+    (every frame of each track, in order), lifted from their detections; FLIP_TEST (or the
+    model's own `TemporalConfig.flip_test`) averages each track's poses with the mirrored
+    poses of its mirror image."""
+    config = dataclasses.replace(config, flip_test=config.flip_test or flip_test)
+    predicted = lift_each_track(track_function(model, norm, config), examples)
+    return {**_pose_report(predicted, examples, rigid), "input": "sh",
+            "flip_test": config.flip_test,
             "lifter_kind": "temporal", "receptive_field": config.receptive_field,
             "causal": config.causal, "frame_stride": 1, "examples": len(examples)}
 

@@ -40,12 +40,17 @@ class TemporalConfig:
       channels: feature channels of every convolution.
       dropout: dropout rate after every convolution.
       causal: predict the last frame of each window (streaming) instead of its middle.
+      flip_test: every served track is lifted twice, as it is and in a mirror, and the two
+        answers averaged (the mirrored one mirrored back): for a model trained with
+        --flip_augment and skeleton input (`lifting.temporal_serving`). It changes no
+        weight, so a trained model may be served either way.
     """
 
     filter_widths: tuple[int, ...] = (3, 3, 3)
     channels: int = 512
     dropout: float = 0.25
     causal: bool = False
+    flip_test: bool = False
 
     def __post_init__(self):
         if not self.filter_widths or any(w < 1 or w % 2 == 0 for w in self.filter_widths):

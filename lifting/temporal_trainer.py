@@ -76,6 +76,11 @@ class TemporalTrainSettings:
     strategy: str = "default"
     seed: int = 0
 
+    def __post_init__(self):
+        if self.architecture.flip_test and self.input_normalization != "skeleton":
+            raise ValueError("flip_test needs --input_normalization=skeleton: pixel input "
+                             "would have to be mirrored about the training cameras' centre")
+
 
 def compiled_window_model(settings: TemporalTrainSettings, std_3d,
                           batches_per_epoch: int) -> keras.Model:

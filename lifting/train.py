@@ -68,6 +68,9 @@ def define_flags() -> None:
                       "subject out and validate on it instead of S9/S11: the split on which "
                       "levers are chosen (empty: the standard split).")
     flags.DEFINE_integer("frame_stride", 1, "Use every n-th training frame.", lower_bound=1)
+    flags.DEFINE_bool("flip_test", False, "Temporal: serve (and evaluate) each track as the "
+                      "average of its lift and its mirror image's; for --flip_augment models "
+                      "with skeleton input.")
     flags.DEFINE_bool("flip_augment", False, "Mirror each training example with probability "
                       "1/2 (not in either paper; see lifting/mirror.py).")
     flags.DEFINE_integer("eval_frame_stride", 10, "Use every n-th frame for validation.",
@@ -91,7 +94,8 @@ def temporal_settings_from_flags() -> TemporalTrainSettings:
     activation, width and warm start do not apply)."""
     architecture = TemporalConfig(
         filter_widths=tuple(int(width) for width in FLAGS.filter_widths),
-        channels=FLAGS.channels, dropout=FLAGS.dropout, causal=FLAGS.causal)
+        channels=FLAGS.channels, dropout=FLAGS.dropout, causal=FLAGS.causal,
+        flip_test=FLAGS.flip_test)
     return TemporalTrainSettings(
         model_dir=FLAGS.model_dir, dataset=FLAGS.dataset, data_dir=FLAGS.data_dir,
         architecture=architecture, batch_size=FLAGS.batch_size, epochs=FLAGS.epochs,
@@ -103,6 +107,9 @@ def temporal_settings_from_flags() -> TemporalTrainSettings:
 
 
 def settings_from_flags() -> TrainSettings:
+    if FLAGS.flip_test:
+        raise app.UsageError("--flip_test is the temporal lifter's; a frame lifter is "
+                             "flip-tested by lifting.evaluate --flip_test")
     if FLAGS.epochs == 0 and not FLAGS.init_from:
         raise app.UsageError("--epochs=0 trains nothing: it only assembles the streams of "
                              "--init_from; give --init_from or at least one epoch")

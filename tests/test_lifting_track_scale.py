@@ -75,6 +75,9 @@ def test_the_scale_window_is_stored_and_an_older_file_has_one_frame(tmp_path):
         Normalization.load(tmp_path / "even.json")
     with pytest.raises(ValueError, match="needs input_normalization='skeleton'"):
         Normalization(*(np.zeros(n, np.float32) for n in (32, 32, 48, 48)), "pixels", 3)
+    with pytest.raises(ValueError, match="flip_test needs --input_normalization=skeleton"):
+        TemporalTrainSettings(model_dir=str(tmp_path), input_normalization="pixels",
+                              architecture=TemporalConfig(flip_test=True))
 
 
 def test_the_selection_split_holds_out_one_training_subject():
@@ -84,19 +87,31 @@ def test_the_selection_split_holds_out_one_training_subject():
         h36m.subject_split("S9")
 
 
-def test_a_selection_run_scores_its_held_out_subject_with_the_smoothed_scale(tmp_path):
+def test_a_selection_run_scores_its_held_out_subject_with_its_own_serving(tmp_path):
+    """Trained on four subjects with a smoothed scale, flip augmentation and flip testing:
+    scored on the fifth, and every deployable form smooths and flips as the run did (a
+    mirrored track gets the mirrored poses)."""
     import tensorflow as tf
+    from lifting.deployed import DeployedLifter
     from lifting.evaluation import EvaluateSettings, run
+    from lifting.mirror import mirror_keypoints, mirror_pose
     settings = TemporalTrainSettings(
         model_dir=str(tmp_path), dataset="synthetic", epochs=1, scale_frames=3,
-        selection_subject="S8", architecture=TemporalConfig((3,), channels=8),
+        selection_subject="S8", flip_augment=True,
+        architecture=TemporalConfig((3,), channels=8, flip_test=True),
         batch_size=256, frame_stride=4)
     report = train_temporal(settings)
     held_out = build_examples(synthetic.generate(0).corpus, ("S8",))
-    assert report["examples"] == len(held_out)
+    assert report["examples"] == len(held_out) and report["flip_test"]
     assert Normalization.load(tmp_path / "norm.json").scale_frames == 3
-    description = tf.saved_model.load(os.path.join(tmp_path, "export")).signatures["description"]()
-    assert int(description["scale_frames"]) == 3
+    export = os.path.join(tmp_path, "export")
+    description = tf.saved_model.load(export).signatures["description"]()
+    assert int(description["scale_frames"]) == 3 and bool(description["flip_test"])
+    track = held_out.detected_2d[:50]
+    mirrored = mirror_keypoints(track, np.full(50, 123.0)).numpy()
+    for lifter in (DeployedLifter.load(str(tmp_path)), DeployedLifter.load(export)):
+        np.testing.assert_allclose(mirror_pose(lifter.lift(mirrored)[:, 1:]),
+                                   lifter.lift(track)[:, 1:], atol=1e-3)
     again = run(EvaluateSettings(model_dir=str(tmp_path), dataset="synthetic"))
     assert again["subjects"] == ["S8"] and again["examples"] == len(held_out)
     assert again["average"]["p1"] == pytest.approx(report["average"]["p1"], abs=1e-3)
