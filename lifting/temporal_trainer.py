@@ -30,6 +30,7 @@ from lifting.serving import EXPORT_DIR
 from lifting.trainer import refuse_fewer_epochs_than_done, run_normalization
 
 TEMPORAL = "temporal"
+TEMPORAL_LOSSES = ("mse", "mpjpe")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,6 +46,8 @@ class TemporalTrainSettings:
       epochs: the only setting a resumed run may change (raised to extend, lowered to end).
       learning_rate, lr_decay_rate: Adam, the rate multiplied by the decay once per epoch
         (Pavllo et al.: 1e-3, 0.95).
+      loss: mse (of the z-scored poses, as the frame lifter) or mpjpe (the mean joint
+        distance in mm, Pavllo et al.'s).
       input_normalization: pixels or skeleton (`lifting.data`).
       scale_frames: skeleton input: each frame divided by the median skeleton scale over this
         many frames around it (1: by its own; the causal model uses the frames before it).
@@ -67,6 +70,7 @@ class TemporalTrainSettings:
     epochs: int = 8
     learning_rate: float = 1e-3
     lr_decay_rate: float = 0.95
+    loss: str = "mse"
     input_normalization: str = "skeleton"
     scale_frames: int = 1
     selection_subject: str = ""
@@ -77,6 +81,8 @@ class TemporalTrainSettings:
     seed: int = 0
 
     def __post_init__(self):
+        if self.loss not in TEMPORAL_LOSSES:
+            raise ValueError(f"unknown loss {self.loss!r}; choose from {TEMPORAL_LOSSES}")
         if self.architecture.flip_test and self.input_normalization != "skeleton":
             raise ValueError("flip_test needs --input_normalization=skeleton: pixel input "
                              "would have to be mirrored about the training cameras' centre")
@@ -84,11 +90,13 @@ class TemporalTrainSettings:
 
 def compiled_window_model(settings: TemporalTrainSettings, std_3d,
                           batches_per_epoch: int) -> keras.Model:
-    """The window form, compiled: MSE on normalised poses, MPJPE in mm as the metric."""
+    """The window form, compiled: MSE on normalised poses (or MPJPE in mm, `loss`), MPJPE in
+    mm as the metric."""
     model = settings.architecture.build(WINDOW)
     schedule = keras.optimizers.schedules.ExponentialDecay(
         settings.learning_rate, batches_per_epoch, settings.lr_decay_rate, staircase=True)
-    model.compile(optimizer=keras.optimizers.Adam(schedule, amsgrad=True), loss="mse",
+    loss = mpjpe_metric(std_3d) if settings.loss == "mpjpe" else "mse"
+    model.compile(optimizer=keras.optimizers.Adam(schedule, amsgrad=True), loss=loss,
                   metrics=[mpjpe_metric(std_3d)])
     return model
 

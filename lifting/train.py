@@ -23,7 +23,8 @@ from lifting.config import LifterConfig
 from lifting.data import INPUT_NORMALIZATIONS
 from lifting.model import STREAM_CHOICES
 from lifting.temporal_model import TemporalConfig
-from lifting.temporal_trainer import TEMPORAL, TemporalTrainSettings, train_temporal
+from lifting.temporal_trainer import (TEMPORAL, TEMPORAL_LOSSES, TemporalTrainSettings,
+                                      train_temporal)
 from lifting.trainer import STEPS_PER_EXECUTION, XLA_MAX_BATCH, TrainSettings, train
 
 FLAGS = flags.FLAGS
@@ -68,6 +69,8 @@ def define_flags() -> None:
                       "subject out and validate on it instead of S9/S11: the split on which "
                       "levers are chosen (empty: the standard split).")
     flags.DEFINE_integer("frame_stride", 1, "Use every n-th training frame.", lower_bound=1)
+    flags.DEFINE_enum("loss", "mse", list(TEMPORAL_LOSSES), "Temporal: mse of the z-scored "
+                      "poses or mpjpe, the mean joint distance in mm (Pavllo et al.).")
     flags.DEFINE_bool("flip_test", False, "Temporal: serve (and evaluate) each track as the "
                       "average of its lift and its mirror image's; for --flip_augment models "
                       "with skeleton input.")
@@ -99,7 +102,7 @@ def temporal_settings_from_flags() -> TemporalTrainSettings:
     return TemporalTrainSettings(
         model_dir=FLAGS.model_dir, dataset=FLAGS.dataset, data_dir=FLAGS.data_dir,
         architecture=architecture, batch_size=FLAGS.batch_size, epochs=FLAGS.epochs,
-        learning_rate=FLAGS.learning_rate, lr_decay_rate=FLAGS.lr_decay_rate,
+        learning_rate=FLAGS.learning_rate, lr_decay_rate=FLAGS.lr_decay_rate, loss=FLAGS.loss,
         input_normalization=FLAGS.input_normalization, scale_frames=FLAGS.scale_frames,
         selection_subject=FLAGS.selection_subject, frame_stride=FLAGS.frame_stride,
         flip_augment=FLAGS.flip_augment, eval_frame_stride=FLAGS.eval_frame_stride,
@@ -110,6 +113,8 @@ def settings_from_flags() -> TrainSettings:
     if FLAGS.flip_test:
         raise app.UsageError("--flip_test is the temporal lifter's; a frame lifter is "
                              "flip-tested by lifting.evaluate --flip_test")
+    if FLAGS.loss != "mse":
+        raise app.UsageError("--loss is the temporal lifter's; the frame lifter trains on MSE")
     if FLAGS.epochs == 0 and not FLAGS.init_from:
         raise app.UsageError("--epochs=0 trains nothing: it only assembles the streams of "
                              "--init_from; give --init_from or at least one epoch")

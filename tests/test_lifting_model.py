@@ -133,3 +133,14 @@ def test_limb_length_variation_is_zero_for_a_rigid_body_and_grows_with_stretchin
     stretched[::2, 3] += (stretched[::2, 3] - stretched[::2, 2]) * 0.5  # right shin, +50%
     variation = limb_length_variation(stretched)
     assert variation["RKnee-RFoot"] > 0.15 and variation["LKnee-LFoot"] < 1e-6
+
+
+def test_the_mpjpe_loss_has_a_finite_gradient_at_a_perfect_pose():
+    import tensorflow as tf
+    std = np.full(48, 50.0, np.float32)
+    y_true = tf.zeros((2, 48))
+    y_pred = tf.Variable(tf.zeros((2, 48)))
+    with tf.GradientTape() as tape:
+        value = tf.reduce_mean(metrics.mpjpe_metric(std)(y_true, y_pred))
+    assert float(value) < 1e-3
+    assert np.isfinite(tape.gradient(value, y_pred).numpy()).all()

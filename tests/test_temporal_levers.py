@@ -1,5 +1,6 @@
-"""The skeleton scale smoothed over a track's frames (`--scale_frames`), and the selection
-split that judges it on a held-out training subject."""
+"""The temporal lifter's levers: the skeleton scale smoothed over a track's frames
+(`--scale_frames`), flip testing in every served form, the loss, and the selection split that
+judges them on a held-out training subject."""
 import json
 import os
 
@@ -115,3 +116,13 @@ def test_a_selection_run_scores_its_held_out_subject_with_its_own_serving(tmp_pa
     again = run(EvaluateSettings(model_dir=str(tmp_path), dataset="synthetic"))
     assert again["subjects"] == ["S8"] and again["examples"] == len(held_out)
     assert again["average"]["p1"] == pytest.approx(report["average"]["p1"], abs=1e-3)
+
+
+def test_the_temporal_loss_is_chosen_by_name(tmp_path):
+    from lifting.temporal_trainer import compiled_window_model
+    settings = TemporalTrainSettings(model_dir=str(tmp_path), loss="mpjpe",
+                                     architecture=TemporalConfig((3,), channels=4))
+    model = compiled_window_model(settings, np.full(48, 50.0, np.float32), 10)
+    assert model.loss.__name__ == "mpjpe_mm"
+    with pytest.raises(ValueError, match="unknown loss 'l1'"):
+        TemporalTrainSettings(model_dir=str(tmp_path), loss="l1")
