@@ -253,6 +253,9 @@ def _evaluate_temporal_run(settings: EvaluateSettings, model: keras.Model, norm:
     """`evaluate_temporal` under SETTINGS: detections only, every frame."""
     if settings.input not in (None, "sh"):
         raise SettingConflict("a temporal lifter takes detections only (--input=sh)")
+    if settings.flip_test and norm.input_normalization != "skeleton":
+        raise SettingConflict("--flip_test mirrors a track about any vertical line, which only "
+                              "skeleton input ignores; this model takes pixels")
     _refuse_strided_tracks(True, settings.frame_stride)
     subjects = evaluated_subjects(settings.model_dir)
     examples = build_examples(_corpus(settings), subjects)

@@ -126,3 +126,10 @@ def test_the_temporal_loss_is_chosen_by_name(tmp_path):
     assert model.loss.__name__ == "mpjpe_mm"
     with pytest.raises(ValueError, match="unknown loss 'l1'"):
         TemporalTrainSettings(model_dir=str(tmp_path), loss="l1")
+
+
+def test_flip_testing_refuses_pixel_input():
+    from lifting.temporal_serving import plain_track_function
+    config = TemporalConfig((3,), channels=4, flip_test=True)
+    with pytest.raises(ValueError, match="only skeleton input ignores"):
+        plain_track_function(config.build(), Normalization.identity(), config)
