@@ -115,6 +115,9 @@ def settings_from_flags() -> TrainSettings:
                              "flip-tested by lifting.evaluate --flip_test")
     if FLAGS.loss != "mse":
         raise app.UsageError("--loss is the temporal lifter's; the frame lifter trains on MSE")
+    if FLAGS.scale_frames != 1:
+        raise app.UsageError("--scale_frames is the temporal lifter's; a frame lifter sees one "
+                             "frame, scaled by itself")
     if FLAGS.epochs == 0 and not FLAGS.init_from:
         raise app.UsageError("--epochs=0 trains nothing: it only assembles the streams of "
                              "--init_from; give --init_from or at least one epoch")
