@@ -156,10 +156,10 @@ class Normalization:
             scale_frames: int = 1, scale_causal: bool = False) -> "Normalization":
         """Per-coordinate statistics of EXAMPLES' keypoints (both kinds) as the model will see
         them, and of their poses."""
-        unfitted = dataclasses.replace(cls.identity(), input_normalization=input_normalization,
-                                       scale_frames=scale_frames, scale_causal=scale_causal)
-        inputs = np.concatenate([unfitted._transformed_inputs(examples, kind)
-                                 for kind in ("gt", "detected")]).reshape(-1, INPUT_DIM)
+        inputs = np.concatenate([
+            _transformed_inputs(examples.keypoints_2d(kind), examples, input_normalization,
+                                scale_frames, scale_causal)
+            for kind in ("gt", "detected")]).reshape(-1, INPUT_DIM)
         targets = examples.pose_3d.reshape(-1, OUTPUT_DIM)
         for name, values in (("2D keypoints", inputs), ("3D poses", targets)):
             if not np.isfinite(values).all():
@@ -168,16 +168,6 @@ class Normalization:
         return cls(inputs.mean(0), np.maximum(inputs.std(0), 1e-6),
                    targets.mean(0), np.maximum(targets.std(0), 1e-6), input_normalization,
                    scale_frames, scale_causal)
-
-    def _transformed_inputs(self, examples: LiftingExamples, kind: str) -> np.ndarray:
-        """EXAMPLES' keypoints of KIND before the z-score: track by track if the scale is
-        smoothed over frames, else all at once."""
-        keypoints = examples.keypoints_2d(kind)
-        if self.scale_frames == 1:
-            return np.asarray(_INPUT_TRANSFORMS[self.input_normalization](keypoints))
-        return np.concatenate([skeleton_normalised(keypoints[rows],
-                                                   self.track_scale(keypoints[rows])).numpy()
-                               for rows in examples.track_rows()])
 
     # The methods take numpy arrays or tensors and return float32 tensors, so the tf.data
     # pipeline, evaluation and the exported serving graph all apply this one formula.
@@ -192,14 +182,9 @@ class Normalization:
         return _z_scores(transformed, self.mean_2d, self.std_2d)
 
     def track_scale(self, keypoints: tf.Tensor) -> tf.Tensor:
-        """(T, 16, 2) pixels of one track in frame order -> (T,) the median skeleton scale over
-        the `scale_frames` frames around each frame (those before it if `scale_causal`).
-
-        Why: a frame's own scale grows when an arm reaches out, so dividing by it shrinks
-        the torso in the input; over a window of frames the median follows only the
-        person's distance to the camera, and every bone keeps its relative length.
-        """
-        return rolling_median(skeleton_scale(keypoints), self.scale_frames, self.scale_causal)
+        """(T, 16, 2) pixels of one track in frame order -> (T,) `track_scale` over this
+        model's `scale_frames`."""
+        return track_scale(keypoints, self.scale_frames, self.scale_causal)
 
     def normalise_track(self, keypoints: tf.Tensor) -> tf.Tensor:
         """(T, 16, 2) pixels of one track in frame order -> (T, 32) z-scores."""
@@ -264,6 +249,30 @@ def skeleton_normalised(keypoints, scale=None) -> tf.Tensor:
     centred = keypoints - keypoints[:, _HIP:_HIP + 1]
     scale = skeleton_scale(keypoints) if scale is None else tf.cast(scale, tf.float32)
     return tf.math.divide_no_nan(centred, scale[:, None, None])
+
+
+def track_scale(keypoints, frames: int, causal: bool = False) -> tf.Tensor:
+    """(T, 16, 2) pixels of one track in frame order -> (T,) the median `skeleton_scale` over
+    the FRAMES around each frame (those before it if CAUSAL).
+
+    Why: a frame's own scale grows when an arm reaches out, so dividing by it shrinks the
+    torso in the input; over a window of frames the median follows only the person's
+    distance to the camera, and every bone keeps its relative length.
+    """
+    return rolling_median(skeleton_scale(keypoints), frames, causal)
+
+
+def _transformed_inputs(keypoints: np.ndarray, examples: LiftingExamples,
+                        input_normalization: str, scale_frames: int,
+                        scale_causal: bool) -> np.ndarray:
+    """KEYPOINTS (rows of EXAMPLES) as INPUT_NORMALIZATION makes them before the z-score:
+    track by track if the skeleton's scale is smoothed over frames, else all at once."""
+    if scale_frames == 1:
+        return np.asarray(_INPUT_TRANSFORMS[input_normalization](keypoints))
+    return np.concatenate([
+        skeleton_normalised(keypoints[rows],
+                            track_scale(keypoints[rows], scale_frames, scale_causal)).numpy()
+        for rows in examples.track_rows()])
 
 
 def rolling_median(values, frames: int, causal: bool = False) -> tf.Tensor:

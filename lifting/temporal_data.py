@@ -28,8 +28,8 @@ class TrackWindows:
     Attributes:
       keypoints: (F, 16, 2) pixels of every track, each padded at both ends.
       principal_x: (F,) the camera's principal point x of each padded frame (for mirroring).
-      scale: (F,) each padded frame's skeleton scale (`Normalization.track_scale`, over its
-        track before padding), or None for pixel input.
+      scale: (F,) each padded frame's smoothed skeleton scale (`Normalization.track_scale`,
+        over its track before padding), or None where each frame is its own scale.
       output_frame: (N,) position in `keypoints` of each example's output frame.
       pose_3d: (N, 16, 3) the target of each example, millimetres.
       frames_before, frames_after: the window around an output frame.
@@ -62,7 +62,7 @@ def track_windows(examples: LiftingExamples, config: TemporalConfig, norm: Norma
     offset = 0
     for rows in examples.track_rows():
         keypoints.append(pad_track(examples.detected_2d[rows], before, after))
-        if norm.input_normalization == "skeleton":
+        if norm.scale_frames > 1:
             scale.append(pad_track(norm.track_scale(examples.detected_2d[rows]).numpy(),
                                    before, after))
         principal_x.append(np.full(len(keypoints[-1]), examples.principal_x[rows[0]],

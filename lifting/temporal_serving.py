@@ -4,7 +4,8 @@ out, for a track of any length.
     serving_default(keypoints_2d: (T, 16, 2) px, H36M-16, one track in frame order)
         -> {"pose_3d": (T, 17, 3) mm, root-relative}
     description() -> {"lifter_kind": "temporal", "receptive_field", "causal",
-                      "input_normalization", "scale_frames", "flip_test"}: how a client tells it from a frame lifter
+                      "input_normalization", "scale_frames", "flip_test"}: how a client
+                      tells it from a frame lifter
 
 The track is padded inside the graph by repeating its first and last frame (the causal model
 pads only its start), so every frame gets a pose and a client needs neither the statistics

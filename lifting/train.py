@@ -28,6 +28,8 @@ from lifting.temporal_trainer import (TEMPORAL, TEMPORAL_LOSSES, TemporalTrainSe
 from lifting.trainer import STEPS_PER_EXECUTION, XLA_MAX_BATCH, TrainSettings, train
 
 FLAGS = flags.FLAGS
+# Flags a frame lifter would silently ignore, so it refuses them.
+_TEMPORAL_ONLY = ("flip_test", "loss", "scale_frames")
 
 
 def define_flags() -> None:
@@ -110,14 +112,11 @@ def temporal_settings_from_flags() -> TemporalTrainSettings:
 
 
 def settings_from_flags() -> TrainSettings:
-    if FLAGS.flip_test:
-        raise app.UsageError("--flip_test is the temporal lifter's; a frame lifter is "
-                             "flip-tested by lifting.evaluate --flip_test")
-    if FLAGS.loss != "mse":
-        raise app.UsageError("--loss is the temporal lifter's; the frame lifter trains on MSE")
-    if FLAGS.scale_frames != 1:
-        raise app.UsageError("--scale_frames is the temporal lifter's; a frame lifter sees one "
-                             "frame, scaled by itself")
+    changed = [name for name in _TEMPORAL_ONLY if FLAGS[name].value != FLAGS[name].default]
+    if changed:
+        raise app.UsageError(f"--{', --'.join(changed)}: the temporal lifter's "
+                             "(--lifter_kind=temporal); a frame lifter trains on MSE, sees one "
+                             "frame and is flip-tested by lifting.evaluate --flip_test")
     if FLAGS.epochs == 0 and not FLAGS.init_from:
         raise app.UsageError("--epochs=0 trains nothing: it only assembles the streams of "
                              "--init_from; give --init_from or at least one epoch")
