@@ -42,6 +42,18 @@ def per_action_report(predicted: np.ndarray, target: np.ndarray, action: np.ndar
                         "p2": float(np.mean([v["p2"] for v in per_action.values()]))}}
 
 
+# The lifters' training losses (`--loss`): mse of the z-scored coordinates (Martinez et al.)
+# or mpjpe, the mean joint distance in mm (Pavllo et al.).
+LIFTER_LOSSES = ("mse", "mpjpe")
+
+
+def lifter_loss(name: str, std_3d: np.ndarray):
+    """The Keras loss called NAME (one of LIFTER_LOSSES) on normalised (B, 48) poses."""
+    if name not in LIFTER_LOSSES:
+        raise ValueError(f"unknown loss {name!r}; choose from {LIFTER_LOSSES}")
+    return mpjpe_metric(std_3d) if name == "mpjpe" else "mse"
+
+
 def mpjpe_metric(std_3d: np.ndarray):
     """A Keras metric (or loss, `--loss=mpjpe`): MPJPE in mm over 17 joints from normalised
     (B, 48) outputs.

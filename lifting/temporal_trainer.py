@@ -22,7 +22,7 @@ from datasets import h36m
 from lifting import evaluation
 from lifting.config import save_trained
 from lifting.data import build_examples, load_corpus
-from lifting.metrics import mpjpe_metric
+from lifting.metrics import LIFTER_LOSSES, lifter_loss, mpjpe_metric
 from lifting.temporal_data import track_windows, window_dataset
 from lifting.temporal_model import SEQUENCE, WINDOW, TemporalConfig
 from lifting.temporal_serving import export_temporal_lifter
@@ -30,8 +30,6 @@ from lifting.serving import EXPORT_DIR
 from lifting.trainer import refuse_fewer_epochs_than_done, run_normalization
 
 TEMPORAL = "temporal"
-TEMPORAL_LOSSES = ("mse", "mpjpe")
-
 
 @dataclasses.dataclass(frozen=True)
 class TemporalTrainSettings:
@@ -81,8 +79,8 @@ class TemporalTrainSettings:
     seed: int = 0
 
     def __post_init__(self):
-        if self.loss not in TEMPORAL_LOSSES:
-            raise ValueError(f"unknown loss {self.loss!r}; choose from {TEMPORAL_LOSSES}")
+        if self.loss not in LIFTER_LOSSES:
+            raise ValueError(f"unknown loss {self.loss!r}; choose from {LIFTER_LOSSES}")
         if self.architecture.flip_test and self.input_normalization != "skeleton":
             raise ValueError("flip_test needs --input_normalization=skeleton: pixel input "
                              "would have to be mirrored about the training cameras' centre")
@@ -95,8 +93,8 @@ def compiled_window_model(settings: TemporalTrainSettings, std_3d,
     model = settings.architecture.build(WINDOW)
     schedule = keras.optimizers.schedules.ExponentialDecay(
         settings.learning_rate, batches_per_epoch, settings.lr_decay_rate, staircase=True)
-    loss = mpjpe_metric(std_3d) if settings.loss == "mpjpe" else "mse"
-    model.compile(optimizer=keras.optimizers.Adam(schedule, amsgrad=True), loss=loss,
+    model.compile(optimizer=keras.optimizers.Adam(schedule, amsgrad=True),
+                  loss=lifter_loss(settings.loss, std_3d),
                   metrics=[mpjpe_metric(std_3d)])
     return model
 

@@ -23,13 +23,13 @@ from lifting.config import LifterConfig
 from lifting.data import INPUT_NORMALIZATIONS
 from lifting.model import STREAM_CHOICES
 from lifting.temporal_model import TemporalConfig
-from lifting.temporal_trainer import (TEMPORAL, TEMPORAL_LOSSES, TemporalTrainSettings,
-                                      train_temporal)
+from lifting.metrics import LIFTER_LOSSES
+from lifting.temporal_trainer import TEMPORAL, TemporalTrainSettings, train_temporal
 from lifting.trainer import STEPS_PER_EXECUTION, XLA_MAX_BATCH, TrainSettings, train
 
 FLAGS = flags.FLAGS
 # Flags a frame lifter would silently ignore, so it refuses them.
-_TEMPORAL_ONLY = ("flip_test", "loss", "scale_frames")
+_TEMPORAL_ONLY = ("flip_test", "scale_frames")
 
 
 def define_flags() -> None:
@@ -71,8 +71,8 @@ def define_flags() -> None:
                       "subject out and validate on it instead of S9/S11: the split on which "
                       "levers are chosen (empty: the standard split).")
     flags.DEFINE_integer("frame_stride", 1, "Use every n-th training frame.", lower_bound=1)
-    flags.DEFINE_enum("loss", "mse", list(TEMPORAL_LOSSES), "Temporal: mse of the z-scored "
-                      "poses or mpjpe, the mean joint distance in mm (Pavllo et al.).")
+    flags.DEFINE_enum("loss", "mse", list(LIFTER_LOSSES), "mse of the z-scored poses "
+                      "(Martinez et al.) or mpjpe, the mean joint distance in mm (Pavllo et al.).")
     flags.DEFINE_bool("flip_test", False, "Temporal: serve (and evaluate) each track as the "
                       "average of its lift and its mirror image's; for --flip_augment models "
                       "with skeleton input.")
@@ -115,8 +115,8 @@ def settings_from_flags() -> TrainSettings:
     changed = [name for name in _TEMPORAL_ONLY if FLAGS[name].value != FLAGS[name].default]
     if changed:
         raise app.UsageError(f"--{', --'.join(changed)}: the temporal lifter's "
-                             "(--lifter_kind=temporal); a frame lifter trains on MSE, sees one "
-                             "frame and is flip-tested by lifting.evaluate --flip_test")
+                             "(--lifter_kind=temporal); a frame lifter sees one frame and is "
+                             "flip-tested by lifting.evaluate --flip_test")
     if FLAGS.epochs == 0 and not FLAGS.init_from:
         raise app.UsageError("--epochs=0 trains nothing: it only assembles the streams of "
                              "--init_from; give --init_from or at least one epoch")
@@ -128,7 +128,7 @@ def settings_from_flags() -> TrainSettings:
         architecture=architecture, batch_size=FLAGS.batch_size, epochs=FLAGS.epochs,
         learning_rate=FLAGS.learning_rate, lr_decay_steps=FLAGS.lr_decay_steps,
         lr_decay_rate=FLAGS.lr_decay_rate, stream_loss_weight=FLAGS.stream_loss_weight,
-        input_normalization=FLAGS.input_normalization,
+        loss=FLAGS.loss, input_normalization=FLAGS.input_normalization,
         selection_subject=FLAGS.selection_subject,
         frame_stride=FLAGS.frame_stride, flip_augment=FLAGS.flip_augment,
         eval_frame_stride=FLAGS.eval_frame_stride, strategy=FLAGS.strategy,

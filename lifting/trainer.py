@@ -24,7 +24,7 @@ from lifting.config import NORM_FILE, LifterConfig, save_trained
 from lifting.data import (Normalization, build_examples, load_corpus,
                           make_dataset)
 from lifting.serving import EXPORT_DIR, export_lifter
-from lifting.metrics import mpjpe_metric
+from lifting.metrics import LIFTER_LOSSES, lifter_loss, mpjpe_metric
 from lifting.model import POSE_OUTPUT, supervised_view
 
 
@@ -52,6 +52,8 @@ class TrainSettings:
         (not below the epochs done) to end it early.
       learning_rate, lr_decay_steps, lr_decay_rate: Adam with staircase exponential decay.
       stream_loss_weight: weight of the mean of the streams' own losses beside the average's.
+      loss: mse (of the z-scored poses, Martinez et al.'s) or mpjpe (the mean joint distance
+        in mm, Pavllo et al.'s), for the average and each stream alike.
       input_normalization: pixels (z-scored pixels, the papers') or skeleton (per frame
         root-centred and scaled to unit size before the z-score: any camera, any image size).
       selection_subject: a training subject to hold out and validate on instead of S9/S11
@@ -77,6 +79,7 @@ class TrainSettings:
     lr_decay_steps: int = 100_000
     lr_decay_rate: float = 0.96
     stream_loss_weight: float = 1.0
+    loss: str = "mse"
     input_normalization: str = "pixels"
     selection_subject: str = ""
     frame_stride: int = 1
@@ -87,6 +90,10 @@ class TrainSettings:
     steps_per_execution: int | None = None
     init_from: tuple[str, ...] = ()
     seed: int = 0
+
+    def __post_init__(self):
+        if self.loss not in LIFTER_LOSSES:
+            raise ValueError(f"unknown loss {self.loss!r}; choose from {LIFTER_LOSSES}")
 
 
 def run_normalization(settings: TrainSettings, train_examples,
@@ -109,8 +116,8 @@ def compiled_model(settings: TrainSettings,
                    norm: Normalization) -> tuple[keras.Model, keras.Model]:
     """The lifter and its compiled supervised view (which shares the lifter's variables).
 
-    Loss: MSE of the averaged pose plus stream_loss_weight times the mean of the streams' own
-    MSEs (a single stream has only the first term).
+    Loss: the `loss` of the averaged pose plus stream_loss_weight times the mean of the
+    streams' own (a single stream has only the first term).
     """
     jit_compile = _use_xla(settings)
     model = settings.architecture.build()
@@ -122,7 +129,7 @@ def compiled_model(settings: TrainSettings,
     schedule = keras.optimizers.schedules.ExponentialDecay(
         settings.learning_rate, settings.lr_decay_steps, settings.lr_decay_rate, staircase=True)
     trainer.compile(optimizer=keras.optimizers.Adam(schedule),
-                    loss={name: "mse" for name in trainer.output}, loss_weights=loss_weights,
+                    loss={name: lifter_loss(settings.loss, norm.std_3d) for name in trainer.output}, loss_weights=loss_weights,
                     metrics={POSE_OUTPUT: [mpjpe_metric(norm.std_3d)]},
                     jit_compile=jit_compile,
                     steps_per_execution=_steps_per_execution(settings, jit_compile))

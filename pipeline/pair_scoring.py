@@ -73,7 +73,8 @@ def score_model(model: str, data_dir: str, rule: PairRule, rigid: bool = True) -
                            "skeletons; the pair path needs one of SBU from lifted poses")
     data = dataclasses.replace(data, data_dir=data_dir)
     _, test = protocol_split(keypoints_2d("sbu", data_dir), "sbu", data.protocol)
-    lifter = DeployedLifter.load(data.lifter or None)
+    # the lifter the network's poses came from (`recognition.lifted`: the frame lifter's)
+    lifter = DeployedLifter.load(data.lifter or None, kind="frame")
     classifier = load_network(model)
     scores = [score_sequence(s.joints, lifter, classifier, rule, rigid)
               for s in test.sequences]

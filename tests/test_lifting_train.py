@@ -1,4 +1,5 @@
 """End-to-end lifter training on the synthetic set: outputs, resume after a kill, strategies."""
+import dataclasses
 import json
 import os
 import shutil
@@ -312,6 +313,42 @@ def test_loss_is_the_average_plus_weighted_mean_of_the_stream_losses(weight):
     loss = trainer.evaluate(inputs, {n: target for n in outputs}, verbose=0, return_dict=True)
     assert loss["loss"] == pytest.approx(expected, rel=1e-4)
     np.testing.assert_allclose(model(inputs, training=False), outputs["pose"], atol=1e-6)
+
+
+def test_the_frame_lifter_trains_on_the_mpjpe_in_mm_when_asked():
+    """--loss=mpjpe: each output's loss is its mean joint distance in mm (the z-scores times
+    the training poses' spread), not the MSE of the z-scores."""
+    from lifting.trainer import compiled_model
+    norm = dataclasses.replace(Normalization.identity(), std_3d=np.full(48, 40.0, np.float32))
+    settings = TrainSettings(model_dir="unused", architecture=LifterConfig(width=16),
+                             stream_loss_weight=0.0, loss="mpjpe", jit_compile=False)
+    _, trainer = compiled_model(settings, norm)
+    rng = np.random.default_rng(0)
+    inputs = {"gt_2d": rng.normal(size=(8, 32)).astype(np.float32),
+              "detected_2d": rng.normal(size=(8, 32)).astype(np.float32)}
+    target = rng.normal(size=(8, 48)).astype(np.float32)
+    pose = trainer(inputs, training=False)["pose"].numpy()
+    distances = np.linalg.norm(((pose - target) * 40.0).reshape(8, 16, 3), axis=-1)
+    expected = np.mean(distances.sum(axis=-1) / 17.0)
+    loss = trainer.evaluate(inputs, {n: target for n in trainer.output}, verbose=0,
+                            return_dict=True)
+    assert loss["loss"] == pytest.approx(expected, rel=1e-4)
+    with pytest.raises(ValueError, match="unknown loss 'l1'"):
+        TrainSettings(model_dir="unused", loss="l1")
+
+
+def test_the_frame_lifter_binary_refuses_the_temporal_lifters_flags():
+    from absl import app
+    from absl.testing import flagsaver
+    from lifting import train as binary
+    if "loss" not in binary.FLAGS:
+        binary.define_flags()
+    binary.FLAGS(["lifting.train", "--model_dir=unused"])
+    with flagsaver.flagsaver(loss="mpjpe"):
+        assert binary.settings_from_flags().loss == "mpjpe"
+    with flagsaver.flagsaver(flip_test=True):
+        with pytest.raises(app.UsageError, match="--flip_test: the temporal lifter's"):
+            binary.settings_from_flags()
 
 
 def test_eval_json_drops_reports_of_earlier_weights(tmp_path):
