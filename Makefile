@@ -19,8 +19,10 @@ demo: $(STAMP)
 	$(PY) -m pipeline.demo --flagfile=recipes/demo/demo.flags --output_dir=$(DEMO_DIR) \
 		$(if $(DATA_ROOT),--data_root=$(DATA_ROOT))
 
+# Two workers (pytest-xdist), each test file whole on one worker so that a module's trained
+# fixture is built once; the slow tier stays serial, its kill-and-resume tests time processes.
 test: $(STAMP)
-	$(PY) -m pytest -q -m "not slow" tests
+	$(PY) -m pytest -q -m "not slow" -n 2 --dist loadfile tests
 
 test-slow: $(STAMP)
 	$(PY) -m pytest -q -m slow tests

@@ -16,7 +16,7 @@ def test_progress_inside_an_epoch_is_throttled_and_has_rate_and_time_left(caplog
     clock = FakeClock()
     progress = ProgressLogger(total_epochs=3, examples_per_epoch=10_000, batch_size=100,
                               every_seconds=60, clock=clock)
-    caplog.set_level(logging.INFO)
+    caplog.set_level(logging.INFO, logger="absl")  # whatever verbosity a flag parse left
     progress.on_epoch_begin(1)
     for batch in range(100):
         clock.now += 1.5  # 100 examples per 1.5 s
