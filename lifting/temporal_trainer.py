@@ -31,6 +31,7 @@ from lifting.trainer import refuse_fewer_epochs_than_done, run_normalization
 
 TEMPORAL = "temporal"
 
+
 @dataclasses.dataclass(frozen=True)
 class TemporalTrainSettings:
     """One temporal lifter training, as the model_dir's config.json records it.
