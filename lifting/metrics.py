@@ -47,10 +47,16 @@ def per_action_report(predicted: np.ndarray, target: np.ndarray, action: np.ndar
 LIFTER_LOSSES = ("mse", "mpjpe")
 
 
-def lifter_loss(name: str, std_3d: np.ndarray):
-    """The Keras loss called NAME (one of LIFTER_LOSSES) on normalised (B, 48) poses."""
+def check_lifter_loss(name: str) -> None:
+    """Refuses a NAME that is not one of LIFTER_LOSSES (the training settings call it when
+    built, so a bad value fails before any data is read)."""
     if name not in LIFTER_LOSSES:
         raise ValueError(f"unknown loss {name!r}; choose from {LIFTER_LOSSES}")
+
+
+def lifter_loss(name: str, std_3d: np.ndarray):
+    """The Keras loss called NAME (one of LIFTER_LOSSES) on normalised (B, 48) poses."""
+    check_lifter_loss(name)
     return mpjpe_metric(std_3d) if name == "mpjpe" else "mse"
 
 

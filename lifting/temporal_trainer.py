@@ -22,7 +22,7 @@ from datasets import h36m
 from lifting import evaluation
 from lifting.config import save_trained
 from lifting.data import build_examples, load_corpus
-from lifting.metrics import LIFTER_LOSSES, lifter_loss, mpjpe_metric
+from lifting.metrics import check_lifter_loss, lifter_loss, mpjpe_metric
 from lifting.temporal_data import track_windows, window_dataset
 from lifting.temporal_model import SEQUENCE, WINDOW, TemporalConfig
 from lifting.temporal_serving import export_temporal_lifter
@@ -80,8 +80,7 @@ class TemporalTrainSettings:
     seed: int = 0
 
     def __post_init__(self):
-        if self.loss not in LIFTER_LOSSES:
-            raise ValueError(f"unknown loss {self.loss!r}; choose from {LIFTER_LOSSES}")
+        check_lifter_loss(self.loss)
         if self.architecture.flip_test and self.input_normalization != "skeleton":
             raise ValueError("flip_test needs --input_normalization=skeleton: pixel input "
                              "would have to be mirrored about the training cameras' centre")

@@ -24,7 +24,7 @@ from lifting.config import NORM_FILE, LifterConfig, save_trained
 from lifting.data import (Normalization, build_examples, load_corpus,
                           make_dataset)
 from lifting.serving import EXPORT_DIR, export_lifter
-from lifting.metrics import LIFTER_LOSSES, lifter_loss, mpjpe_metric
+from lifting.metrics import check_lifter_loss, lifter_loss, mpjpe_metric
 from lifting.model import POSE_OUTPUT, supervised_view
 
 
@@ -92,8 +92,7 @@ class TrainSettings:
     seed: int = 0
 
     def __post_init__(self):
-        if self.loss not in LIFTER_LOSSES:
-            raise ValueError(f"unknown loss {self.loss!r}; choose from {LIFTER_LOSSES}")
+        check_lifter_loss(self.loss)
 
 
 def run_normalization(settings: TrainSettings, train_examples,
@@ -128,8 +127,9 @@ def compiled_model(settings: TrainSettings,
                     **{s: settings.stream_loss_weight / len(streams) for s in streams}}
     schedule = keras.optimizers.schedules.ExponentialDecay(
         settings.learning_rate, settings.lr_decay_steps, settings.lr_decay_rate, staircase=True)
+    loss = lifter_loss(settings.loss, norm.std_3d)
     trainer.compile(optimizer=keras.optimizers.Adam(schedule),
-                    loss={name: lifter_loss(settings.loss, norm.std_3d) for name in trainer.output}, loss_weights=loss_weights,
+                    loss={name: loss for name in trainer.output}, loss_weights=loss_weights,
                     metrics={POSE_OUTPUT: [mpjpe_metric(norm.std_3d)]},
                     jit_compile=jit_compile,
                     steps_per_execution=_steps_per_execution(settings, jit_compile))

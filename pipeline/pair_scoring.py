@@ -22,7 +22,7 @@ from pipeline.person_outputs import PersonResult
 from pose2d.tracks import PersonTrack
 from recognition.deployed import DeployedClassifier
 from recognition.interaction import classify_pair, placed_pair
-from recognition.lifted import SBU_IMAGE_SIZE, keypoints_2d
+from recognition.lifted import SBU_IMAGE_SIZE, keypoints_2d, source_lifter
 from recognition.protocols import protocol_split
 from recognition.zoo import WrongDataset, load_network, recorded_data
 
@@ -73,8 +73,7 @@ def score_model(model: str, data_dir: str, rule: PairRule, rigid: bool = True) -
                            "skeletons; the pair path needs one of SBU from lifted poses")
     data = dataclasses.replace(data, data_dir=data_dir)
     _, test = protocol_split(keypoints_2d("sbu", data_dir), "sbu", data.protocol)
-    # the lifter the network's poses came from (`recognition.lifted`: the frame lifter's)
-    lifter = DeployedLifter.load(data.lifter or None, kind="frame")
+    lifter = source_lifter(data.lifter or None)
     classifier = load_network(model)
     scores = [score_sequence(s.joints, lifter, classifier, rule, rigid)
               for s in test.sequences]

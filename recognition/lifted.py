@@ -155,12 +155,17 @@ def draw_lifted_against_sensor(sensor: SequenceDataset, lifted: SequenceDataset,
         write_png(path, np.concatenate(columns, axis=1))
 
 
+def source_lifter(lifter_path: str | None) -> DeployedLifter:
+    """The lifter at LIFTER_PATH, or when None the shipped frame lifter: the recognition
+    recipes and the shipped classifiers were trained on its poses, whatever the deployed
+    default, so a run that recorded no lifter means that one."""
+    return DeployedLifter.load(lifter_path, kind="frame")
+
+
 def lifted_sequences(name: str, data_dir: str | None, lifter_path: str | None,
                      seed: int = 0) -> SequenceDataset:
-    """Dataset NAME with its 3D joints predicted from its 2D joints by the lifter at
-    LIFTER_PATH (when None, the shipped frame lifter: the recognition recipes and the shipped
-    classifiers were trained on its poses, whatever the deployed default)."""
-    lifter = DeployedLifter.load(lifter_path, kind="frame")
+    """Dataset NAME with its 3D joints predicted from its 2D joints by `source_lifter`."""
+    lifter = source_lifter(lifter_path)
     return lift_dataset(keypoints_2d(name, data_dir, seed), lifter,
                         focal_px=max(SBU_IMAGE_SIZE) if name == "sbu" else None)
 
