@@ -28,6 +28,8 @@ ACTIONS = ("Directions", "Discussion", "Eating", "Greeting", "Phoning", "Photo",
 # Names the same actions carry in other releases of the data.
 _ACTION_ALIASES = {"TakingPhoto": "Photo", "WalkingDog": "WalkDog",
                    "WalkingTogether": "WalkTogether"}
+# the rate of the released poses and detections (the cameras record at 50 Hz)
+FRAME_RATE_HZ = 50.0
 SUBJECTS = ("S1", "S5", "S6", "S7", "S8", "S9", "S11")
 TRAIN_SUBJECTS = ("S1", "S5", "S6", "S7", "S8")
 TEST_SUBJECTS = ("S9", "S11")

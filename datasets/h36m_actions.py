@@ -49,4 +49,5 @@ def load(data_dir: str | os.PathLike) -> SequenceDataset:
         raise ValueError(f"{data_dir}: no Human3.6M take is long enough for one "
                          f"{WINDOW_FRAMES}-frame window")
     return SequenceDataset(name=NAME, layout=H36M_17, class_names=h36m.ACTIONS,
-                           sequences=tuple(sequences), skipped=tuple(corpus.skipped))
+                           sequences=tuple(sequences), skipped=tuple(corpus.skipped),
+                           frame_rate_hz=h36m.FRAME_RATE_HZ / FRAME_STEP)

@@ -44,6 +44,8 @@ FOLDERS = {"3d": "MSRAction3DSkeletonReal3D", "2d": "MSRAction3DSkeleton(20joint
 _SUFFIX = {"3d": "_skeleton3D.txt", "2d": "_skeleton.txt"}
 _NAME = re.compile(r"^a(?P<action>\d\d)_s(?P<subject>\d\d)_e(?P<take>\d\d)_skeleton(3D)?\.txt$")
 JOINTS = KINECT_20.num_joints
+# the depth camera's rate for these recordings (Li, Zhang and Liu, CVPR Workshops 2010)
+FRAME_RATE_HZ = 15.0
 _OFF_IMAGE = 1e6  # pixel magnitude beyond any image: the 2^31 - 1 sentinel of the 2D files
 
 
@@ -107,7 +109,8 @@ def load(data_dir: str | os.PathLike, kind: Literal["3d", "2d"] = "3d") -> Seque
             sequences.append(sequence)
     return SequenceDataset(name=f"msr_action3d_{kind}", layout=KINECT_20,
                            class_names=CLASS_NAMES, sequences=tuple(sequences),
-                           skipped=tuple(skipped), units="mm" if kind == "3d" else "px")
+                           skipped=tuple(skipped), units="mm" if kind == "3d" else "px",
+                           frame_rate_hz=FRAME_RATE_HZ)
 
 
 def subset(dataset: SequenceDataset, name: str, other_actions: bool = False) -> SequenceDataset:

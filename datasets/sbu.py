@@ -31,6 +31,8 @@ FOLDS = (
     ("s04s02", "s04s03", "s04s06", "s06s02", "s06s03"),
 )
 FILE_NAME = "skeleton_pos.txt"
+# the Kinect's rate for these recordings (Yun et al., CVPR Workshops 2012)
+FRAME_RATE_HZ = 15.0
 _VALUES_PER_LINE = 1 + 2 * SBU_15.num_joints * 3
 _SET_NAME = re.compile(r"^s\d\ds\d\d$")
 
@@ -72,7 +74,8 @@ def load(data_dir: str | os.PathLike, metric: bool = True) -> SequenceDataset:
                 subject=0, source=path, group=group))
     return SequenceDataset(name="sbu", layout=SBU_15, class_names=CLASS_NAMES,
                            sequences=tuple(sequences), skipped=tuple(skipped),
-                           units="sbu-metric" if metric else "normalised")
+                           units="sbu-metric" if metric else "normalised",
+                           frame_rate_hz=FRAME_RATE_HZ)
 
 
 def fold_split(dataset: SequenceDataset, fold: int) -> tuple[SequenceDataset, SequenceDataset]:

@@ -49,7 +49,11 @@ class SkeletonSequence:
 
 @dataclasses.dataclass(frozen=True)
 class SequenceDataset:
-    """The usable sequences of one dataset, its class names and what was skipped."""
+    """The usable sequences of one dataset, its class names and what was skipped.
+
+    `frame_rate_hz` is the rate the sequences were recorded at, None when the format does not
+    say: a temporal lifter needs it to see a sequence's motion at the speed it learnt from.
+    """
 
     name: str
     layout: JointLayout
@@ -57,6 +61,7 @@ class SequenceDataset:
     sequences: tuple[SkeletonSequence, ...]
     skipped: tuple[Skipped, ...] = ()
     units: str = "mm"
+    frame_rate_hz: float | None = None
 
     def select(self, keep) -> "SequenceDataset":
         """A copy holding only the sequences for which `keep(sequence)` is true."""

@@ -236,5 +236,5 @@ def generate(seed: int = 0, takes_per_action: int = 2, num_frames: int = 100,
                     joints=poses, label=label, subject=int(subject.lstrip("S")),
                     source=f"synthetic:{seed}/{take}"))
     dataset = SequenceDataset(name="synthetic", layout=H36M_17, class_names=ACTION_NAMES,
-                              sequences=tuple(sequences))
+                              sequences=tuple(sequences), frame_rate_hz=fps)
     return SyntheticData(corpus=corpus, sequences=dataset)

@@ -23,12 +23,13 @@ import math
 import keras
 import tensorflow as tf
 
+from datasets import h36m
 from lifting.data import INPUT_DIM, OUTPUT_DIM
 
 WINDOW, SEQUENCE = "window", "sequence"
 # Human3.6M's frame rate: the rate at which the windows were learnt (a track at another rate is
 # resampled to it before lifting, `lifting.deployed.DeployedLifter.lift`).
-TRAINING_FPS = 50.0
+TRAINING_FPS = h36m.FRAME_RATE_HZ
 
 
 @dataclasses.dataclass(frozen=True)

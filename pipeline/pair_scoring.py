@@ -39,13 +39,14 @@ def two_tracks(keypoints: np.ndarray) -> list[PersonTrack]:
 
 
 def score_sequence(keypoints: np.ndarray, lifter: DeployedLifter,
-                   classifier: DeployedClassifier, rule: PairRule, rigid: bool) -> dict:
-    """One sequence through the pair path: {paired, pipeline, one_order, api} labels (index
-    into the class names; -1 when not paired)."""
+                   classifier: DeployedClassifier, rule: PairRule, rigid: bool,
+                   fps: float | None) -> dict:
+    """One sequence (recorded at FPS) through the pair path: {paired, pipeline, one_order,
+    api} labels (index into the class names; -1 when not paired)."""
     tracks = two_tracks(keypoints)
     people = {}
     for track in tracks:
-        poses = lifter.lift(track.keypoints)
+        poses = lifter.lift(track.keypoints, fps)
         poses = rigid_bones(poses) if rigid else poses
         people[track.track_id] = PersonResult(track, poses, np.isfinite(poses).all(axis=(1, 2)),
                                               {}, [])
@@ -72,10 +73,12 @@ def score_model(model: str, data_dir: str, rule: PairRule, rigid: bool = True) -
         raise WrongDataset(f"{model} is a {data.dataset} network on {data.skeleton_source} "
                            "skeletons; the pair path needs one of SBU from lifted poses")
     data = dataclasses.replace(data, data_dir=data_dir)
-    _, test = protocol_split(keypoints_2d("sbu", data_dir), "sbu", data.protocol)
+    sequences_2d = keypoints_2d("sbu", data_dir)
+    _, test = protocol_split(sequences_2d, "sbu", data.protocol)
     lifter = source_lifter(data.lifter or None)
     classifier = load_network(model)
-    scores = [score_sequence(s.joints, lifter, classifier, rule, rigid)
+    scores = [score_sequence(s.joints, lifter, classifier, rule, rigid,
+                             sequences_2d.frame_rate_hz)
               for s in test.sequences]
     truth = np.array([s.label for s in test.sequences])
 

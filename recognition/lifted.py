@@ -71,13 +71,16 @@ def _to_h36m16(dataset: SequenceDataset, to_pixels) -> SequenceDataset:
     return dataclasses.replace(dataset, layout=H36M_16, sequences=tuple(sequences), units="px")
 
 
-def _lifted_people(people_2d: list[np.ndarray], lifter: DeployedLifter) -> list[np.ndarray]:
+def _lifted_people(people_2d: list[np.ndarray], lifter: DeployedLifter,
+                   fps: float | None) -> list[np.ndarray]:
     """(T, P, 17, 3) mm per (T, P, 16, 2) sequence of PEOPLE_2D: a frame lifter's in one
     batched call over every frame of the dataset, a temporal one's person by person (each
-    person's frames in order are one track)."""
+    person's frames in order are one track, seen at the rate it learnt from when FPS, the
+    sequences' rate, is known)."""
     if lifter.temporal:
-        return [np.stack([lifter.lift(people[:, person]) for person in range(people.shape[1])],
-                         axis=1) for people in people_2d]
+        return [np.stack([lifter.lift(people[:, person], fps)
+                          for person in range(people.shape[1])], axis=1)
+                for people in people_2d]
     if not people_2d:
         return []
     poses = lifter.lift(np.concatenate([people.reshape(-1, *people.shape[2:])
@@ -100,7 +103,8 @@ def lift_dataset(dataset_2d: SequenceDataset, lifter: DeployedLifter,
                  for s in dataset_2d.sequences]
     sequences = []
     for sequence, keypoints, lifted in zip(dataset_2d.sequences, people_2d,
-                                           _lifted_people(people_2d, lifter)):
+                                           _lifted_people(people_2d, lifter,
+                                                          dataset_2d.frame_rate_hz)):
         if focal_px:
             lifted = place_people(lifted, keypoints, focal_px)
         sequences.append(dataclasses.replace(

@@ -22,7 +22,7 @@ def test_fixture_folder_skips_degenerate_and_converts_to_mm(tmp_path, caplog):
     nan[1, 3, 0] = np.nan
     _write_sequence(tmp_path, "a04_s04_e01_skeleton3D.txt", nan)
     dataset = msr_action3d.load(tmp_path)
-    assert len(dataset.sequences) == 1
+    assert len(dataset.sequences) == 1 and dataset.frame_rate_hz == 15.0
     reasons = sorted(s.reason for s in dataset.skipped)
     assert reasons == ["all coordinates are zero", "contains NaN or infinite values",
                        "fewer than 2 frames (1)"]

@@ -30,6 +30,7 @@ def test_loads_both_persons_and_undoes_the_normalisation(tree):
     assert dataset.skipped[0].reason == "all coordinates are zero"
     first = dataset.sequences[0]
     assert first.joints.shape == (6, 30, 3) and first.group == "s01s02" and first.label == 0
+    assert dataset.frame_rate_hz == 15.0  # what a temporal lifter resamples from
     raw = sbu.load(tree, metric=False).sequences[0].joints
     np.testing.assert_allclose(first.joints[..., 0], 1280 - raw[..., 0] * 2560, rtol=1e-5)
     np.testing.assert_allclose(first.joints[..., 1], 960 - raw[..., 1] * 1920, rtol=1e-5)

@@ -1,4 +1,5 @@
 """The temporal lifter: its two forms, its windows, training idioms, serving and deployment."""
+import dataclasses
 import json
 import os
 
@@ -138,7 +139,7 @@ def test_evaluation_takes_every_frame_only(trained):
         run(EvaluateSettings(model_dir=model_dir, dataset="synthetic", frame_stride=5))
 
 
-def test_recognition_lifts_each_person_of_a_sequence_as_one_track(trained):
+def test_recognition_lifts_each_person_of_a_sequence_as_one_track_at_its_rate(trained):
     from datasets.layouts import H36M_16
     from datasets.sequences import SequenceDataset, SkeletonSequence
     from lifting.deployed import DeployedLifter
@@ -152,6 +153,10 @@ def test_recognition_lifts_each_person_of_a_sequence_as_one_track(trained):
                                                           "pair"),))
     lifted = lift_dataset(dataset, lifter).sequences[0].joints.reshape(30, 2, 17, 3)
     np.testing.assert_allclose(lifted[:, 1], lifter.lift(examples[100:130]), atol=1e-4)
+    at_15_hz = dataclasses.replace(dataset, frame_rate_hz=15.0)
+    slow = lift_dataset(at_15_hz, lifter).sequences[0].joints.reshape(30, 2, 17, 3)
+    np.testing.assert_allclose(slow[:, 1], lifter.lift(examples[100:130], 15.0), atol=1e-4)
+    assert np.abs(slow - lifted).max() > 1.0  # the rate reaches the lifter
 
 
 def test_pipeline_run_lifts_each_track_with_the_temporal_lifter(trained, lifted_classifier,
