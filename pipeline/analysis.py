@@ -92,11 +92,13 @@ PRETRAINED_INTERACTION = pretrained.path("interaction")
 
 class Models(NamedTuple):
     """The run's models: the lifter, the one-person action classifier and, unless pairs are
-    off, the interaction classifier."""
+    off, the interaction classifier, with the shipped lifter of the kind it learnt from when
+    that is not the run's (a classifier is fed the poses it was trained on)."""
 
     lifter: DeployedLifter
     classifier: DeployedClassifier
     interaction: DeployedClassifier | None = None
+    interaction_lifter: DeployedLifter | None = None
 
 
 def load_models(settings: RunSettings) -> Models:
@@ -104,16 +106,18 @@ def load_models(settings: RunSettings) -> Models:
     lifter = DeployedLifter.load(settings.lifter or None, settings.lifter_kind)
     classifier = DeployedClassifier.load(settings.classifier or None)
     classifier.require_layout(H36M_17.name, f"the lifter {lifter.source}")
-    interaction = None
+    interaction = interaction_lifter = None
     if settings.pairs != "none":
         interaction = DeployedClassifier.load(settings.interaction_classifier
                                               or PRETRAINED_INTERACTION)
         interaction.require_layout(H36M_17.name, f"the lifter {lifter.source}")
+        if interaction.lifter_kind != ("temporal" if lifter.temporal else "frame"):
+            interaction_lifter = DeployedLifter.load(None, interaction.lifter_kind)
     if lifter.input_normalization == "pixels":
         logging.warning("%s takes z-scored pixels of Human3.6M's cameras: on other videos its "
                         "poses are unreliable (train with --input_normalization=skeleton)",
                         lifter.source)
-    return Models(lifter, classifier, interaction)
+    return Models(lifter, classifier, interaction, interaction_lifter)
 
 
 def find_people(settings: RunSettings) -> tuple[TrackedVideo, dict]:
@@ -213,9 +217,10 @@ def process_person(track: PersonTrack, lifter: DeployedLifter, classifier: Deplo
 
 
 def process_pair(pair: Pair, people: dict[int, PersonResult], classifier: DeployedClassifier,
-                 window: int, focal_px: float) -> PairResult:
-    """One pair's poses placed together from their 2D (`recognition.interaction`) and its
-    interaction over the frames where both were lifted, and per window."""
+                 window: int, focal_px: float, lifted_by: str) -> PairResult:
+    """One pair's poses (lifted by the lifter LIFTED_BY names) placed together from their 2D
+    (`recognition.interaction`) and its interaction over the frames where both were lifted,
+    and per window."""
     a, b = (people[track_id] for track_id in pair.track_ids)
     placed, used = placed_pair(np.stack([a.poses, b.poses], axis=1),
                                np.stack([a.track.keypoints, b.track.keypoints], axis=1),
@@ -223,6 +228,7 @@ def process_pair(pair: Pair, people: dict[int, PersonResult], classifier: Deploy
     placed[~used] = np.nan
     frames = np.flatnonzero(used)
     interaction = {"track_ids": list(pair.track_ids), **_described_by(classifier),
+                   "lifter": lifted_by,
                    "frames_both_seen": int(len(pair.common_frames)),
                    "frames_both_lifted": int(len(frames)),
                    "closest_hip_distance_in_body_sizes": round(pair.closest_hip_distance, 2),
@@ -254,15 +260,32 @@ def check_out_dir(settings: RunSettings, overwrite: bool) -> dict:
 
 
 def find_interactions(settings: RunSettings, tracked: TrackedVideo, people: list[PersonResult],
-                      interaction: DeployedClassifier | None) -> list[PairResult]:
+                      models: Models) -> list[PairResult]:
     """Every pair of interacting people (`pipeline.pairs`), labelled; none when pairs are
-    off."""
-    if settings.pairs == "none" or interaction is None:
+    off. A pair's people are lifted again by the interaction classifier's own lifter when
+    the run's is of another kind."""
+    if settings.pairs == "none" or models.interaction is None:
         return []
     by_id = {person.track.track_id: person for person in people}
+    pairs = find_pairs(tracked.tracks, settings.pair_rule)
+    lifter = models.lifter
+    if models.interaction_lifter is not None:
+        lifter = models.interaction_lifter
+        paired = {track_id for pair in pairs for track_id in pair.track_ids}
+        by_id = {track_id: relifted(by_id[track_id], lifter, settings.rigid_bones, tracked.fps)
+                 for track_id in paired}
     focal_px = settings.focal_px or float(max(tracked.image_size))
-    return [process_pair(pair, by_id, interaction, settings.window, focal_px)
-            for pair in find_pairs(tracked.tracks, settings.pair_rule)]
+    return [process_pair(pair, by_id, models.interaction, settings.window, focal_px,
+                         lifter.source) for pair in pairs]
+
+
+def relifted(person: PersonResult, lifter: DeployedLifter, rigid: bool, fps: float | None
+             ) -> PersonResult:
+    """PERSON's track lifted by LIFTER (with RIGID, bones of one length), for a classifier
+    that learnt from that lifter's poses; the person's own action stays."""
+    poses = lifter.lift(person.track.keypoints, fps)
+    poses = rigid_bones(poses) if rigid else poses
+    return dataclasses.replace(person, poses=poses, lifted=np.isfinite(poses).all(axis=(1, 2)))
 
 
 def write_overlay(settings: RunSettings, tracked: TrackedVideo, people: list[PersonResult],
@@ -301,7 +324,7 @@ def run(settings: RunSettings, models: Models | None = None, overwrite: bool = F
     results = [process_person(track, models.lifter, models.classifier, settings.window,
                               settings.rigid_bones, tracked.fps) for track in tracked.tracks]
     pairs_began = time.perf_counter()
-    pairs = find_interactions(settings, tracked, results, models.interaction)
+    pairs = find_interactions(settings, tracked, results, models)
     ended = time.perf_counter()
     overlay_path = write_overlay(settings, tracked, results, pairs)
     files = {r.track.track_id: write_person(r, tracked, settings.out_dir, settings.video,

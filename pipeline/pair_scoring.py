@@ -59,7 +59,7 @@ def score_sequence(keypoints: np.ndarray, lifter: DeployedLifter,
     one_order = classifier.classify(placed[used].reshape(int(used.sum()), -1, 3))
     label = -1
     if pairs:
-        result = process_pair(pairs[0], people, classifier, 0, FOCAL_PX)
+        result = process_pair(pairs[0], people, classifier, 0, FOCAL_PX, lifter.source)
         label = classifier.class_names.index(result.interaction["top5"][0]["label"])
     return {"paired": bool(pairs), "pipeline": label, "one_order": int(one_order.argmax()),
             "api": int(api.argmax())}

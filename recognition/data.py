@@ -18,7 +18,7 @@ import numpy as np
 from datasets.catalog import SEQUENCE_DATASETS, load_sequences
 from datasets.sequences import SequenceDataset, in_h36m16
 from enas.data import ImageSplits, channel_statistics
-from recognition.lifted import SKELETON_SOURCES, lifted_sequences
+from recognition.lifted import SKELETON_SOURCES, lifted_sequences, source_lifter_kind
 from recognition.protocols import (EVERY_SUBJECT, PROTOCOLS, hold_out, own_classes,
                                    protocol_split, require_other_actions, selection_split)
 from spmf.data import SkeletonImages, SpmfDataConfig
@@ -162,11 +162,20 @@ def image_splits(config: RecognitionData, sequences: SequenceSplits) -> ImageSpl
                        valid_ids=valid_ids, test_ids=test_ids, epoch_train=epoch_train,
                        description={"dataset": config.dataset, "protocol": config.protocol,
                                     "skeleton_source": config.skeleton_source,
+                                    **_lifter_kind(config),
                                     "layout": train.layout.name, "units": train.units,
                                     "spmf_config": config.images.to_json(),
                                     "scored": scored,
                                     "images": "Enhanced-SPMF (spmf.encode), 0..255 pixels",
                                     **_other_actions(train, test)})
+
+
+def _lifter_kind(config: RecognitionData) -> dict[str, str]:
+    """The description's note of which kind of lifter made lifted poses (a deployment lifts
+    with that kind for this classifier); sensor skeletons have none."""
+    if config.skeleton_source != "lifted":
+        return {}
+    return {"lifter_kind": source_lifter_kind(config.lifter or None)}
 
 
 def _other_actions(train: SequenceDataset, test: SequenceDataset) -> dict[str, str]:

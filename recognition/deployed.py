@@ -125,6 +125,13 @@ class DeployedClassifier:
                    layout=stated["layout"], images=SpmfDataConfig.from_json(stated["spmf_config"]),
                    description=stated["description"], source=directory)
 
+    @property
+    def lifter_kind(self) -> str:
+        """The kind of lifter ("frame" or "temporal") whose poses the classifier learnt from:
+        a deployment feeds it that kind's poses. Classifiers that do not state it learnt
+        from the frame lifter's (or from sensor skeletons, which both kinds approximate)."""
+        return self.description.get("lifter_kind", "frame")
+
     def require_layout(self, layout: str, producer: str) -> None:
         """Refuses input of another joint layout than the classifier's, naming both."""
         if layout != self.layout:

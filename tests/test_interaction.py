@@ -1,11 +1,14 @@
 """Two people, one interaction: real SBU Kinect Interaction pairs, projected to 2D, through the
 shipped interaction classifier (`recognition.interaction`) and pipeline.run's pair path."""
 import json
+import shutil
 
 import numpy as np
 import pytest
 
+from datasets import sbu
 from datasets.layouts import H36M_17
+from lifting.bone_lengths import rigid_bones
 from lifting.deployed import DeployedLifter
 from pipeline.analysis import PRETRAINED_INTERACTION, RunSettings, load_models, run
 from pose2d.front_end import FrontEndSettings
@@ -58,9 +61,10 @@ def test_a_pairs_label_does_not_depend_on_which_person_comes_first(one_per_class
 
 def test_sbu_pairs_through_pipeline_run_get_one_pair_and_the_classifiers_own_label(
         one_per_class, interaction_classifier, skeleton_lifter, tmp_path):
-    settings = dict(video=None, videos=False, front_end=FrontEndSettings(
-        tracker=TrackerSettings(max_people=2)))
+    settings = dict(video=None, videos=False, openpose_fps=sbu.FRAME_RATE_HZ,
+                    front_end=FrontEndSettings(tracker=TrackerSettings(max_people=2)))
     models = load_models(RunSettings(openpose_dir=str(tmp_path), out_dir="", **settings))
+    own_lifter = DeployedLifter.load(None, interaction_classifier.lifter_kind)
     right = 0
     for label, keypoints in one_per_class:
         out = tmp_path / f"out_{label}"
@@ -71,11 +75,9 @@ def test_sbu_pairs_through_pipeline_run_get_one_pair_and_the_classifiers_own_lab
         interaction = json.loads((out / "pair_0_1" / "interaction.json").read_text())
         assert interaction["frames_both_lifted"] >= 0.8 * len(keypoints)
         assert interaction["label_set"] == "sbu"
-        poses, focal = [], 0.0
-        for track in (0, 1):
-            with np.load(out / f"track_{track}" / "poses_3d.npz") as stored:
-                poses.append(stored["poses"])
         (first, focal), (second, _) = track_keypoints(out, 0), track_keypoints(out, 1)
+        poses = [rigid_bones(own_lifter.lift(track, sbu.FRAME_RATE_HZ))
+                 for track in (first, second)]
         own = classify_pair(interaction_classifier, *poses, first, second, focal)
         assert interaction_classifier.class_names[own.argmax()] == summary["pairs"][0][
             "interaction"]
@@ -86,6 +88,35 @@ def test_sbu_pairs_through_pipeline_run_get_one_pair_and_the_classifiers_own_lab
     # the shipped classifier trained on every set, these included: this checks the wiring
     # (a pair fed in the wrong order, unplaced or misaligned scores far lower)
     assert right >= 6
+
+
+def test_a_pair_is_lifted_by_the_kind_of_lifter_its_classifier_learnt_from(one_per_class,
+                                                                            tmp_path):
+    """An interaction classifier that states the temporal lifter's poses gets that lifter's
+    poses of the pair, whatever lifter the run shows the people with."""
+    stated = tmp_path / "temporal_interaction"
+    shutil.copytree(PRETRAINED_INTERACTION, stated)
+    described = json.loads((stated / "classifier.json").read_text())
+    described["description"]["lifter_kind"] = "temporal"
+    (stated / "classifier.json").write_text(json.dumps(described))
+    classifier = DeployedClassifier.load(str(stated))
+    _, keypoints = one_per_class[5]
+    out = tmp_path / "out"
+    summary = run(RunSettings(
+        video=None, openpose_dir=str(openpose_folder_of(tmp_path / "in", keypoints)),
+        out_dir=str(out), videos=False, lifter_kind="frame", openpose_fps=sbu.FRAME_RATE_HZ,
+        interaction_classifier=str(stated),
+        front_end=FrontEndSettings(tracker=TrackerSettings(max_people=2))))
+    interaction = json.loads((out / "pair_0_1" / "interaction.json").read_text())
+    temporal = DeployedLifter.load(None, "temporal")
+    assert interaction["lifter"] == temporal.source
+    (first, focal), (second, _) = track_keypoints(out, 0), track_keypoints(out, 1)
+    poses = [rigid_bones(temporal.lift(track, sbu.FRAME_RATE_HZ)) for track in (first, second)]
+    own = classify_pair(classifier, *poses, first, second, focal)
+    assert summary["pairs"][0]["interaction"] == classifier.class_names[own.argmax()]
+    assert interaction["top5"][0]["probability"] == pytest.approx(own.max(), abs=0.01)
+    with np.load(out / "track_0" / "poses_3d.npz") as stored:  # the person as shown
+        assert np.nanmax(np.abs(stored["poses"] - poses[0])) > 1.0
 
 
 def test_pairs_none_labels_people_alone(one_per_class, skeleton_lifter, tmp_path):

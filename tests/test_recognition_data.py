@@ -125,6 +125,7 @@ def test_lifted_sequences_are_the_lifters_17_joints_per_person(sbu_tree, skeleto
     splits = load_splits(config)
     assert splits.description["layout"] == "h36m17"
     assert splits.description["skeleton_source"] == "lifted"
+    assert splits.description["lifter_kind"] == "frame"  # what a deployment lifts it with
     assert np.isfinite(splits.train[0]).all() and splits.num_classes == 8
 
 
@@ -164,6 +165,7 @@ def test_a_classifier_for_every_subject_trains_and_exports_without_a_test_split(
     classifier = DeployedClassifier.load(str(tmp_path / "export"))
     assert len(classifier.class_names) == 20 and classifier.layout == "h36m17"
     assert classifier.description["protocol"] == "all20_every_subject"
+    assert classifier.lifter_kind == "frame"
 
 
 def test_a_network_trained_on_other_actions_too_is_scored_and_deployed_among_its_own(
