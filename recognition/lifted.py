@@ -132,7 +132,7 @@ def msr_sensor_in_camera_view(joints: np.ndarray) -> np.ndarray:
     return camera - camera[:, :1]
 
 
-def _take(source: str) -> str:
+def take_name(source: str) -> str:
     """aAA_sSS_eEE of an MSR Action3D file, the same for its 2D and 3D files."""
     return os.path.basename(source)[:11]
 
@@ -141,10 +141,10 @@ def draw_lifted_against_sensor(sensor: SequenceDataset, lifted: SequenceDataset,
                                count: int = 4) -> None:
     """A picture of COUNT sequences' middle frames: the sensor's skeleton above, the lifted
     one below, from the same fixed viewpoint (MSR Action3D, whose sensor 3D is known)."""
-    by_take = {_take(s.source): s for s in sensor.sequences}
+    by_take = {take_name(s.source): s for s in sensor.sequences}
     pairs = []
     for sequence in lifted.sequences:
-        match = by_take.get(_take(sequence.source))
+        match = by_take.get(take_name(sequence.source))
         if match is not None and len(pairs) < count and sequence.label % 5 == len(pairs) % 5:
             pairs.append((match, sequence))
     columns = []

@@ -136,7 +136,8 @@ def test_a_person_hidden_for_a_few_frames_keeps_their_track_and_the_gap_is_repor
     hidden = range(10, 16)
     settings = RunSettings(video=None, openpose_dir=str(openpose_folder_of(
         tmp_path / "in", keypoints, hidden)), out_dir=str(tmp_path / "out"), videos=False,
-        front_end=FrontEndSettings(tracker=TrackerSettings(max_people=2)))
+        openpose_fps=sbu.FRAME_RATE_HZ, front_end=FrontEndSettings(
+            tracker=TrackerSettings(max_people=2)))
     summary = run(settings)
     assert [p["track_id"] for p in summary["people"]] == [0, 1]  # no third id after the gap
     assert sorted(p["frames_lifted"] for p in summary["people"]) == [len(keypoints) - 6,
