@@ -39,8 +39,9 @@ from lifting.temporal_model import TRAINING_FPS, TemporalConfig
 from lifting.temporal_serving import plain_track_function, track_function
 
 # The shipped lifters by kind, and the one a caller gets without asking: the frame lifter,
-# whose poses the shipped classifiers learnt from and whose bones vary less on video (the
-# temporal one is more accurate on Human3.6M: BUILD_NOTES.md, "The temporal lifter").
+# whose poses the shipped action classifier learnt from and whose bones vary less on video
+# (the temporal one is more accurate on Human3.6M, and the interaction classifier learnt from
+# its poses: BUILD_NOTES.md, "The temporal lifter").
 PRETRAINED_LIFTERS = {"frame": pretrained.path("lifter"),
                       "temporal": pretrained.path("temporal_lifter")}
 DEFAULT_LIFTER_KIND = "frame"

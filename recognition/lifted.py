@@ -160,9 +160,9 @@ def draw_lifted_against_sensor(sensor: SequenceDataset, lifted: SequenceDataset,
 
 
 def source_lifter(lifter_path: str | None) -> DeployedLifter:
-    """The lifter at LIFTER_PATH, or when None the shipped frame lifter: the recognition
-    recipes and the shipped classifiers were trained on its poses, whatever the deployed
-    default, so a run that recorded no lifter means that one."""
+    """The lifter at LIFTER_PATH, or when None the shipped frame lifter: recipes that name
+    no lifter were trained on its poses, whatever the deployed default, so a run that
+    recorded no lifter means that one."""
     return DeployedLifter.load(lifter_path, kind="frame")
 
 
