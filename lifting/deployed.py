@@ -71,6 +71,12 @@ class DeployedLifter:
     plain: Callable[[tf.Tensor], tf.Tensor] | None = None
     temporal: bool = False
 
+    @property
+    def kind(self) -> str:
+        """"temporal" or "frame", as `PRETRAINED_LIFTERS` and the classifiers' descriptions
+        name the kinds."""
+        return "temporal" if self.temporal else "frame"
+
     def lift(self, keypoints_2d: np.ndarray, fps: float | None = None) -> np.ndarray:
         """(T, 16, 2) H36M-16 pixels -> (T, 17, 3) root-relative mm, H36M-17; NaN rows where
         any input joint is not finite.

@@ -120,7 +120,7 @@ def evaluate_deployed(lifter, corpus: PoseCorpus, frame_stride: int = 1,
                  else lifter.lift(examples.detected_2d))
     return {**_pose_report(predicted, examples, rigid), "input": "sh",
             "frame_stride": frame_stride, "examples": len(examples), "lifter": lifter.source,
-            "lifter_kind": "temporal" if lifter.temporal else "frame"}
+            "lifter_kind": lifter.kind}
 
 
 def _refuse_strided_tracks(temporal: bool, frame_stride: int) -> None:

@@ -111,7 +111,7 @@ def load_models(settings: RunSettings) -> Models:
         interaction = DeployedClassifier.load(settings.interaction_classifier
                                               or PRETRAINED_INTERACTION)
         interaction.require_layout(H36M_17.name, f"the lifter {lifter.source}")
-        if interaction.lifter_kind != ("temporal" if lifter.temporal else "frame"):
+        if interaction.lifter_kind != lifter.kind:
             interaction_lifter = DeployedLifter.load(None, interaction.lifter_kind)
     if lifter.input_normalization == "pixels":
         logging.warning("%s takes z-scored pixels of Human3.6M's cameras: on other videos its "
@@ -272,20 +272,20 @@ def find_interactions(settings: RunSettings, tracked: TrackedVideo, people: list
     if models.interaction_lifter is not None:
         lifter = models.interaction_lifter
         paired = {track_id for pair in pairs for track_id in pair.track_ids}
-        by_id = {track_id: relifted(by_id[track_id], lifter, settings.rigid_bones, tracked.fps)
-                 for track_id in paired}
+        by_id = {track_id: lifted_person(by_id[track_id].track, lifter, settings.rigid_bones,
+                                         tracked.fps) for track_id in paired}
     focal_px = settings.focal_px or float(max(tracked.image_size))
     return [process_pair(pair, by_id, models.interaction, settings.window, focal_px,
                          lifter.source) for pair in pairs]
 
 
-def relifted(person: PersonResult, lifter: DeployedLifter, rigid: bool, fps: float | None
-             ) -> PersonResult:
-    """PERSON's track lifted by LIFTER (with RIGID, bones of one length), for a classifier
-    that learnt from that lifter's poses; the person's own action stays."""
-    poses = lifter.lift(person.track.keypoints, fps)
+def lifted_person(track: PersonTrack, lifter: DeployedLifter, rigid: bool, fps: float | None
+                  ) -> PersonResult:
+    """TRACK's poses by LIFTER (with RIGID, bones of one length) and no action: what the pair
+    path reads of a person, for a classifier that learnt from that lifter's poses."""
+    poses = lifter.lift(track.keypoints, fps)
     poses = rigid_bones(poses) if rigid else poses
-    return dataclasses.replace(person, poses=poses, lifted=np.isfinite(poses).all(axis=(1, 2)))
+    return PersonResult(track, poses, np.isfinite(poses).all(axis=(1, 2)), {}, [])
 
 
 def write_overlay(settings: RunSettings, tracked: TrackedVideo, people: list[PersonResult],

@@ -14,11 +14,9 @@ import dataclasses
 
 import numpy as np
 
-from lifting.bone_lengths import rigid_bones
 from lifting.deployed import DeployedLifter
-from pipeline.analysis import process_pair
+from pipeline.analysis import lifted_person, process_pair
 from pipeline.pairs import PairRule, find_pairs
-from pipeline.person_outputs import PersonResult
 from pose2d.tracks import PersonTrack
 from recognition.deployed import DeployedClassifier
 from recognition.interaction import classify_pair, placed_pair
@@ -44,12 +42,7 @@ def score_sequence(keypoints: np.ndarray, lifter: DeployedLifter,
     """One sequence (recorded at FPS) through the pair path: {paired, pipeline, one_order,
     api} labels (index into the class names; -1 when not paired)."""
     tracks = two_tracks(keypoints)
-    people = {}
-    for track in tracks:
-        poses = lifter.lift(track.keypoints, fps)
-        poses = rigid_bones(poses) if rigid else poses
-        people[track.track_id] = PersonResult(track, poses, np.isfinite(poses).all(axis=(1, 2)),
-                                              {}, [])
+    people = {track.track_id: lifted_person(track, lifter, rigid, fps) for track in tracks}
     pairs = find_pairs(tracks, rule)
     a, b = (people[i] for i in (0, 1))
     api = classify_pair(classifier, a.poses, b.poses, a.track.keypoints, b.track.keypoints,

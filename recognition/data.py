@@ -18,7 +18,7 @@ import numpy as np
 from datasets.catalog import SEQUENCE_DATASETS, load_sequences
 from datasets.sequences import SequenceDataset, in_h36m16
 from enas.data import ImageSplits, channel_statistics
-from recognition.lifted import SKELETON_SOURCES, lifted_sequences, source_lifter_kind
+from recognition.lifted import SKELETON_SOURCES, lifted_sequences, source_lifter
 from recognition.protocols import (EVERY_SUBJECT, PROTOCOLS, hold_out, own_classes,
                                    protocol_split, require_other_actions, selection_split)
 from spmf.data import SkeletonImages, SpmfDataConfig
@@ -175,7 +175,7 @@ def _lifter_kind(config: RecognitionData) -> dict[str, str]:
     with that kind for this classifier); sensor skeletons have none."""
     if config.skeleton_source != "lifted":
         return {}
-    return {"lifter_kind": source_lifter_kind(config.lifter or None)}
+    return {"lifter_kind": source_lifter(config.lifter or None).kind}
 
 
 def _other_actions(train: SequenceDataset, test: SequenceDataset) -> dict[str, str]:

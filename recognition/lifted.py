@@ -166,12 +166,6 @@ def source_lifter(lifter_path: str | None) -> DeployedLifter:
     return DeployedLifter.load(lifter_path, kind="frame")
 
 
-def source_lifter_kind(lifter_path: str | None) -> str:
-    """"temporal" or "frame": the kind of `source_lifter(LIFTER_PATH)`, which a classifier
-    trained on its poses states so that a deployment feeds it that kind's poses."""
-    return "temporal" if source_lifter(lifter_path).temporal else "frame"
-
-
 def lifted_sequences(name: str, data_dir: str | None, lifter_path: str | None,
                      seed: int = 0) -> SequenceDataset:
     """Dataset NAME with its 3D joints predicted from its 2D joints by `source_lifter`."""

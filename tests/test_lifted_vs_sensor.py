@@ -6,6 +6,7 @@ import pytest
 from bench.lifted_vs_sensor import compare, sequence_key
 from datasets.layouts import H36M_17, SBU_15, to_h36m16
 from datasets.sequences import SequenceDataset, SkeletonSequence
+from recognition.lifted import _h36m17_from_16
 
 
 def _sequence(joints: np.ndarray, source: str) -> SkeletonSequence:
@@ -16,9 +17,7 @@ def _as_lifted(sensor_joints: np.ndarray) -> np.ndarray:
     """(T, 2 x 15, 3) SBU -> (T, 2 x 17, 3) H36M-17, turned 90 degrees and halved in size, as
     a lifter in other axes and units would give the same bodies."""
     frames = len(sensor_joints)
-    people = to_h36m16(sensor_joints.reshape(frames, 2, 15, 3), SBU_15)
-    neck = people[..., [8, 9], :].mean(axis=-2, keepdims=True)  # Thorax, Head
-    people = np.concatenate([people[..., :9, :], neck, people[..., 9:, :]], axis=-2)
+    people = _h36m17_from_16(to_h36m16(sensor_joints.reshape(frames, 2, 15, 3), SBU_15))
     assert people.shape[-2] == H36M_17.num_joints
     turn = np.array([[0.0, -1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
     return (0.5 * people @ turn.T).reshape(frames, 34, 3)

@@ -143,7 +143,7 @@ def test_recognition_lifts_each_person_of_a_sequence_as_one_track_at_its_rate(tr
     from datasets.layouts import H36M_16
     from datasets.sequences import SequenceDataset, SkeletonSequence
     from lifting.deployed import DeployedLifter
-    from recognition.lifted import lift_dataset, source_lifter_kind
+    from recognition.lifted import lift_dataset, source_lifter
     model_dir, _ = trained
     lifter = DeployedLifter.load(model_dir)
     examples = build_examples(synthetic.generate(0).corpus, ("S9",)).detected_2d
@@ -157,7 +157,7 @@ def test_recognition_lifts_each_person_of_a_sequence_as_one_track_at_its_rate(tr
     slow = lift_dataset(at_15_hz, lifter).sequences[0].joints.reshape(30, 2, 17, 3)
     np.testing.assert_allclose(slow[:, 1], lifter.lift(examples[100:130], 15.0), atol=1e-4)
     assert np.abs(slow - lifted).max() > 1.0  # the rate reaches the lifter
-    assert source_lifter_kind(model_dir) == "temporal"  # what its classifiers will state
+    assert source_lifter(model_dir).kind == "temporal"  # what its classifiers will state
 
 
 def test_pipeline_run_lifts_each_track_with_the_temporal_lifter(trained, lifted_classifier,
