@@ -46,6 +46,8 @@ class RecognitionData:
         to 3D by the lifter: the paper's unified framework; recognition.lifted).
       lifter: the lifter for "lifted" (a model_dir, compact folder or SavedModel; "" = the
         shipped pretrained/lifter).
+      lifted_rigid_bones: "lifted" only: each person's bones set to one length over the
+        sequence, as `pipeline.run` (rigid bones by default) shows and classifies a track.
       joint_layout: "native" encodes the dataset's own joints; "h36m16" maps every person
         to Human3.6M's 16 joints first (`datasets.sequences.in_h36m16`), the layout shared
         with the Human3.6M action windows a network can be pretrained on.
@@ -66,6 +68,7 @@ class RecognitionData:
     images: SpmfDataConfig = SpmfDataConfig()
     skeleton_source: str = "sensor"
     lifter: str = ""
+    lifted_rigid_bones: bool = False
     joint_layout: str = "native"
     other_actions: bool = False
     selection_fold: int = -1
@@ -83,6 +86,9 @@ class RecognitionData:
         if self.joint_layout not in JOINT_LAYOUTS:
             raise ValueError(f"joint_layout must be one of {JOINT_LAYOUTS}, got "
                              f"{self.joint_layout!r}")
+        if self.lifted_rigid_bones and self.skeleton_source != "lifted":
+            raise ValueError("lifted_rigid_bones needs skeleton_source='lifted': the "
+                             "sensor's skeletons are kept as recorded")
         if self.other_actions:
             require_other_actions(self.dataset, self.protocol)
         if not 0 <= self.valid_fraction < 1 or self.train_copies < 1:
@@ -103,7 +109,8 @@ def skeleton_sequences(config: RecognitionData) -> SequenceDataset:
     runs of one protocol share them: loaded, or lifted, once)."""
     if config.skeleton_source == "lifted":
         dataset = lifted_sequences(config.dataset, config.data_dir or None,
-                                   config.lifter or None, config.images.seed)
+                                   config.lifter or None, config.images.seed,
+                                   rigid=config.lifted_rigid_bones)
     else:
         dataset = load_sequences(config.dataset, config.data_dir or None, config.images.seed)
     return in_h36m16(dataset) if config.joint_layout == "h36m16" else dataset
@@ -172,10 +179,12 @@ def image_splits(config: RecognitionData, sequences: SequenceSplits) -> ImageSpl
 
 def _lifter_kind(config: RecognitionData) -> dict[str, str]:
     """The description's note of which kind of lifter made lifted poses (a deployment lifts
-    with that kind for this classifier); sensor skeletons have none."""
+    with that kind for this classifier) and whether their bones were made rigid; sensor
+    skeletons have none."""
     if config.skeleton_source != "lifted":
         return {}
-    return {"lifter_kind": source_lifter(config.lifter or None).kind}
+    return {"lifter_kind": source_lifter(config.lifter or None).kind,
+            "bones": "rigid" if config.lifted_rigid_bones else "as lifted"}
 
 
 def _other_actions(train: SequenceDataset, test: SequenceDataset) -> dict[str, str]:

@@ -25,6 +25,9 @@ def define_skeleton_source_flags() -> None:
     flags.DEFINE_string("lifter", RecognitionData.lifter, "The lifter for "
                         "--skeleton_source=lifted: a lifting.train model_dir, a compact folder "
                         "or a SavedModel export (default: the shipped pretrained/lifter).")
+    flags.DEFINE_bool("lifted_rigid_bones", RecognitionData.lifted_rigid_bones,
+                      "--skeleton_source=lifted: each person's bones set to one length over "
+                      "the sequence, as pipeline.run shows and classifies a track.")
 
 
 def define_dataset_flags(valid_fraction: float) -> None:
@@ -78,6 +81,7 @@ def data_from_flags(seed: int, protocol: str | None = None) -> RecognitionData:
                                valid_fraction=FLAGS.valid_fraction,
                                train_copies=FLAGS.spmf_train_copies, images=images,
                                skeleton_source=FLAGS.skeleton_source, lifter=FLAGS.lifter,
+                               lifted_rigid_bones=FLAGS.lifted_rigid_bones,
                                joint_layout=FLAGS.joint_layout,
                                other_actions=FLAGS.other_actions)
     except ValueError as error:

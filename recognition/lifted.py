@@ -16,6 +16,7 @@ are not invented.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import time
 
@@ -27,6 +28,7 @@ from datasets.geometry import project
 from datasets.layouts import H36M_16, H36M_17, KINECT_20, h36m17_to_16, to_h36m16
 from datasets.sequences import SequenceDataset
 from datasets.skeleton_drawing import skeleton_3d_image, write_png
+from lifting.bone_lengths import rigid_bones
 from lifting.deployed import DeployedLifter
 from recognition.pair_placement import place_people
 
@@ -91,10 +93,12 @@ def _lifted_people(people_2d: list[np.ndarray], lifter: DeployedLifter,
 
 
 def lift_dataset(dataset_2d: SequenceDataset, lifter: DeployedLifter,
-                 focal_px: float | None = None) -> SequenceDataset:
+                 focal_px: float | None = None, rigid: bool = False) -> SequenceDataset:
     """Every sequence of DATASET_2D (H36M-16 pixels) lifted: (T, P x 17, 3) mm, H36M-17; with
-    FOCAL_PX, the people of a several-person sequence placed in one frame of reference from
-    their 2D (`recognition.pair_placement`), else each relative to their own hip."""
+    RIGID, each person's bones set to one length over the sequence (as `pipeline.run` shows
+    and classifies them); with FOCAL_PX, the people of a several-person sequence placed in
+    one frame of reference from their 2D (`recognition.pair_placement`), else each relative
+    to their own hip."""
     if dataset_2d.layout != H36M_16:
         raise ValueError(f"lifting needs H36M-16 keypoints, {dataset_2d.name} is in "
                          f"{dataset_2d.layout.name}")
@@ -105,6 +109,9 @@ def lift_dataset(dataset_2d: SequenceDataset, lifter: DeployedLifter,
     for sequence, keypoints, lifted in zip(dataset_2d.sequences, people_2d,
                                            _lifted_people(people_2d, lifter,
                                                           dataset_2d.frame_rate_hz)):
+        if rigid:
+            lifted = np.stack([rigid_bones(lifted[:, person])
+                               for person in range(lifted.shape[1])], axis=1)
         if focal_px:
             lifted = place_people(lifted, keypoints, focal_px)
         sequences.append(dataclasses.replace(
@@ -162,14 +169,21 @@ def draw_lifted_against_sensor(sensor: SequenceDataset, lifted: SequenceDataset,
 def source_lifter(lifter_path: str | None) -> DeployedLifter:
     """The lifter at LIFTER_PATH, or when None the shipped frame lifter: recipes that name
     no lifter were trained on its poses, whatever the deployed default, so a run that
-    recorded no lifter means that one."""
+    recorded no lifter means that one. Loaded once per folder and process: the lifting and
+    the classifier's description of which lifter it learnt from share the load."""
+    return _load_lifter(os.path.realpath(lifter_path) if lifter_path else None)
+
+
+@functools.lru_cache(maxsize=4)
+def _load_lifter(lifter_path: str | None) -> DeployedLifter:
     return DeployedLifter.load(lifter_path, kind="frame")
 
 
 def lifted_sequences(name: str, data_dir: str | None, lifter_path: str | None,
-                     seed: int = 0) -> SequenceDataset:
-    """Dataset NAME with its 3D joints predicted from its 2D joints by `source_lifter`."""
+                     seed: int = 0, rigid: bool = False) -> SequenceDataset:
+    """Dataset NAME with its 3D joints predicted from its 2D joints by `source_lifter`
+    (with RIGID, bones of one length per person and sequence)."""
     lifter = source_lifter(lifter_path)
     return lift_dataset(keypoints_2d(name, data_dir, seed), lifter,
-                        focal_px=max(SBU_IMAGE_SIZE) if name == "sbu" else None)
+                        focal_px=max(SBU_IMAGE_SIZE) if name == "sbu" else None, rigid=rigid)
 

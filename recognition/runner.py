@@ -163,7 +163,8 @@ def draw_lifted_poses(settings: ExperimentSettings) -> str | None:
         return path
     draw_lifted_against_sensor(
         load_sequences(data.dataset, data.data_dir),
-        lifted_sequences(data.dataset, data.data_dir, data.lifter or None), path)
+        lifted_sequences(data.dataset, data.data_dir, data.lifter or None,
+                         rigid=data.lifted_rigid_bones), path)
     return path
 
 

@@ -129,6 +129,30 @@ def test_lifted_sequences_are_the_lifters_17_joints_per_person(sbu_tree, skeleto
     assert np.isfinite(splits.train[0]).all() and splits.num_classes == 8
 
 
+def test_rigid_lifted_bones_keep_one_length_per_person_and_sequence(sbu_tree, skeleton_lifter):
+    """What pipeline.run classifies (rigid bones by default) is what such a classifier learns
+    from: every bone of each person one length over the sequence, the poses otherwise near."""
+    from lifting.bone_lengths import bone_lengths
+
+    lifter = DeployedLifter.load(skeleton_lifter)
+    as_lifted = lift_dataset(keypoints_2d("sbu", str(sbu_tree)), lifter)
+    rigid = lift_dataset(keypoints_2d("sbu", str(sbu_tree)), lifter, rigid=True)
+    for loose, kept in zip(as_lifted.sequences, rigid.sequences):
+        for person in range(2):
+            people = kept.joints.reshape(kept.num_frames, 2, 17, 3)[:, person]
+            lengths = bone_lengths(people)
+            np.testing.assert_allclose(lengths, np.broadcast_to(lengths[:1], lengths.shape),
+                                       rtol=1e-4)
+            before = loose.joints.reshape(loose.num_frames, 2, 17, 3)[:, person]
+            assert np.std(bone_lengths(before), axis=0).max() > 1e-3  # they did vary
+    with pytest.raises(ValueError, match="lifted_rigid_bones needs"):
+        RecognitionData(dataset="synthetic", lifted_rigid_bones=True)
+    config = RecognitionData(dataset="synthetic", train_copies=1, images=AUGMENTED,
+                             skeleton_source="lifted", lifter=skeleton_lifter,
+                             lifted_rigid_bones=True)
+    assert load_splits(config).description["bones"] == "rigid"
+
+
 def test_the_every_subject_protocol_trains_on_all_and_tests_on_nothing(msr_dir):
     dataset = load_sequences("msr_action3d", str(msr_dir))
     train, test = protocol_split(dataset, "msr_action3d", "all20_every_subject")
