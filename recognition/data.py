@@ -169,7 +169,7 @@ def image_splits(config: RecognitionData, sequences: SequenceSplits) -> ImageSpl
                        valid_ids=valid_ids, test_ids=test_ids, epoch_train=epoch_train,
                        description={"dataset": config.dataset, "protocol": config.protocol,
                                     "skeleton_source": config.skeleton_source,
-                                    **_lifter_kind(config),
+                                    **_lifted_by(config),
                                     "layout": train.layout.name, "units": train.units,
                                     "spmf_config": config.images.to_json(),
                                     "scored": scored,
@@ -177,7 +177,7 @@ def image_splits(config: RecognitionData, sequences: SequenceSplits) -> ImageSpl
                                     **_other_actions(train, test)})
 
 
-def _lifter_kind(config: RecognitionData) -> dict[str, str]:
+def _lifted_by(config: RecognitionData) -> dict[str, str]:
     """The description's note of which kind of lifter made lifted poses (a deployment lifts
     with that kind for this classifier) and whether their bones were made rigid; sensor
     skeletons have none."""

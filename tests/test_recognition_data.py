@@ -131,12 +131,13 @@ def test_lifted_sequences_are_the_lifters_17_joints_per_person(sbu_tree, skeleto
 
 def test_rigid_lifted_bones_keep_one_length_per_person_and_sequence(sbu_tree, skeleton_lifter):
     """What pipeline.run classifies (rigid bones by default) is what such a classifier learns
-    from: every bone of each person one length over the sequence, the poses otherwise near."""
+    from: every bone of each person one length over the sequence."""
     from lifting.bone_lengths import bone_lengths
 
     lifter = DeployedLifter.load(skeleton_lifter)
-    as_lifted = lift_dataset(keypoints_2d("sbu", str(sbu_tree)), lifter)
-    rigid = lift_dataset(keypoints_2d("sbu", str(sbu_tree)), lifter, rigid=True)
+    keypoints = keypoints_2d("sbu", str(sbu_tree))
+    as_lifted = lift_dataset(keypoints, lifter)
+    rigid = lift_dataset(keypoints, lifter, rigid=True)
     for loose, kept in zip(as_lifted.sequences, rigid.sequences):
         for person in range(2):
             people = kept.joints.reshape(kept.num_frames, 2, 17, 3)[:, person]
