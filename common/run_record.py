@@ -114,6 +114,24 @@ def _flat(tree: Any, prefix: str = "") -> dict[str, Any]:
     return flat
 
 
+def differing_settings(folder: str | os.PathLike, other: str | os.PathLike,
+                       ignored: tuple[str, ...]) -> dict[str, tuple[Any, Any]]:
+    """{dotted field: (FOLDER's value, OTHER's value)} of every setting the two runs' records
+    hold differently, but for the dotted fields in IGNORED: whether two runs are one recipe
+    (e.g. a shipped run and the cross-fold runs whose figures it ships with)."""
+    settings = []
+    for run in (folder, other):
+        path = os.path.join(os.fspath(run), CONFIG_FILE)
+        try:
+            with open(path, encoding="utf-8") as stream:
+                settings.append(_flat(json.load(stream)["settings"]))
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise DataFormatError(path, f"not a readable run record ({error})") from None
+    mine, theirs = settings
+    return {key: (mine.get(key), theirs.get(key)) for key in sorted(mine.keys() | theirs.keys())
+            if key not in ignored and mine.get(key) != theirs.get(key)}
+
+
 _NO_DEFAULT = object()
 
 

@@ -44,7 +44,7 @@ from absl import app, flags
 
 from common.errors import read_json
 from common.file_digest import sha256
-from common.run_record import exit_on_user_error
+from common.run_record import SettingsMismatch, differing_settings, exit_on_user_error
 from datasets import h36m
 from common.atomic import replace_directory, write_text
 from datasets.layouts import H36M_16, H36M_17
@@ -165,11 +165,29 @@ def package_zoo_entry(name: str, run_dirs: list[str], recipe: str, data_dir: str
                                        f"recognition/{name} --data_dir=<{data[0].dataset}>"}}
 
 
+# What a cross-fold run may hold differently from the every-set run it vouches for.
+_PER_RUN_SETTINGS = ("output_dir", "seed", "data_fingerprint", "data.protocol",
+                     "data.selection_fold", "data.data_dir", "data.images.seed")
+
+
+def require_one_recipe(run_dir: str, fold_runs: list[str]) -> None:
+    """Refuses cross-fold runs trained otherwise than RUN_DIR: the shipped figure must be the
+    shipped recipe's, not a neighbour's (a seed, split or folder may differ, nothing else)."""
+    for fold_run in fold_runs:
+        differing = differing_settings(run_dir, fold_run, _PER_RUN_SETTINGS)
+        if differing:
+            raise SettingsMismatch(
+                f"{fold_run} was not trained with {run_dir}'s recipe: " + "; ".join(
+                    f"{key} {mine!r} there, {theirs!r} here"
+                    for key, (mine, theirs) in differing.items()))
+
+
 def package_interaction(run_dir: str, recipe: str, fold_runs: list[str], data_dir: str
                         ) -> dict:
     """pretrained/interaction from the every-set run RUN_DIR, with the figures of the same
     recipe's cross-fold runs FOLD_RUNS through the pipeline's pair path
     (`pipeline.evaluate_pairs`)."""
+    require_one_recipe(run_dir, fold_runs)
     target = os.path.join(PRETRAINED, "interaction")
     data = dataclasses.replace(recorded_data(run_dir), data_dir=data_dir)
     splits = load_splits(data)

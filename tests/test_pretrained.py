@@ -1,5 +1,6 @@
 """The models that ship in pretrained/: intact, loadable with no data and no network, and
 as good as their manifest says."""
+import dataclasses
 import json
 import os
 
@@ -9,7 +10,9 @@ import pytest
 from datasets import h36m
 from lifting.deployed import PRETRAINED_LIFTERS, DeployedLifter
 from lifting.evaluation import evaluate_deployed
-from pipeline.pretrained import MANIFEST, MAX_FILE_BYTES, PRETRAINED, sha256
+from common.run_record import SettingsMismatch, open_run
+from pipeline.pretrained import (MANIFEST, MAX_FILE_BYTES, PRETRAINED, require_one_recipe,
+                                 sha256)
 from recognition.deployed import DeployedClassifier
 
 
@@ -94,3 +97,35 @@ def test_the_shipped_lifter_scores_its_manifest_figure_on_s9_and_s11(manifest, h
     figures = manifest[_entry(kind)]["figures"]
     assert abs(report["average"]["p1"] - figures["protocol_1_mm"]) < 0.1
     assert abs(report["average"]["p2"] - figures["protocol_2_mm"]) < 0.1
+
+
+@dataclasses.dataclass(frozen=True)
+class _Images:
+    jitter_mm: float = 10.0
+    seed: int = 0
+
+
+@dataclasses.dataclass(frozen=True)
+class _Data:
+    protocol: str = "every_set"
+    images: _Images = _Images()
+
+
+@dataclasses.dataclass(frozen=True)
+class _Run:
+    output_dir: str
+    seed: int = 0
+    data: _Data = _Data()
+
+
+def test_the_interaction_figures_must_come_from_the_shipped_runs_recipe(tmp_path):
+    """Cross-fold runs that differ from the every-set run by their split, seed and folder
+    vouch for it; one trained with other noise is refused by name and field."""
+    shipped, same, other = (str(tmp_path / name) for name in ("ship", "fold1", "fold2"))
+    open_run(shipped, _Run(shipped))
+    open_run(same, _Run(same, seed=3, data=_Data("fold1", _Images(seed=3))))
+    open_run(other, _Run(other, data=_Data("fold2", _Images(jitter_mm=30.0))))
+    require_one_recipe(shipped, [same])
+    refusal = r"fold2.*data\.images\.jitter_mm 10\.0 there, 30\.0"
+    with pytest.raises(SettingsMismatch, match=refusal):
+        require_one_recipe(shipped, [same, other])
