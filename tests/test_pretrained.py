@@ -129,3 +129,31 @@ def test_the_interaction_figures_must_come_from_the_shipped_runs_recipe(tmp_path
     refusal = r"fold2.*data\.images\.jitter_mm 10\.0 there, 30\.0"
     with pytest.raises(SettingsMismatch, match=refusal):
         require_one_recipe(shipped, [same, other])
+
+
+def _recipe_flags(path: str) -> dict[str, str]:
+    """{flag: value} of a recipe file, its --flagfile includes first (later lines win)."""
+    values: dict[str, str] = {}
+    with open(path, encoding="utf-8") as stream:
+        for line in stream:
+            name, _, value = line.strip().lstrip("-").partition("=")
+            if not line.startswith("--"):
+                continue
+            if name == "flagfile":
+                values.update(_recipe_flags(value))
+            else:
+                values[name] = value
+    return values
+
+
+def test_the_shipped_interaction_classifier_was_trained_with_its_manifest_recipe(manifest):
+    """The noise, the swap and the lifter the manifest's recipe names are the ones the shipped
+    weights' own record holds: the figure beside them is that recipe's."""
+    recipe = _recipe_flags(manifest["interaction"]["recipe"])
+    with open(os.path.join(PRETRAINED, "interaction", "config.json"), encoding="utf-8") as f:
+        data = json.load(f)["settings"]["data"]
+    augment = data["images"]["augment"]
+    assert augment["jitter_mm"] == float(recipe["augment_jitter_mm"])
+    assert augment["swap_people"] == ("augment_swap_people" in recipe)
+    assert data["lifter"] == recipe["lifter"]
+    assert data["protocol"] == recipe["protocol"] == "every_set"
