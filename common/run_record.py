@@ -118,7 +118,8 @@ def differing_settings(folder: str | os.PathLike, other: str | os.PathLike,
                        ignored: tuple[str, ...]) -> dict[str, tuple[Any, Any]]:
     """{dotted field: (FOLDER's value, OTHER's value)} of every setting the two runs' records
     hold differently, but for the dotted fields in IGNORED: whether two runs are one recipe
-    (e.g. a shipped run and the cross-fold runs whose figures it ships with)."""
+    (e.g. a shipped run and the cross-fold runs whose figures it ships with). A field only one
+    record holds is not compared: the other run was made before the field existed."""
     settings = []
     for run in (folder, other):
         path = os.path.join(os.fspath(run), CONFIG_FILE)
@@ -128,8 +129,8 @@ def differing_settings(folder: str | os.PathLike, other: str | os.PathLike,
         except (OSError, ValueError, KeyError, TypeError) as error:
             raise DataFormatError(path, f"not a readable run record ({error})") from None
     mine, theirs = settings
-    return {key: (mine.get(key), theirs.get(key)) for key in sorted(mine.keys() | theirs.keys())
-            if key not in ignored and mine.get(key) != theirs.get(key)}
+    return {key: (mine[key], theirs[key]) for key in sorted(mine.keys() & theirs.keys())
+            if key not in ignored and mine[key] != theirs[key]}
 
 
 _NO_DEFAULT = object()
