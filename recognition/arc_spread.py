@@ -24,7 +24,7 @@ from enas import arc as arc_lib
 from enas.controller import ControllerConfig, untrained_arc
 from recognition.figures import draw_spread
 from recognition.data import sequence_splits
-from recognition.lever_probe import EVAL_FILE, ProbeSettings, run_probe
+from recognition.lever_probe import EVAL_FILE, ProbeSettings, ensemble_prediction, run_probe
 
 
 @dataclasses.dataclass(frozen=True)
@@ -77,7 +77,7 @@ def per_class(found_dir: str, seeds: tuple[int, ...], class_names: tuple[str, ..
     labels = [tuple(r["test_sequence_labels"]) for r in reports]
     if len(set(labels)) != 1:
         return None
-    predicted = np.argmax(np.mean([r["test_sequence_probabilities"] for r in reports], 0), 1)
+    predicted = ensemble_prediction(reports)
     truth = np.array(labels[0])
     return {name: round(100 * float(np.mean(predicted[truth == k] == k)), 2)
             for k, name in enumerate(class_names) if np.any(truth == k)}

@@ -74,6 +74,12 @@ def _by_split(reports: list[dict]) -> dict[str, list[dict]]:
     return by_split
 
 
+def ensemble_prediction(reports: list[dict]) -> np.ndarray:
+    """The class per scored sequence of the mean softmax of REPORTS (eval.json files that
+    scored the same sequences)."""
+    return np.argmax(np.mean([r["test_sequence_probabilities"] for r in reports], axis=0), 1)
+
+
 def _ensembles(by_split: dict[str, list[dict]]) -> dict[str, dict]:
     """{scored split: {size, percent}}: the accuracy of the mean softmax of the seeds that
     scored the same sequences, for every split two or more seeds scored (in test mode the
@@ -83,8 +89,8 @@ def _ensembles(by_split: dict[str, list[dict]]) -> dict[str, dict]:
         labels = {tuple(r["test_sequence_labels"]) for r in group}
         if len(group) < 2 or len(labels) != 1:
             continue
-        mean = np.mean([r["test_sequence_probabilities"] for r in group], axis=0)
-        accuracy = np.mean(np.argmax(mean, 1) == np.array(group[0]["test_sequence_labels"]))
+        accuracy = np.mean(ensemble_prediction(group)
+                           == np.array(group[0]["test_sequence_labels"]))
         ensembles[scored] = {"size": len(group), "percent": 100 * float(accuracy)}
     return ensembles
 

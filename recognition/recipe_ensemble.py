@@ -23,7 +23,7 @@ from absl import app, flags
 from common.atomic import write_text
 from common.errors import DataFormatError, read_json
 from common.run_record import exit_on_user_error
-from recognition.lever_probe import EVAL_FILE
+from recognition.lever_probe import EVAL_FILE, ensemble_prediction
 
 _NEEDED = {"seed", "scored", "test_sequence_labels", "test_sequence_probabilities",
            "test_sequence_accuracy", "floor_sequence_accuracy"}
@@ -65,11 +65,10 @@ def recipe_ensembles(probes: list[str]) -> dict:
         reports = [reports[seed] for reports in by_probe]
         _check_same_sequences(seed, reports, probes)
         labels = np.array(reports[0]["test_sequence_labels"])
-        mean = np.mean([r["test_sequence_probabilities"] for r in reports], axis=0)
         singles = [100 * r["test_sequence_accuracy"] for r in reports]
         rows.append({"seed": seed, "scored": reports[0]["scored"], "singles": singles,
                      "singles_mean": float(np.mean(singles)),
-                     "ensemble": 100 * float(np.mean(np.argmax(mean, 1) == labels)),
+                     "ensemble": 100 * float(np.mean(ensemble_prediction(reports) == labels)),
                      "floor": 100 * reports[0]["floor_sequence_accuracy"]})
     return {"probes": probes, "seeds": seeds, "rows": rows,
             "per_probe_mean": [float(np.mean([r["singles"][k] for r in rows]))

@@ -6,6 +6,7 @@ import os
 
 import numpy as np
 import pytest
+from absl import flags
 
 from datasets import h36m
 from lifting.deployed import PRETRAINED_LIFTERS, DeployedLifter
@@ -132,18 +133,9 @@ def test_the_interaction_figures_must_come_from_the_shipped_runs_recipe(tmp_path
 
 
 def _recipe_flags(path: str) -> dict[str, str]:
-    """{flag: value} of a recipe file, its --flagfile includes first (later lines win)."""
-    values: dict[str, str] = {}
-    with open(path, encoding="utf-8") as stream:
-        for line in stream:
-            name, _, value = line.strip().lstrip("-").partition("=")
-            if not line.startswith("--"):
-                continue
-            if name == "flagfile":
-                values.update(_recipe_flags(value))
-            else:
-                values[name] = value
-    return values
+    """{flag: value} of a recipe file as absl expands it (its --flagfile includes too)."""
+    return dict(argument.lstrip("-").partition("=")[::2]
+                for argument in flags.FLAGS.read_flags_from_files([f"--flagfile={path}"]))
 
 
 def test_the_shipped_interaction_classifier_was_trained_with_its_manifest_recipe(manifest):
