@@ -44,6 +44,22 @@ class JointLayout:
 
         return tuple(self.index(counterpart(joint)) for joint in self.joints)
 
+    def limbs(self) -> tuple[tuple[int, tuple[int, ...]], ...]:
+        """The four limbs as (root, members): each side's arm hangs from its shoulder (elbow,
+        wrist, hand and any finger joints) and leg from its hip (knee, ankle, foot, heel,
+        toes), read off the joint names as `mirror_indices` reads sides. A layout that names
+        none of them (a face, a hand) has no limbs."""
+        stems = {"Shoulder": ("Elbow", "Wrist", "Hand", "Pinky", "Index", "Thumb"),
+                 "Hip": ("Knee", "Ankle", "Foot", "Heel", "FootIndex", "BigToe", "SmallToe")}
+        found = []
+        for side in "LR":
+            for root, members in stems.items():
+                chain = tuple(self.joints.index(side + m) for m in members
+                              if side + m in self.joints)
+                if side + root in self.joints and chain:
+                    found.append((self.index(side + root), chain))
+        return tuple(found)
+
     def index(self, joint: str) -> int:
         try:
             return self.joints.index(joint)

@@ -22,6 +22,7 @@ import tensorflow as tf
 
 from common import input_pipeline
 from common.per_sequence import per_sequence
+from datasets.layouts import JointLayout
 from datasets.sequences import SequenceDataset
 from spmf.encode import EncodingOptions, check_sequences, encode_batch
 from spmf.skeleton import SkeletonOptions, body_axes, normalise
@@ -49,6 +50,15 @@ class AugmentOptions:
         so one part of the action runs up to 1 + w times faster and another slower, the
         order of frames kept (slope at least 1 - w > 0); 0 reads it at an even pace. People
         differ in when they speed up within an action, not only in its length.
+      limb_amplitude: the strength a in [0, 1) of a change of style: each limb's motion
+        about its own mean pose in the kept window (the limb's joints relative to its
+        shoulder or hip, `JointLayout.limbs`) is scaled by a factor uniform in [1 - a, 1 + a]
+        drawn per limb, so one arm swings wider and the other less, as another person would
+        do the same action. The limb's mean pose and the torso are kept.
+      shear: the strength s of a random shear of the whole sequence: each coordinate gains
+        each other coordinate times a factor uniform in [-s, s] (six factors a sequence),
+        which leans, widens and skews the body and its motion together, as people of other
+        build and posture do (a usual augmentation of skeleton action recognition).
     """
 
     rotation_degrees: float = 0.0
@@ -58,6 +68,8 @@ class AugmentOptions:
     swap_people: bool = False
     mirror: bool = False
     time_warp: float = 0.0
+    limb_amplitude: float = 0.0
+    shear: float = 0.0
 
     def __post_init__(self):
         if not 0 <= self.rotation_degrees <= 180:
@@ -70,6 +82,10 @@ class AugmentOptions:
             raise ValueError(f"jitter_mm must be >= 0, got {self.jitter_mm}")
         if not 0 <= self.time_warp < 1:
             raise ValueError(f"time_warp must be in [0, 1), got {self.time_warp}")
+        if not 0 <= self.limb_amplitude < 1:
+            raise ValueError(f"limb_amplitude must be in [0, 1), got {self.limb_amplitude}")
+        if not 0 <= self.shear < 1:
+            raise ValueError(f"shear must be in [0, 1), got {self.shear}")
 
     @property
     def active(self) -> bool:
@@ -156,8 +172,11 @@ class SkeletonImages:
         self.labels = np.array([sequence.label for sequence in dataset.sequences], np.int32)
         self.lengths = np.array([len(joints) for joints in checked], np.int64)
         self.offsets = np.concatenate([[0], np.cumsum(self.lengths)[:-1]])
-        self.frames, self.axes = self._normalised(checked)
         people = checked[0].shape[1] // dataset.layout.num_joints
+        self.limb_members = self.limb_roots = self.limb_of_member = None
+        if config.augment.limb_amplitude:
+            self._find_limbs(dataset.layout, people)
+        self.frames, self.axes = self._normalised(checked)
         # each joint's left/right counterpart, person by person, for mirror
         self.mirrored_joints = None
         if config.augment.mirror:
@@ -169,6 +188,22 @@ class SkeletonImages:
         if config.augment.swap_people and people > 1:
             self.swapped_frames, self.swapped_axes = self._normalised(
                 [_reverse_people(joints, people) for joints in checked])
+
+    def _find_limbs(self, layout: JointLayout, people: int) -> None:
+        """Each limb joint of every person, its limb's root and its limb's number."""
+        limbs = layout.limbs()
+        if not limbs:
+            raise ValueError(f"limb_amplitude: layout {layout.name} names no shoulder or hip "
+                             "with an arm or leg below it")
+        members, roots, numbers = [], [], []
+        for person in range(people):
+            shift = person * layout.num_joints
+            for number, (root, chain) in enumerate(limbs, person * len(limbs)):
+                members += [joint + shift for joint in chain]
+                roots += [root + shift] * len(chain)
+                numbers += [number] * len(chain)
+        self.limb_members, self.limb_roots = np.array(members), np.array(roots)
+        self.limb_of_member = np.array(numbers)
 
     def _normalised(self, sequences: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         """All SEQUENCES' frames normalised, one array, and each sequence's mean body axes
@@ -220,6 +255,13 @@ class SkeletonImages:
         if augment.mirror:  # drawn last: the other draws stay those of a run without it
             joints, rotation = self._mirrored(joints, rotation, axes[:, 0],
                                               rng.uniform(size=batch) < 0.5)
+        if augment.limb_amplitude:  # drawn after the others: they stay those of a run without
+            joints = self._restyled(joints, rng.uniform(
+                1 - augment.limb_amplitude, 1 + augment.limb_amplitude,
+                (batch, self.limb_of_member.max() + 1)))
+        if augment.shear:
+            factors = rng.uniform(-augment.shear, augment.shear, (batch, 3, 3))
+            rotation = rotation @ (np.eye(3) + factors * (1 - np.eye(3)))
         return (np.einsum("bij,btkj->btki", rotation, joints) + noise).astype(np.float32)
 
     def _mirrored(self, joints: np.ndarray, rotation: np.ndarray, right: np.ndarray,
@@ -229,6 +271,16 @@ class SkeletonImages:
         joints = np.where(chosen[:, None, None, None], joints[:, :, self.mirrored_joints], joints)
         reflection = np.eye(3) - 2 * chosen[:, None, None] * right[:, :, None] * right[:, None]
         return joints, rotation @ reflection
+
+    def _restyled(self, joints: np.ndarray, factors: np.ndarray) -> np.ndarray:
+        """JOINTS (B, T, J, 3) with each limb's motion about its mean pose scaled by its
+        FACTORS (B, limbs)."""
+        relative = joints[:, :, self.limb_members] - joints[:, :, self.limb_roots]
+        mean = relative.mean(axis=1, keepdims=True)
+        scaled = mean + factors[:, None, self.limb_of_member, None] * (relative - mean)
+        joints = joints.copy()
+        joints[:, :, self.limb_members] = joints[:, :, self.limb_roots] + scaled
+        return joints
 
     def encode(self, indices: np.ndarray, rng: np.random.Generator | None) -> np.ndarray:
         """(B, H, W, 3) uint8 images of the sequences INDICES."""

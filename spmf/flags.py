@@ -59,6 +59,11 @@ def define_augmentation_flags() -> None:
                       "joints swapped, reflected across the body's sagittal plane).")
     flags.DEFINE_float("augment_time_warp", _AUGMENT.time_warp, "Strength in [0, 1) of a "
                        "smooth random change of pace within each training sequence.")
+    flags.DEFINE_float("augment_limb_amplitude", _AUGMENT.limb_amplitude, "Strength a in "
+                       "[0, 1) of a change of style: each limb's motion about its mean pose "
+                       "scaled by a factor uniform in [1-a, 1+a], drawn per limb.")
+    flags.DEFINE_float("augment_shear", _AUGMENT.shear, "Strength s in [0, 1) of a random "
+                       "shear: each coordinate gains each other one times U(-s, s).")
 
 
 def encoding_from_flags() -> EncodingOptions:
@@ -82,4 +87,6 @@ def augmentation_from_flags() -> AugmentOptions:
                           crop_min_fraction=FLAGS.augment_crop_min_fraction,
                           jitter_mm=FLAGS.augment_jitter_mm,
                           swap_people=FLAGS.augment_swap_people,
-                          mirror=FLAGS.augment_mirror, time_warp=FLAGS.augment_time_warp)
+                          mirror=FLAGS.augment_mirror, time_warp=FLAGS.augment_time_warp,
+                          limb_amplitude=FLAGS.augment_limb_amplitude,
+                          shear=FLAGS.augment_shear)

@@ -91,3 +91,17 @@ def test_every_person_of_a_sequence_is_mapped_to_h36m16_on_its_own():
                                np.concatenate([to_h36m16(first, SBU_15),
                                                to_h36m16(second, SBU_15)], 1), atol=1e-6)
     assert in_h36m16(mapped) is mapped
+
+
+@pytest.mark.parametrize("layout", list(layouts.LAYOUTS.values()), ids=lambda l: l.name)
+def test_every_body_layout_has_two_arms_below_its_shoulders_and_two_legs_below_its_hips(layout):
+    limbs = layout.limbs()
+    assert [layout.joints[root] for root, _ in limbs] == ["LShoulder", "LHip", "RShoulder",
+                                                          "RHip"]
+    for root, chain in limbs:
+        side = layout.joints[root][0]
+        assert all(layout.joints[joint][0] == side for joint in chain)
+        assert root not in chain and chain
+    elbows_and_knees = {layout.joints[chain[0]][1:] for _, chain in limbs}
+    assert elbows_and_knees == {"Elbow", "Knee"}
+    assert layouts.JointLayout("face", ("Nose", "LEye", "REye")).limbs() == ()

@@ -218,3 +218,63 @@ def test_time_warp_is_drawn_only_when_asked(sequences):
                                   again.sequences(indices, np.random.default_rng(4)))
     with pytest.raises(ValueError, match="time_warp"):
         AugmentOptions(time_warp=1.0)
+
+
+def _plain_and_drawn(sequences: SequenceDataset, augment: AugmentOptions
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """Every sequence in the data's own axes, as is and as AUGMENT draws it."""
+    config = SpmfDataConfig(skeleton=SkeletonOptions(centre="none", orientation="none"),
+                            augment=augment, num_frames=20)
+    images = SkeletonImages(sequences, config)
+    indices = np.arange(len(images))
+    return images.sequences(indices, None), images.sequences(indices, np.random.default_rng(0))
+
+
+def test_limb_amplitude_scales_each_limbs_motion_about_its_mean_pose(sequences):
+    plain, drawn = _plain_and_drawn(sequences, AugmentOptions(limb_amplitude=0.5))
+    layout = sequences.layout
+    limb_joints = {joint for _, chain in layout.limbs() for joint in chain}
+    torso = [j for j in range(layout.num_joints) if j not in limb_joints]
+    np.testing.assert_allclose(drawn[:, :, torso], plain[:, :, torso], atol=1e-3)
+    ratios = []
+    for root, chain in layout.limbs():
+        before = plain[:, :, chain] - plain[:, :, [root]]
+        after = drawn[:, :, chain] - drawn[:, :, [root]]
+        np.testing.assert_allclose(after.mean(1), before.mean(1), atol=1e-2)  # mean pose kept
+        spread_before = np.abs(before - before.mean(1, keepdims=True)).sum(axis=(1, 2, 3))
+        spread_after = np.abs(after - after.mean(1, keepdims=True)).sum(axis=(1, 2, 3))
+        ratios.append(spread_after / spread_before)  # one factor per sequence and limb
+    ratios = np.stack(ratios, 1)
+    assert ratios.min() >= 0.5 - 1e-3 and ratios.max() <= 1.5 + 1e-3
+    assert np.ptp(ratios, axis=1).min() > 1e-3  # the limbs of a sequence differ
+
+
+def test_limb_amplitude_is_drawn_after_the_others_and_needs_a_layout_with_limbs(sequences):
+    options = dict(rotation_degrees=20, scale=0.1, crop_min_fraction=0.8, jitter_mm=0)
+    base = SkeletonImages(sequences, SpmfDataConfig(augment=AugmentOptions(**options)))
+    styled = SkeletonImages(sequences, SpmfDataConfig(
+        augment=AugmentOptions(limb_amplitude=0.3, **options)))
+    indices = np.arange(len(base))
+    a = base.sequences(indices, np.random.default_rng(4))
+    b = styled.sequences(indices, np.random.default_rng(4))
+    hip = sequences.layout.index("Hip")
+    np.testing.assert_allclose(a[:, :, hip], b[:, :, hip], atol=1e-3)
+    assert not np.allclose(a, b, atol=1)
+    faceless = dataclasses.replace(sequences, layout=dataclasses.replace(
+        sequences.layout, name="numbered",
+        joints=tuple(f"j{k}" for k in range(sequences.layout.num_joints))))
+    with pytest.raises(ValueError, match="numbered names no shoulder"):
+        SkeletonImages(faceless, SpmfDataConfig(augment=AugmentOptions(limb_amplitude=0.3)))
+    with pytest.raises(ValueError, match="limb_amplitude"):
+        AugmentOptions(limb_amplitude=1.0)
+
+
+def test_shear_is_one_linear_map_per_sequence_that_keeps_the_diagonal(sequences):
+    plain, drawn = _plain_and_drawn(sequences, AugmentOptions(shear=0.3))
+    for before, after in zip(plain.reshape(len(plain), -1, 3), drawn.reshape(len(drawn), -1, 3)):
+        matrix = np.linalg.lstsq(before, after, rcond=None)[0].T  # after = matrix @ before
+        np.testing.assert_allclose(np.diag(matrix), 1, atol=1e-3)
+        off_diagonal = matrix[~np.eye(3, dtype=bool)]
+        assert np.abs(off_diagonal).max() <= 0.3 + 1e-3 and np.abs(off_diagonal).max() > 1e-3
+    with pytest.raises(ValueError, match="shear"):
+        AugmentOptions(shear=1.0)
