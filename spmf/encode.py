@@ -51,6 +51,11 @@ class EncodingOptions:
       image_size: (height, width) of the output.
       clahe_clip_limit: OpenCV CLAHE clip limit on the Lab L channel; 0 turns CLAHE off.
       clahe_tile_grid: CLAHE tiles (rows, columns).
+      motion_strides: the time scales of the motion feature: for each stride s, joint i of
+        frame n paired with joint j of frame n + s, a motion column after each pose column
+        (the paper: one stride of 1). A longer stride sees motion at a coarser scale, where
+        a joint's displacement stands out of the pose distances the motion rows also hold;
+        a sequence of no more frames than a stride uses the longest stride it holds.
     """
 
     pairs: Literal["ordered", "unordered"] = "ordered"
@@ -61,6 +66,7 @@ class EncodingOptions:
     image_size: tuple[int, int] = (32, 32)
     clahe_clip_limit: float = 2.0
     clahe_tile_grid: tuple[int, int] = (4, 4)
+    motion_strides: tuple[int, ...] = (1,)
 
     def __post_init__(self):
         if self.pairs not in ("ordered", "unordered"):
@@ -77,6 +83,10 @@ class EncodingOptions:
         if min(self.image_size) < 1 or self.clahe_clip_limit < 0 or min(self.clahe_tile_grid) < 1:
             raise ValueError("image_size and clahe_tile_grid must be positive and "
                              "clahe_clip_limit >= 0")
+        strides = tuple(self.motion_strides)
+        if not strides or min(strides) < 1 or list(strides) != sorted(set(strides)):
+            raise ValueError("motion_strides must be increasing integers >= 1, got "
+                             f"{self.motion_strides}")
 
 
 def pair_indices(num_joints: int, pairs: str) -> tuple[np.ndarray, np.ndarray]:
@@ -124,25 +134,39 @@ _JET = cv2.applyColorMap(np.arange(256, dtype=np.uint8)[:, None], cv2.COLORMAP_J
                          ).reshape(1, 256, 3)
 
 
-def time_order(num_frames: int) -> np.ndarray:
-    """Where each image column is found among [pose columns 0..T-1, motion columns 0..T-2]:
-    the features are computed in those two blocks and put in time order only when small."""
-    order = np.empty(2 * num_frames - 1, np.intp)
-    order[0::2] = np.arange(num_frames)
-    order[1::2] = num_frames + np.arange(num_frames - 1)
-    return order
+def usable_strides(num_frames: int, strides: tuple[int, ...]) -> tuple[int, ...]:
+    """The motion strides a sequence of NUM_FRAMES can hold (each at least one motion column;
+    a stride cut to the sequence's length is kept once)."""
+    return tuple(dict.fromkeys(min(stride, num_frames - 1) for stride in strides))
 
 
-def pair_vectors(joints: np.ndarray, pairs: str) -> np.ndarray:
-    """(3, P, 2T - 1) joint-to-joint vectors of a (T, J, 3) sequence, one array per axis,
-    pairs i-major: the pose pairs of frames 0..T-1, then the motion pairs (i in frame n,
-    j in frame n + 1) of frames 0..T-2."""
+def time_order(num_frames: int, strides: tuple[int, ...] = (1,)) -> np.ndarray:
+    """Where each image column is found among [pose columns 0..T-1, then for each stride s
+    its motion columns 0..T-1-s]: the features are computed in those blocks and put in time
+    order (frame n's pose column, then its motion columns in the order of STRIDES) only when
+    small."""
+    frame = [np.arange(num_frames)] + [np.arange(num_frames - s) for s in strides]
+    kind = [np.full(len(block), k) for k, block in enumerate(frame)]
+    return np.lexsort((np.concatenate(kind), np.concatenate(frame)))
+
+
+def pair_vectors(joints: np.ndarray, pairs: str, strides: tuple[int, ...] = (1,)
+                 ) -> np.ndarray:
+    """(3, P, C) joint-to-joint vectors of a (T, J, 3) sequence, one array per axis, pairs
+    i-major, C = T + sum(T - s): the pose pairs of frames 0..T-1, then for each stride s the
+    motion pairs (i in frame n, j in frame n + s) of frames 0..T-1-s."""
     by_joint = np.ascontiguousarray(joints.transpose(2, 1, 0))  # (3, J, T)
     axes, num_joints, frames = by_joint.shape
-    vectors = np.empty((axes, num_joints, num_joints, 2 * frames - 1), np.float32)
+    columns = frames + sum(frames - stride for stride in strides)
+    vectors = np.empty((axes, num_joints, num_joints, columns), np.float32)
     np.subtract(by_joint[:, None], by_joint[:, :, None], out=vectors[..., :frames])
-    np.subtract(by_joint[:, None, :, 1:], by_joint[:, :, None, :-1], out=vectors[..., frames:])
-    vectors = vectors.reshape(axes, num_joints * num_joints, 2 * frames - 1)
+    start = frames
+    for stride in strides:
+        end = start + frames - stride
+        np.subtract(by_joint[:, None, :, stride:], by_joint[:, :, None, :-stride],
+                    out=vectors[..., start:end])
+        start = end
+    vectors = vectors.reshape(axes, num_joints * num_joints, columns)
     if pairs == "unordered":
         first, second = pair_indices(num_joints, pairs)
         vectors = vectors[:, first * num_joints + second]
@@ -150,14 +174,16 @@ def pair_vectors(joints: np.ndarray, pairs: str) -> np.ndarray:
 
 
 def feature_image(joints: np.ndarray, options: EncodingOptions) -> np.ndarray:
-    """(2P, 2T - 1, 3) uint8 BGR of one (T, J, 3) sequence before resizing: the JJD colours
+    """(2P, C, 3) uint8 BGR of one (T, J, 3) sequence before resizing (C columns as
+    `pair_vectors` makes them for the strides it holds, `usable_strides`): the JJD colours
     of each column above its JJO colours; columns as `pair_vectors` orders them.
 
     Built as an 8-bit image, as an image library would hold it before resizing: distances
     are rounded to one of JET's 256 colours, JJO components to 0..255 (OpenCV's rounding,
     half to even).
     """
-    vectors = pair_vectors(joints, options.pairs)
+    vectors = pair_vectors(joints, options.pairs,
+                           usable_strides(len(joints), options.motion_strides))
     distance = np.sqrt(np.einsum("kpc,kpc->pc", vectors, vectors))
     scale = (float(distance.max()) if options.distance_normalisation == "sequence_max"
              else options.distance_scale_mm)
@@ -173,8 +199,10 @@ def feature_image(joints: np.ndarray, options: EncodingOptions) -> np.ndarray:
     return np.concatenate([jjd, cv2.merge(channels)])
 
 
-def resize(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """(2P, 2T - 1, 3) uint8 from `feature_image` -> (h, w, 3) with columns in time order.
+def resize(image: np.ndarray, size: tuple[int, int], num_frames: int,
+           strides: tuple[int, ...] = (1,)) -> np.ndarray:
+    """(2P, C, 3) uint8 from `feature_image` of NUM_FRAMES frames and motion STRIDES
+    -> (h, w, 3) with columns in time order.
 
     OpenCV's area interpolation, one axis at a time: box averaging when shrinking keeps every
     pair's colour in the image (a 20-joint sequence has 800 rows for 32, where point sampling
@@ -182,9 +210,8 @@ def resize(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     interpolated.
     """
     height, width = size
-    columns = image.shape[1]
-    shrunk = cv2.resize(image, (columns, height), interpolation=cv2.INTER_AREA)
-    in_time = np.ascontiguousarray(shrunk[:, time_order((columns + 1) // 2)])
+    shrunk = cv2.resize(image, (image.shape[1], height), interpolation=cv2.INTER_AREA)
+    in_time = np.ascontiguousarray(shrunk[:, time_order(num_frames, strides)])
     return cv2.resize(in_time, (width, height), interpolation=cv2.INTER_AREA)
 
 
@@ -215,8 +242,11 @@ def encode_batch(joints: np.ndarray, options: EncodingOptions = EncodingOptions(
     if options.smoothing_window:
         joints = smooth(joints, options.smoothing_window, options.smoothing_order)
     images = np.empty((len(joints), *options.image_size, 3), np.uint8)
+    frames = joints.shape[1]
+    strides = usable_strides(frames, options.motion_strides)
     for index, sequence in enumerate(joints):
-        images[index] = resize(feature_image(sequence, options), options.image_size)
+        images[index] = resize(feature_image(sequence, options), options.image_size, frames,
+                               strides)
     return enhance(images, options.clahe_clip_limit, options.clahe_tile_grid)
 
 

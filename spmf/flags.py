@@ -34,6 +34,12 @@ def define_encoding_flags() -> None:
                        "CLAHE clip limit on the Lab lightness; 0: no enhancement.")
     flags.DEFINE_integer("spmf_clahe_tiles", _ENCODING.clahe_tile_grid[0],
                          "CLAHE tiles per side.")
+    flags.DEFINE_list("spmf_motion_strides", [str(s) for s in _ENCODING.motion_strides],
+                      "Time scales of the motion feature: for each stride s, frame n paired "
+                      "with frame n + s (paper: 1).")
+    flags.register_validator("spmf_motion_strides",
+                             lambda strides: all(s.strip().isdigit() for s in strides),
+                             "--spmf_motion_strides must be whole numbers, e.g. 1,4")
     flags.DEFINE_enum("spmf_centre", _SKELETON.centre, ["sequence", "frame", "none"],
                       "Origin: the pelvis averaged over the sequence, per frame, or the data's.")
     flags.DEFINE_enum("spmf_orientation", _SKELETON.orientation, ["none", "upright", "facing"],
@@ -74,7 +80,8 @@ def encoding_from_flags() -> EncodingOptions:
         smoothing_window=FLAGS.spmf_smoothing_window,
         smoothing_order=FLAGS.spmf_smoothing_order,
         image_size=(FLAGS.spmf_image_rows or size, size),
-        clahe_clip_limit=FLAGS.spmf_clahe_clip_limit, clahe_tile_grid=(tiles, tiles))
+        clahe_clip_limit=FLAGS.spmf_clahe_clip_limit, clahe_tile_grid=(tiles, tiles),
+        motion_strides=tuple(int(s) for s in FLAGS.spmf_motion_strides))
 
 
 def skeleton_from_flags() -> SkeletonOptions:

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from spmf.encode import (DIRECTION_FLOOR_MM, EncodingOptions, SequenceError, encode,
-                         encode_batch, feature_image, pair_indices, resize, time_order)
+                         encode_batch, feature_image, pair_indices, resize, time_order,
+                         usable_strides)
 
 
 def golden_sequence() -> np.ndarray:
@@ -21,11 +22,13 @@ def _reference_columns(joints: np.ndarray, options: EncodingOptions) -> np.ndarr
     """The 8-bit image before resizing, pair by pair in plain Python, in time order."""
     frames, num_joints = joints.shape[:2]
     pairs = list(zip(*pair_indices(num_joints, options.pairs)))
+    strides = dict.fromkeys(min(stride, frames - 1) for stride in options.motion_strides)
     columns = []
     for n in range(frames):
         columns.append([joints[n, j] - joints[n, i] for i, j in pairs])
-        if n < frames - 1:
-            columns.append([joints[n + 1, j] - joints[n, i] for i, j in pairs])
+        for stride in strides:
+            if n < frames - stride:
+                columns.append([joints[n + stride, j] - joints[n, i] for i, j in pairs])
     largest = max(float(np.linalg.norm(v)) for column in columns for v in column)
     scale = largest if options.distance_normalisation == "sequence_max" \
         else options.distance_scale_mm
@@ -44,11 +47,16 @@ def _reference_columns(joints: np.ndarray, options: EncodingOptions) -> np.ndarr
     EncodingOptions(),
     EncodingOptions(pairs="unordered"),
     EncodingOptions(distance_normalisation="fixed", distance_scale_mm=400.0),
-], ids=["ordered", "unordered", "fixed_scale"])
+    EncodingOptions(motion_strides=(2,)),
+    EncodingOptions(motion_strides=(1, 2)),
+    EncodingOptions(motion_strides=(1, 3, 9)),
+], ids=["ordered", "unordered", "fixed_scale", "stride_2", "strides_1_2",
+        "a_stride_longer_than_the_sequence"])
 def test_every_feature_equals_the_per_pair_computation(options):
-    joints = golden_sequence()[:3, :4]
+    joints = golden_sequence()[:4, :4]
     joints[1, 2] = joints[1, 1]  # a zero-length pose pair: JJD 0, JJO the middle grey
-    ours = feature_image(joints, options)[:, time_order(3)]
+    ours = feature_image(joints, options)[:, time_order(4, usable_strides(
+        4, options.motion_strides))]
     np.testing.assert_array_equal(ours, _reference_columns(joints, options))
 
 
@@ -75,7 +83,7 @@ def test_resizing_averages_boxes_and_keeps_time_order():
     image = np.zeros((rows, 2 * frames - 1, 3), np.uint8)
     image[:32] = 200  # top half bright; columns are stored pose block then motion block
     image[:, frames:] += 20  # the motion columns (odd in time order) slightly brighter
-    out = resize(image, (4, 9))
+    out = resize(image, (4, 9), frames)
     assert out.shape == (4, 9, 3)
     np.testing.assert_array_equal(out[:2, 0::2], 200)
     np.testing.assert_array_equal(out[:2, 1::2], 220)
@@ -99,9 +107,11 @@ def test_smoothing_and_options_change_the_image_and_bad_options_are_refused():
     plain = encode(noisy)
     assert not np.array_equal(plain, encode(noisy, EncodingOptions(smoothing_window=5)))
     assert not np.array_equal(plain, encode(noisy, EncodingOptions(clahe_clip_limit=0)))
+    assert not np.array_equal(plain, encode(noisy, EncodingOptions(motion_strides=(1, 3))))
     assert encode(noisy, EncodingOptions(image_size=(64, 48))).shape == (64, 48, 3)
     for bad in (dict(smoothing_window=4), dict(pairs="all"), dict(distance_scale_mm=0),
-                dict(image_size=(0, 32))):
+                dict(image_size=(0, 32)), dict(motion_strides=(0,)),
+                dict(motion_strides=(2, 1)), dict(motion_strides=())):
         with pytest.raises(ValueError):
             EncodingOptions(**bad)
 
