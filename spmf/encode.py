@@ -17,6 +17,7 @@ measured faster on this machine than one pass over a batch-wide array (BUILD_NOT
 from __future__ import annotations
 
 import dataclasses
+import functools
 from typing import Literal
 
 import cv2
@@ -140,11 +141,12 @@ def usable_strides(num_frames: int, strides: tuple[int, ...]) -> tuple[int, ...]
     return tuple(dict.fromkeys(min(stride, num_frames - 1) for stride in strides))
 
 
+@functools.lru_cache(maxsize=64)
 def time_order(num_frames: int, strides: tuple[int, ...] = (1,)) -> np.ndarray:
     """Where each image column is found among [pose columns 0..T-1, then for each stride s
     its motion columns 0..T-1-s]: the features are computed in those blocks and put in time
     order (frame n's pose column, then its motion columns in the order of STRIDES) only when
-    small."""
+    small. Cached: every image of a batch has the same order."""
     frame = [np.arange(num_frames)] + [np.arange(num_frames - s) for s in strides]
     kind = [np.full(len(block), k) for k, block in enumerate(frame)]
     return np.lexsort((np.concatenate(kind), np.concatenate(frame)))
