@@ -54,7 +54,7 @@ class JointLayout:
         found = []
         for side in "LR":
             for root, members in stems.items():
-                chain = tuple(self.joints.index(side + m) for m in members
+                chain = tuple(self.index(side + m) for m in members
                               if side + m in self.joints)
                 if side + root in self.joints and chain:
                     found.append((self.index(side + root), chain))

@@ -2,6 +2,9 @@
 binary that makes Enhanced-SPMF images (spmf.render and the recognition binaries)."""
 from __future__ import annotations
 
+import dataclasses
+from typing import Callable
+
 from absl import flags
 
 from spmf.data import AugmentOptions, SpmfDataConfig
@@ -37,9 +40,8 @@ def define_encoding_flags() -> None:
     flags.DEFINE_list("spmf_motion_strides", [str(s) for s in _ENCODING.motion_strides],
                       "Time scales of the motion feature: for each stride s, frame n paired "
                       "with frame n + s (paper: 1).")
-    flags.register_validator("spmf_motion_strides",
-                             lambda strides: all(s.strip().isdigit() for s in strides),
-                             "--spmf_motion_strides must be whole numbers, e.g. 1,4")
+    flags.register_validator("spmf_motion_strides", _refusing_as_a_flag_error(
+        lambda strides: EncodingOptions(motion_strides=_whole_numbers(strides))))
     flags.DEFINE_enum("spmf_centre", _SKELETON.centre, ["sequence", "frame", "none"],
                       "Origin: the pelvis averaged over the sequence, per frame, or the data's.")
     flags.DEFINE_enum("spmf_orientation", _SKELETON.orientation, ["none", "upright", "facing"],
@@ -70,6 +72,33 @@ def define_augmentation_flags() -> None:
                        "scaled by a factor uniform in [1-a, 1+a], drawn per limb.")
     flags.DEFINE_float("augment_shear", _AUGMENT.shear, "Strength s in [0, 1) of a random "
                        "shear: each coordinate gains each other one times U(-s, s).")
+    flags.register_multi_flags_validator(
+        list(_AUGMENT_FLAGS.values()), _refusing_as_a_flag_error(
+            lambda values: AugmentOptions(**{field: values[name]
+                                             for field, name in _AUGMENT_FLAGS.items()})))
+
+
+# Each field of AugmentOptions and its flag.
+_AUGMENT_FLAGS = {field.name: f"augment_{field.name}"
+                  for field in dataclasses.fields(AugmentOptions)}
+
+
+def _whole_numbers(texts: list[str]) -> tuple[int, ...]:
+    if not all(text.strip().isdigit() for text in texts):
+        raise ValueError(f"motion_strides must be whole numbers, e.g. 1,4, got {texts}")
+    return tuple(int(text) for text in texts)
+
+
+def _refusing_as_a_flag_error(build: Callable[[object], object]) -> Callable[[object], bool]:
+    """A flag validator that builds the options and turns their own refusal (a ValueError
+    naming the field and the value) into absl's one-line flag error, not a traceback."""
+    def check(value) -> bool:
+        try:
+            build(value)
+        except ValueError as error:
+            raise flags.ValidationError(str(error)) from None
+        return True
+    return check
 
 
 def encoding_from_flags() -> EncodingOptions:
@@ -81,7 +110,7 @@ def encoding_from_flags() -> EncodingOptions:
         smoothing_order=FLAGS.spmf_smoothing_order,
         image_size=(FLAGS.spmf_image_rows or size, size),
         clahe_clip_limit=FLAGS.spmf_clahe_clip_limit, clahe_tile_grid=(tiles, tiles),
-        motion_strides=tuple(int(s) for s in FLAGS.spmf_motion_strides))
+        motion_strides=_whole_numbers(FLAGS.spmf_motion_strides))
 
 
 def skeleton_from_flags() -> SkeletonOptions:
@@ -89,11 +118,4 @@ def skeleton_from_flags() -> SkeletonOptions:
 
 
 def augmentation_from_flags() -> AugmentOptions:
-    return AugmentOptions(rotation_degrees=FLAGS.augment_rotation_degrees,
-                          scale=FLAGS.augment_scale,
-                          crop_min_fraction=FLAGS.augment_crop_min_fraction,
-                          jitter_mm=FLAGS.augment_jitter_mm,
-                          swap_people=FLAGS.augment_swap_people,
-                          mirror=FLAGS.augment_mirror, time_warp=FLAGS.augment_time_warp,
-                          limb_amplitude=FLAGS.augment_limb_amplitude,
-                          shear=FLAGS.augment_shear)
+    return AugmentOptions(**{field: FLAGS[name].value for field, name in _AUGMENT_FLAGS.items()})
