@@ -149,7 +149,9 @@ def time_order(num_frames: int, strides: tuple[int, ...] = (1,)) -> np.ndarray:
     small. Cached: every image of a batch has the same order."""
     frame = [np.arange(num_frames)] + [np.arange(num_frames - s) for s in strides]
     kind = [np.full(len(block), k) for k, block in enumerate(frame)]
-    return np.lexsort((np.concatenate(kind), np.concatenate(frame)))
+    order = np.lexsort((np.concatenate(kind), np.concatenate(frame)))
+    order.flags.writeable = False  # one array serves every caller of the cache
+    return order
 
 
 def pair_vectors(joints: np.ndarray, pairs: str, strides: tuple[int, ...] = (1,)

@@ -3,7 +3,7 @@ binary that makes Enhanced-SPMF images (spmf.render and the recognition binaries
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable
+from typing import Callable, Mapping
 
 from absl import flags
 
@@ -72,15 +72,18 @@ def define_augmentation_flags() -> None:
                        "scaled by a factor uniform in [1-a, 1+a], drawn per limb.")
     flags.DEFINE_float("augment_shear", _AUGMENT.shear, "Strength s in [0, 1) of a random "
                        "shear: each coordinate gains each other one times U(-s, s).")
-    flags.register_multi_flags_validator(
-        list(_AUGMENT_FLAGS.values()), _refusing_as_a_flag_error(
-            lambda values: AugmentOptions(**{field: values[name]
-                                             for field, name in _AUGMENT_FLAGS.items()})))
+    flags.register_multi_flags_validator(list(_AUGMENT_FLAGS.values()),
+                                         _refusing_as_a_flag_error(_augment_options))
 
 
 # Each field of AugmentOptions and its flag.
 _AUGMENT_FLAGS = {field.name: f"augment_{field.name}"
                   for field in dataclasses.fields(AugmentOptions)}
+
+
+def _augment_options(values: Mapping[str, object]) -> AugmentOptions:
+    """The options of the augment_ flags' VALUES {flag name: value}."""
+    return AugmentOptions(**{field: values[name] for field, name in _AUGMENT_FLAGS.items()})
 
 
 def _whole_numbers(texts: list[str]) -> tuple[int, ...]:
@@ -118,4 +121,4 @@ def skeleton_from_flags() -> SkeletonOptions:
 
 
 def augmentation_from_flags() -> AugmentOptions:
-    return AugmentOptions(**{field: FLAGS[name].value for field, name in _AUGMENT_FLAGS.items()})
+    return _augment_options({name: FLAGS[name].value for name in _AUGMENT_FLAGS.values()})
