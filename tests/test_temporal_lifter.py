@@ -3,6 +3,7 @@ import dataclasses
 import json
 import os
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -48,6 +49,8 @@ def test_an_output_frame_sees_exactly_its_window(causal):
     and no other: a centred model's 4 frames before and after it, a causal model's next 8
     (a causal pose never depends on a later frame)."""
     from lifting.temporal_serving import plain_track_function
+    # seeded: a few in 100 random 8-channel models zero a frame's change on dead ReLUs
+    keras.utils.set_random_seed(0)
     config = TemporalConfig((3, 3), channels=8, causal=causal)
     lift = plain_track_function(config.build(SEQUENCE), Normalization.identity(), config)
     track = np.random.default_rng(1).uniform(0, 500, size=(30, 16, 2)).astype(np.float32)
