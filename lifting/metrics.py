@@ -1,4 +1,5 @@
-"""Human3.6M protocols: MPJPE (#1) and Procrustes-aligned PA-MPJPE (#2), per action.
+"""Human3.6M protocols: MPJPE (#1), Procrustes-aligned PA-MPJPE (#2) and scale-aligned
+N-MPJPE (#3, Rhodin et al. 2018; Pavllo et al.'s Protocol #3), per action.
 
 Errors are averaged over the 17 joints of H36M-17 (the root's error is 0 by construction),
 then over frames within an action, then over actions (the convention of Martinez et al.).
@@ -27,19 +28,34 @@ def pa_mpjpe(predicted: np.ndarray, target: np.ndarray) -> np.ndarray:
     return mpjpe(procrustes_align(predicted, target), target)
 
 
+def n_mpjpe(predicted: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """(N,) MPJPE after scaling each root-relative prediction by the factor that fits its
+    target best: the part of Protocol #1 that is not the person's size. A lifter fed
+    size-free input (`--input_normalization=skeleton`) cannot know the size; #1 minus #3 is
+    what that costs."""
+    scale = np.sum(predicted * target, axis=(-2, -1)) / np.maximum(
+        np.sum(predicted * predicted, axis=(-2, -1)), 1e-12)
+    return mpjpe(scale[:, None, None] * predicted, target)
+
+
+PROTOCOLS = {"p1": mpjpe, "p2": pa_mpjpe, "p3": n_mpjpe}
+
+
 def per_action_report(predicted: np.ndarray, target: np.ndarray, action: np.ndarray,
                       actions: tuple[str, ...]) -> dict:
-    """{"per_action": {name: {p1, p2, frames}}, "average": {p1, p2}} in millimetres."""
-    p1, p2 = mpjpe(predicted, target), pa_mpjpe(predicted, target)
+    """{"per_action": {name: {p1, p2, p3, frames}}, "average": {p1, p2, p3}} in
+    millimetres."""
+    errors = {name: protocol(predicted, target) for name, protocol in PROTOCOLS.items()}
     per_action = {}
     for index, name in enumerate(actions):
         mask = action == index
         if mask.any():
-            per_action[name] = {"p1": float(p1[mask].mean()), "p2": float(p2[mask].mean()),
+            per_action[name] = {**{protocol: float(error[mask].mean())
+                                   for protocol, error in errors.items()},
                                 "frames": int(mask.sum())}
     return {"per_action": per_action,
-            "average": {"p1": float(np.mean([v["p1"] for v in per_action.values()])),
-                        "p2": float(np.mean([v["p2"] for v in per_action.values()]))}}
+            "average": {protocol: float(np.mean([v[protocol] for v in per_action.values()]))
+                        for protocol in PROTOCOLS}}
 
 
 # The lifters' training losses (`--loss`): mse of the z-scored coordinates (Martinez et al.)

@@ -25,7 +25,7 @@ from common.per_sequence import per_sequence
 from datasets.layouts import JointLayout
 from datasets.sequences import SequenceDataset
 from spmf.encode import EncodingOptions, check_sequences, encode_batch
-from spmf.skeleton import SkeletonOptions, body_axes, normalise
+from spmf.skeleton import SkeletonOptions, body_axes, joint_order, normalise
 
 
 @dataclasses.dataclass(frozen=True)
@@ -177,6 +177,7 @@ class SkeletonImages:
         if config.augment.limb_amplitude:
             self._find_limbs(dataset.layout, people)
         self.frames, self.axes = self._normalised(checked)
+        self.row_order = joint_order(dataset.layout, people, config.skeleton.joint_order)
         # each joint's left/right counterpart, person by person, for mirror
         self.mirrored_joints = None
         if config.augment.mirror:
@@ -283,8 +284,9 @@ class SkeletonImages:
         return joints
 
     def encode(self, indices: np.ndarray, rng: np.random.Generator | None) -> np.ndarray:
-        """(B, H, W, 3) uint8 images of the sequences INDICES."""
-        return encode_batch(self.sequences(indices, rng), self.config.encoding,
+        """(B, H, W, 3) uint8 images of the sequences INDICES, joints in the rows' order."""
+        return encode_batch(self.sequences(indices, rng)[:, :, self.row_order],
+                            self.config.encoding,
                             [self.sources[i] for i in indices])
 
     def training_batch(self, step: int) -> tuple[np.ndarray, np.ndarray]:

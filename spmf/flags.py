@@ -46,6 +46,9 @@ def define_encoding_flags() -> None:
                       "Origin: the pelvis averaged over the sequence, per frame, or the data's.")
     flags.DEFINE_enum("spmf_orientation", _SKELETON.orientation, ["none", "upright", "facing"],
                       "Axes: the data's, body-up as +y, or also body-right as +x.")
+    flags.DEFINE_enum("spmf_joint_order", _SKELETON.joint_order, ["layout", "body_parts"],
+                      "Joints in the image's rows: the dataset's order, or grouped by body "
+                      "part (trunk, arms, legs) so that a row blends joints of one limb.")
     flags.DEFINE_integer("spmf_num_frames", SpmfDataConfig.num_frames,
                          "Frames every sequence is resampled to before encoding.")
 
@@ -117,7 +120,8 @@ def encoding_from_flags() -> EncodingOptions:
 
 
 def skeleton_from_flags() -> SkeletonOptions:
-    return SkeletonOptions(centre=FLAGS.spmf_centre, orientation=FLAGS.spmf_orientation)
+    return SkeletonOptions(centre=FLAGS.spmf_centre, orientation=FLAGS.spmf_orientation,
+                           joint_order=FLAGS.spmf_joint_order)
 
 
 def augmentation_from_flags() -> AugmentOptions:

@@ -33,10 +33,15 @@ class SkeletonOptions:
         +y (datasets with different up axes, or the lifter's camera frames, then agree);
         "facing" also turns the body about the vertical so that its right is +x, which
         removes the viewpoint about the vertical axis altogether.
+      joint_order: the order of each person's joints in the image's rows: "layout" keeps
+        the dataset's order; "body_parts" groups them by part (`JointLayout.body_part_order`:
+        trunk, arms, legs, each limb from its root out), so that a row, which averages the
+        pairs of about one joint and the next, blends joints of one limb.
     """
 
     centre: Literal["sequence", "frame", "none"] = "sequence"
     orientation: Literal["none", "upright", "facing"] = "facing"
+    joint_order: Literal["layout", "body_parts"] = "layout"
 
     def __post_init__(self):
         if self.centre not in ("sequence", "frame", "none"):
@@ -44,6 +49,17 @@ class SkeletonOptions:
         if self.orientation not in ("none", "upright", "facing"):
             raise ValueError("orientation must be none, upright or facing, got "
                              f"{self.orientation!r}")
+        if self.joint_order not in ("layout", "body_parts"):
+            raise ValueError("joint_order must be layout or body_parts, got "
+                             f"{self.joint_order!r}")
+
+
+def joint_order(layout: JointLayout, people: int, order: str) -> np.ndarray:
+    """The joint indices of PEOPLE skeletons of LAYOUT (concatenated) in image-row ORDER
+    (`SkeletonOptions.joint_order`), person by person."""
+    single = layout.body_part_order() if order == "body_parts" else range(layout.num_joints)
+    return np.concatenate([np.array(single) + person * layout.num_joints
+                           for person in range(people)])
 
 
 def people(joints: np.ndarray, layout: JointLayout, source: str) -> int:

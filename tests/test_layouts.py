@@ -105,3 +105,21 @@ def test_every_body_layout_has_two_arms_below_its_shoulders_and_two_legs_below_i
     elbows_and_knees = {layout.joints[chain[0]][1:] for _, chain in limbs}
     assert elbows_and_knees == {"Elbow", "Knee"}
     assert layouts.JointLayout("face", ("Nose", "LEye", "REye")).limbs() == ()
+
+
+@pytest.mark.parametrize("layout", list(layouts.LAYOUTS.values()), ids=lambda l: l.name)
+def test_the_body_part_order_puts_the_trunk_first_then_each_limb_from_its_root(layout):
+    order = layout.body_part_order()
+    assert sorted(order) == list(range(layout.num_joints))
+    limbs = layout.limbs()
+    trunk = len(order) - sum(1 + len(chain) for _, chain in limbs)
+    assert list(order[:trunk]) == sorted(order[:trunk])  # the trunk keeps the layout's order
+    rest = list(order[trunk:])
+    for root, chain in sorted(limbs, key=lambda limb: "Hip" in layout.joints[limb[0]]):
+        assert rest[:1 + len(chain)] == [root, *chain]
+        rest = rest[1 + len(chain):]
+    names = [layouts.KINECT_20.joints[j] for j in layouts.KINECT_20.body_part_order()]
+    assert names[4:12] == ["LShoulder", "LElbow", "LWrist", "LHand",
+                           "RShoulder", "RElbow", "RWrist", "RHand"]
+    face = layouts.JointLayout("face", ("Nose", "LEye", "REye"))
+    assert face.body_part_order() == (0, 1, 2)

@@ -87,6 +87,16 @@ def test_protocol_errors():
     report = metrics.per_action_report(predicted, target, action, ("a", "b"))
     assert report["per_action"]["a"]["p1"] == 0.0 and report["per_action"]["b"]["p1"] == 17.0
     assert report["average"]["p1"] == 8.5  # the mean over actions, not over frames
+    assert set(report["average"]) == {"p1", "p2", "p3"}
+
+
+def test_protocol_3_forgives_the_size_and_nothing_else():
+    rng = np.random.default_rng(4)
+    target = metrics.with_root(rng.normal(0, 300, (6, 16, 3)))
+    np.testing.assert_allclose(metrics.n_mpjpe(1.2 * target, target), 0.0, atol=1e-6)
+    assert metrics.mpjpe(1.2 * target, target).min() > 10
+    turned = target @ np.array([[0.0, -1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
+    assert np.all(metrics.n_mpjpe(turned, target) > 0.5 * metrics.mpjpe(turned, target))
 
 
 def test_keras_metric_matches_numpy():

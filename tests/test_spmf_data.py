@@ -1,5 +1,6 @@
 """Skeleton normalisation, augmentation and the tf.data pipelines of Enhanced-SPMF images."""
 import dataclasses
+import json
 
 import numpy as np
 import pytest
@@ -278,3 +279,31 @@ def test_shear_is_one_linear_map_per_sequence_that_keeps_the_diagonal(sequences)
         assert np.abs(off_diagonal).max() <= 0.3 + 1e-3 and np.abs(off_diagonal).max() > 1e-3
     with pytest.raises(ValueError, match="shear"):
         AugmentOptions(shear=1.0)
+
+
+@pytest.mark.parametrize("layout, joints", [(KINECT_20, 20), (H36M_17, 34)],
+                         ids=["kinect20", "h36m17_two_people"])
+def test_the_body_part_order_only_reorders_each_persons_joints_in_the_rows(layout, joints):
+    dataset = _dataset(layout, joints)
+    parts = SpmfDataConfig(num_frames=10, skeleton=SkeletonOptions(joint_order="body_parts"))
+    images = SkeletonImages(dataset, parts)
+    order = np.array(layout.body_part_order())
+    rows = np.concatenate([order + person * layout.num_joints
+                           for person in range(joints // layout.num_joints)])
+    indices = np.arange(len(images))
+    joints_in_layout_order = images.sequences(indices, None)
+    expected = encode_batch(joints_in_layout_order[:, :, rows], parts.encoding)
+    np.testing.assert_array_equal(images.encode(indices, None), expected)
+    in_layout_order = SkeletonImages(dataset, dataclasses.replace(parts, skeleton=SkeletonOptions()))
+    assert not np.array_equal(in_layout_order.encode(indices, None), expected)
+    assert SpmfDataConfig.from_json(parts.to_json()) == parts
+    # SBU's layout already lists its joints by part: the option changes nothing there
+    assert SBU_15.body_part_order() == tuple(range(15))
+
+
+def test_a_classifier_exported_before_the_joint_order_existed_reads_as_the_layouts_order():
+    fields = json.loads(SpmfDataConfig().to_json())
+    del fields["skeleton"]["joint_order"]
+    assert SpmfDataConfig.from_json(json.dumps(fields)).skeleton.joint_order == "layout"
+    with pytest.raises(ValueError, match="joint_order"):
+        SkeletonOptions(joint_order="alphabetical")
