@@ -54,12 +54,14 @@ class SkeletonOptions:
                              f"{self.joint_order!r}")
 
 
-def joint_order(layout: JointLayout, people: int, order: str) -> np.ndarray:
+def joint_order(layout: JointLayout, people: int, order: str) -> np.ndarray | slice:
     """The joint indices of PEOPLE skeletons of LAYOUT (concatenated) in image-row ORDER
-    (`SkeletonOptions.joint_order`), person by person."""
-    single = layout.body_part_order() if order == "body_parts" else range(layout.num_joints)
-    return np.concatenate([np.array(single) + person * layout.num_joints
-                           for person in range(people)])
+    (`SkeletonOptions.joint_order`), person by person; the layout's own order is the whole
+    slice, so that indexing with it copies nothing on the encoder's path."""
+    if order == "layout":
+        return slice(None)
+    single = np.array(layout.body_part_order())
+    return np.concatenate([single + person * layout.num_joints for person in range(people)])
 
 
 def people(joints: np.ndarray, layout: JointLayout, source: str) -> int:
