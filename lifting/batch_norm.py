@@ -22,7 +22,8 @@ from common.fused_batch_norm import normalise_training_batch, update_moving_aver
 
 @keras.saving.register_keras_serializable(package="lifting")
 class BatchNormalization(keras.layers.BatchNormalization):
-    """BatchNormalization over the last axis of (batch, features) inputs, fused in training.
+    """BatchNormalization over the last axis of (batch, ..., features) inputs (the frame
+    lifter's poses, the temporal lifter's frames), fused in training.
 
     `fused=False` keeps Keras's op chain, which XLA fuses better than it compiles the fused
     kernel (the batch-64 XLA train step: about 300 examples/s fused against 1,200 unfused).
@@ -44,7 +45,8 @@ class BatchNormalization(keras.layers.BatchNormalization):
 
     def _fusable(self, inputs, mask) -> bool:
         """Whether the fused kernel computes exactly what Keras would for these settings."""
-        return (mask is None and len(inputs.shape) == 2 and self.axis in (-1, 1)
+        last_axis = len(inputs.shape) - 1
+        return (mask is None and last_axis >= 1 and self.axis in (-1, last_axis)
                 and self.center and self.scale and not self.renorm and not self.synchronized)
 
     def get_config(self) -> dict:

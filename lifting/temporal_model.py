@@ -24,6 +24,7 @@ import keras
 import tensorflow as tf
 
 from datasets import h36m
+from lifting import batch_norm, tiling_conv
 from lifting.data import INPUT_DIM, OUTPUT_DIM
 
 WINDOW, SEQUENCE = "window", "sequence"
@@ -100,9 +101,9 @@ class TimeCrop(keras.layers.Layer):
 
 def _conv_unit(x, config: TemporalConfig, width: int, name: str, stride: int = 1,
                dilation: int = 1):
-    x = keras.layers.Conv1D(config.channels, width, strides=stride, dilation_rate=dilation,
-                            use_bias=False, name=f"{name}_conv")(x)
-    x = keras.layers.BatchNormalization(momentum=0.9, name=f"{name}_bn")(x)
+    x = tiling_conv.Conv1D(config.channels, width, strides=stride, dilation_rate=dilation,
+                           use_bias=False, name=f"{name}_conv")(x)
+    x = batch_norm.BatchNormalization(momentum=0.9, name=f"{name}_bn")(x)
     x = keras.layers.ReLU(name=f"{name}_relu")(x)
     return keras.layers.Dropout(config.dropout, name=f"{name}_dropout")(x)
 
@@ -140,7 +141,7 @@ def build_temporal_lifter(config: TemporalConfig, mode: str = SEQUENCE) -> keras
         x = _conv_unit(x, config, 1, f"{name}_point")
         x = keras.layers.Add(name=f"{name}_add")([skip, x])
         dilation *= width
-    outputs = keras.layers.Conv1D(OUTPUT_DIM, 1, name="shrink")(x)
+    outputs = tiling_conv.Conv1D(OUTPUT_DIM, 1, name="shrink")(x)
     return keras.Model(inputs, outputs, name=f"temporal_lifter_{config.receptive_field}_{mode}")
 
 

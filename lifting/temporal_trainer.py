@@ -19,7 +19,7 @@ from common.resumable_fit import fit_resumable
 from common.run_record import open_run
 from common.weights_file import copy_layers
 from datasets import h36m
-from lifting import evaluation
+from lifting import batch_norm, evaluation
 from lifting.config import save_trained
 from lifting.data import build_examples, load_corpus
 from lifting.metrics import check_lifter_loss, lifter_loss, mpjpe_metric
@@ -96,6 +96,7 @@ def compiled_window_model(settings: TemporalTrainSettings, std_3d,
     model.compile(optimizer=keras.optimizers.Adam(schedule, amsgrad=True),
                   loss=lifter_loss(settings.loss, std_3d),
                   metrics=[mpjpe_metric(std_3d)])
+    batch_norm.fuse_for_compiler(model, bool(model.jit_compile))
     return model
 
 

@@ -10,12 +10,13 @@ from lifting.model import build_lifter
 from lifting.trainer import TrainSettings, compiled_model
 
 
-def _twin_layers(features: int):
-    """A Keras BatchNormalization and a fused one with the same, non-trivial variables."""
+def _twin_layers(features: int, rank: int = 2):
+    """A Keras BatchNormalization and a fused one with the same, non-trivial variables, for
+    inputs of RANK axes."""
     rng = np.random.default_rng(0)
     reference, fused = keras.layers.BatchNormalization(), batch_norm.BatchNormalization()
-    reference.build((None, features))
-    fused.build((None, features))
+    reference.build((None,) * (rank - 1) + (features,))
+    fused.build((None,) * (rank - 1) + (features,))
     values = [rng.normal(size=features), rng.normal(size=features), rng.normal(size=features),
               rng.uniform(0.5, 2.0, size=features)]  # gamma, beta, moving mean, moving var
     for layer in (reference, fused):
@@ -23,12 +24,13 @@ def _twin_layers(features: int):
     return reference, fused
 
 
-@pytest.mark.parametrize("batch", [1, 7, 256])
-def test_training_step_matches_keras_batch_norm(batch):
-    reference, fused = _twin_layers(features=12)
-    inputs = tf.constant(np.random.default_rng(batch).normal(3.0, 2.0, size=(batch, 12)),
+@pytest.mark.parametrize("shape", [(1, 12), (7, 12), (256, 12), (5, 9, 12)])
+def test_training_step_matches_keras_batch_norm(shape):
+    # (5, 9, 12): the temporal lifter's (batch, frames, channels), normalised over both.
+    reference, fused = _twin_layers(features=12, rank=len(shape))
+    inputs = tf.constant(np.random.default_rng(shape[0]).normal(3.0, 2.0, size=shape),
                          tf.float32)
-    upstream = tf.constant(np.random.default_rng(99).normal(size=(batch, 12)), tf.float32)
+    upstream = tf.constant(np.random.default_rng(99).normal(size=shape), tf.float32)
     results = []
     for layer in (reference, fused):
         with tf.GradientTape() as tape:
