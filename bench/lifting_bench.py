@@ -16,6 +16,10 @@ are medians of ratios taken within a round, which the drift affects least.
 recipe's shape by default), and with `--torch_reference` a PyTorch model of the same design
 (`bench.torch_reference.build_temporal_reference`) in the same rounds.
 
+`--temporal_stock_layers` times, in the same rounds, the window form built from Keras's own
+Conv1D and BatchNormalization instead of the lifter's tiling convolution and fused batch norm
+(`lifting.tiling_conv`, `lifting.batch_norm`): what those two layers gain on this machine.
+
 `--torch_reference` also times the PyTorch port of Martinez's baseline (the speed reference,
 `bench/torch_reference.py`) in the same rounds and reports our speed-up over it per figure
 (above 1: ours is faster), again as a median of within-round ratios.
@@ -40,8 +44,10 @@ from common import input_pipeline
 from lifting.config import LifterConfig
 from lifting.data import INPUT_DIM, OUTPUT_DIM, Normalization
 from lifting.serving import export_lifter
-from lifting.temporal_model import TemporalConfig
-from lifting.temporal_trainer import TemporalTrainSettings, compiled_window_model
+from lifting import batch_norm, tiling_conv
+from lifting.temporal_model import WINDOW, TemporalConfig
+from lifting.temporal_trainer import (TemporalTrainSettings, compile_window_model,
+                                      compiled_window_model)
 from lifting.trainer import TrainSettings, compiled_model
 
 FLAGS = flags.FLAGS
@@ -57,6 +63,8 @@ flags.DEFINE_list("temporal_filter_widths", ["3", "3", "3", "3"], "The temporal 
                   "filter widths (recipes/lifter/temporal.flags).")
 flags.DEFINE_integer("temporal_channels", 512, "The temporal lifter's channels.")
 flags.DEFINE_integer("temporal_batch", 1024, "The temporal lifter's training batch.")
+flags.DEFINE_bool("temporal_stock_layers", False, "With --temporal, also time its window form "
+                  "built from Keras's own Conv1D and BatchNormalization.")
 flags.DEFINE_bool("torch_reference", False, "Also time the PyTorch Martinez port (needs torch) "
                   "in the same rounds and report our speed-up over it.")
 
@@ -107,15 +115,34 @@ def _fit_meter(trainer: keras.Model, inputs, targets, batch: int) -> Callable[[f
     return rate
 
 
-def temporal_training_meter(config: TemporalConfig, batch: int) -> Callable[[float], float]:
+def temporal_training_meter(config: TemporalConfig, batch: int, stock_layers: bool = False
+                            ) -> Callable[[float], float]:
     """Windows/s of the temporal lifter's train step as `lifting.train --lifter_kind=temporal`
-    compiles it (window form, AMSGrad Adam, MSE)."""
+    compiles it (window form, AMSGrad Adam, MSE); STOCK_LAYERS: its layers replaced by
+    Keras's own (`stock_keras_layers`)."""
     settings = TemporalTrainSettings(model_dir="unused", architecture=config, batch_size=batch)
-    trainer = compiled_window_model(settings, np.ones(OUTPUT_DIM, np.float32), 100)
+    std_3d = np.ones(OUTPUT_DIM, np.float32)
+    trainer = (compile_window_model(stock_keras_layers(config.build(WINDOW)), settings, std_3d,
+                                    100)
+               if stock_layers else compiled_window_model(settings, std_3d, 100))
     rng = np.random.default_rng(0)
     inputs = rng.normal(size=(batch * 4, config.receptive_field, INPUT_DIM)).astype(np.float32)
     targets = rng.normal(size=(batch * 4, 1, OUTPUT_DIM)).astype(np.float32)
     return _fit_meter(trainer, inputs, targets, batch)
+
+
+def stock_keras_layers(model: keras.Model) -> keras.Model:
+    """MODEL with each tiling convolution and fused batch norm rebuilt as Keras's own layer
+    of the same configuration."""
+    stock = {tiling_conv.Conv1D: keras.layers.Conv1D,
+             batch_norm.BatchNormalization: keras.layers.BatchNormalization}
+
+    def rebuild(layer: keras.layers.Layer) -> keras.layers.Layer:
+        config = layer.get_config()
+        config.pop("fused", None)
+        return stock.get(type(layer), type(layer)).from_config(config)
+
+    return keras.models.clone_model(model, clone_function=rebuild)
 
 
 def inference_meters(export_dir: str) -> dict[str, Callable[[float], float]]:
@@ -143,6 +170,9 @@ def main(argv: list[str]) -> None:
                                                                      FLAGS.jit_compile)
     if FLAGS.temporal:
         meters[TEMPORAL_KEY] = temporal_training_meter(_temporal_config(), FLAGS.temporal_batch)
+        if FLAGS.temporal_stock_layers:
+            meters[TEMPORAL_STOCK_KEY] = temporal_training_meter(
+                _temporal_config(), FLAGS.temporal_batch, stock_layers=True)
     if FLAGS.torch_reference:
         meters.update(_torch_meters(batches, FLAGS.inference))
     with tempfile.TemporaryDirectory() as folder:
@@ -153,6 +183,9 @@ def main(argv: list[str]) -> None:
     for batch in batches:
         result[f"train_2stream_over_1stream_batch{batch}"] = median_ratio(
             readings, _train_key(2, batch), _train_key(1, batch))
+    if FLAGS.temporal and FLAGS.temporal_stock_layers:
+        result["train_temporal_over_stock_layers"] = median_ratio(
+            readings, TEMPORAL_KEY, TEMPORAL_STOCK_KEY)
     if FLAGS.torch_reference:
         result.update(_speedups_over_torch(readings, batches, FLAGS.inference))
         if FLAGS.temporal:
@@ -173,6 +206,7 @@ def main(argv: list[str]) -> None:
 
 
 TEMPORAL_KEY = "train_temporal_windows_per_s"
+TEMPORAL_STOCK_KEY = "train_temporal_stock_layers_windows_per_s"
 
 
 def _temporal_config() -> TemporalConfig:

@@ -90,7 +90,13 @@ def compiled_window_model(settings: TemporalTrainSettings, std_3d,
                           batches_per_epoch: int) -> keras.Model:
     """The window form, compiled: MSE on normalised poses (or MPJPE in mm, `loss`), MPJPE in
     mm as the metric."""
-    model = settings.architecture.build(WINDOW)
+    return compile_window_model(settings.architecture.build(WINDOW), settings, std_3d,
+                                batches_per_epoch)
+
+
+def compile_window_model(model: keras.Model, settings: TemporalTrainSettings, std_3d,
+                         batches_per_epoch: int) -> keras.Model:
+    """MODEL (a window form) compiled as `compiled_window_model` compiles its own."""
     schedule = keras.optimizers.schedules.ExponentialDecay(
         settings.learning_rate, batches_per_epoch, settings.lr_decay_rate, staircase=True)
     model.compile(optimizer=keras.optimizers.Adam(schedule, amsgrad=True),

@@ -75,3 +75,18 @@ def test_the_torch_search_reference_has_as_many_child_parameters_as_ours():
             == sum(int(np.prod(w.shape)) for w in ours.trainable_weights))
     arc = [0] + [op for k in range(1, 6) for op in (k % 6, *([1] * k))]
     assert reference(torch.zeros(2, 3, 32, 32), arc).shape == (2, 10)
+
+
+def test_the_stock_layers_twin_is_keras_own_layers_computing_the_same_poses():
+    import keras
+    from lifting import batch_norm, tiling_conv
+    from lifting.temporal_model import WINDOW, TemporalConfig
+    ours = TemporalConfig((3, 3), channels=8).build(WINDOW)
+    stock = lifting_bench.stock_keras_layers(ours)
+    stock.set_weights(ours.get_weights())
+    assert not any(isinstance(layer, (tiling_conv.Conv1D, batch_norm.BatchNormalization))
+                   for layer in stock.layers)
+    assert sum(isinstance(layer, keras.layers.Conv1D) for layer in stock.layers) == 4
+    windows = np.random.default_rng(0).normal(size=(4, 9, 32)).astype(np.float32)
+    np.testing.assert_allclose(stock(windows, training=False), ours(windows, training=False),
+                               rtol=1e-5, atol=1e-5)
