@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import shutil
 from typing import Callable
 
 import numpy as np
@@ -241,3 +242,21 @@ def save_compact(model_dir: str, directory: str) -> dict[str, str]:
     norm.save(os.path.join(directory, NORM_FILE))
     return {name: os.path.join(directory, name)
             for name in (COMPACT_WEIGHTS, ARCHITECTURE_FILE, NORM_FILE)}
+
+
+def copy_compact(path: str | None, directory: str, kind: str = DEFAULT_LIFTER_KIND) -> None:
+    """The lifter at PATH (as `DeployedLifter.load` resolves it: the shipped one of KIND when
+    PATH is None) written compact into DIRECTORY, so that what learnt from its poses can ship
+    with it. A compact folder is copied file by file, a model_dir written by `save_compact`; a
+    SavedModel holds no weights by layer name and is refused."""
+    path = path or PRETRAINED_LIFTERS[kind]
+    if os.path.isfile(os.path.join(path, COMPACT_WEIGHTS)):
+        os.makedirs(directory, exist_ok=True)
+        for name in (ARCHITECTURE_FILE, NORM_FILE, COMPACT_WEIGHTS):
+            with atomic_path(os.path.join(directory, name)) as temporary:
+                shutil.copyfile(os.path.join(path, name), temporary)
+    elif os.path.isfile(os.path.join(path, CONFIG_FILE)):
+        save_compact(path, directory)
+    else:
+        raise DataFormatError(path, "not a compact lifter or a model_dir: a SavedModel cannot "
+                                    "be shipped beside what learnt from its poses")

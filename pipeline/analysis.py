@@ -92,8 +92,9 @@ PRETRAINED_INTERACTION = pretrained.path("interaction")
 
 class Models(NamedTuple):
     """The run's models: the lifter, the one-person action classifier and, unless pairs are
-    off, the interaction classifier, with the shipped lifter of the kind it learnt from when
-    that is not the run's (a classifier is fed the poses it was trained on)."""
+    off, the interaction classifier, with the lifter it learnt from (the one in its own
+    folder, else the shipped one of its kind) when that is not the run's: a classifier is fed
+    the poses it was trained on."""
 
     lifter: DeployedLifter
     classifier: DeployedClassifier
@@ -111,13 +112,23 @@ def load_models(settings: RunSettings) -> Models:
         interaction = DeployedClassifier.load(settings.interaction_classifier
                                               or PRETRAINED_INTERACTION)
         interaction.require_layout(H36M_17.name, f"the lifter {lifter.source}")
-        if interaction.lifter_kind != lifter.kind:
-            interaction_lifter = DeployedLifter.load(None, interaction.lifter_kind)
+        interaction_lifter = pair_lifter(interaction, lifter)
     if lifter.input_normalization == "pixels":
         logging.warning("%s takes z-scored pixels of Human3.6M's cameras: on other videos its "
                         "poses are unreliable (train with --input_normalization=skeleton)",
                         lifter.source)
     return Models(lifter, classifier, interaction, interaction_lifter)
+
+
+def pair_lifter(interaction: DeployedClassifier, lifter: DeployedLifter
+                ) -> DeployedLifter | None:
+    """The lifter INTERACTION learnt its poses from when the run's LIFTER is not it: the one
+    in its own folder, else the shipped lifter of its kind; None when LIFTER serves."""
+    if interaction.own_lifter:
+        return DeployedLifter.load(interaction.own_lifter)
+    if interaction.lifter_kind != lifter.kind:
+        return DeployedLifter.load(None, interaction.lifter_kind)
+    return None
 
 
 def find_people(settings: RunSettings) -> tuple[TrackedVideo, dict]:

@@ -21,7 +21,8 @@ pretrained/lifter      the lifter as float16 folded kernels + JSON (`lifting.dep
 pretrained/temporal_lifter  the temporal lifter (`lifting.temporal_model`), float16 + JSON;
                        --lifter_model_dir writes the folder of the run's lifter kind
 pretrained/classifier  the classifier's SavedModel (`recognition.deployed`)
-pretrained/interaction the two-person interaction classifier (SBU), compact like the zoo's
+pretrained/interaction the two-person interaction classifier (SBU), compact like the zoo's,
+                       with the lifter whose poses it learnt from in its lifter/ folder
 pretrained/recognition/<entry>  the model zoo: a cross-subject or cross-fold network (or a
                        softmax ensemble of one recipe's seeds) per entry as float16
                        weights + JSON, scored by `recognition.zoo` from the shipped files
@@ -51,10 +52,11 @@ from datasets.layouts import H36M_16, H36M_17
 import pretrained
 from lifting.config import load_architecture
 from lifting.deployed import PRETRAINED_LIFTERS, DeployedLifter, save_compact
+from lifting.deployed import copy_compact as copy_lifter
 from lifting.evaluation import evaluate_deployed
 from lifting.temporal_model import TemporalConfig
 from recognition.data import load_splits
-from recognition.deployed import DeployedClassifier
+from recognition.deployed import OWN_LIFTER_DIR, DeployedClassifier
 from recognition.deployed import save_compact as save_compact_classifier
 from recognition.deployed import save_compact_ensemble
 from recognition.zoo import recorded_data, score_on_test
@@ -191,12 +193,15 @@ def package_interaction(run_dir: str, recipe: str, fold_runs: list[str], data_di
     target = os.path.join(PRETRAINED, "interaction")
     data = dataclasses.replace(recorded_data(run_dir), data_dir=data_dir)
     splits = load_splits(data)
-    replace_directory(target, lambda staging: save_compact_classifier(run_dir, splits, staging))
+    replace_directory(target, lambda staging: _save_with_own_lifter(run_dir, splits, data,
+                                                                    staging))
     folds = [score_model(run, data_dir, PairRule()) for run in fold_runs]
     classifier = DeployedClassifier.load(target)
     per_fold = {report["protocol"]: report["pipeline_accuracy"] for report in folds}
     return {"files": files_of(target), "recipe": recipe, "labels": list(classifier.class_names),
             "layout": classifier.layout, "people": 2, **classifier.description,
+            "own_lifter": f"{OWN_LIFTER_DIR}/: the lifter its poses came from, a copy of "
+                          f"{data.lifter or PRETRAINED_LIFTERS['frame']}",
             "input": "(T, 2 x 17, 3) mm: two lifted people placed together from their 2D "
                      "(recognition.interaction)",
             "figures": {"per_sequence_accuracy_percent": per_fold,
@@ -206,6 +211,13 @@ def package_interaction(run_dir: str, recipe: str, fold_runs: list[str], data_di
                         "measured_by": "python -m pipeline.evaluate_pairs --models="
                                        + ",".join(fold_runs) + " (cross-fold runs of the "
                                        "same recipe, the pipeline's pair path)"}}
+
+
+def _save_with_own_lifter(run_dir: str, splits, data, staging: str) -> None:
+    """RUN_DIR's classifier compact in STAGING, with the lifter whose poses it learnt from
+    (DATA's) in its `lifter/` folder: a later lifter of the same kind does not change them."""
+    save_compact_classifier(run_dir, splits, staging)
+    copy_lifter(data.lifter or None, os.path.join(staging, OWN_LIFTER_DIR))
 
 
 def write_manifest(entries: dict[str, dict]) -> dict:

@@ -41,6 +41,8 @@ PRETRAINED_CLASSIFIER = pretrained.path("classifier")
 COMPACT_WEIGHTS = "weights_float16.npz"
 CLASSIFIER_FILE = "classifier.json"
 ENSEMBLE_FILE = "ensemble.json"
+# The folder, inside a compact classifier's, of the lifter whose poses it learnt from.
+OWN_LIFTER_DIR = "lifter"
 _REQUIRED = ("class_names", "layout", "spmf_config")
 
 
@@ -131,6 +133,14 @@ class DeployedClassifier:
         a deployment feeds it that kind's poses. Classifiers that do not state it learnt
         from the frame lifter's (or from sensor skeletons, which both kinds approximate)."""
         return self.description.get("lifter_kind", "frame")
+
+    @property
+    def own_lifter(self) -> str | None:
+        """The folder of the very lifter whose poses the classifier learnt from, when it ships
+        one (`pipeline.pretrained` writes it for the interaction classifier): a newer lifter
+        of the same kind gives other poses than the ones its figures were measured on."""
+        folder = os.path.join(self.source, OWN_LIFTER_DIR)
+        return folder if os.path.isfile(os.path.join(folder, COMPACT_WEIGHTS)) else None
 
     def require_layout(self, layout: str, producer: str) -> None:
         """Refuses input of another joint layout than the classifier's, naming both."""

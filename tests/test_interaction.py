@@ -1,6 +1,7 @@
 """Two people, one interaction: real SBU Kinect Interaction pairs, projected to 2D, through the
 shipped interaction classifier (`recognition.interaction`) and pipeline.run's pair path."""
 import json
+import os
 import shutil
 
 import numpy as np
@@ -10,10 +11,10 @@ from datasets import sbu
 from datasets.layouts import H36M_17
 from lifting.bone_lengths import rigid_bones
 from lifting.deployed import DeployedLifter
-from pipeline.analysis import PRETRAINED_INTERACTION, RunSettings, load_models, run
+from pipeline.analysis import PRETRAINED_INTERACTION, RunSettings, load_models, pair_lifter, run
 from pose2d.front_end import FrontEndSettings
 from pose2d.tracker import TrackerSettings
-from recognition.deployed import DeployedClassifier
+from recognition.deployed import OWN_LIFTER_DIR, DeployedClassifier
 from recognition.interaction import classify_pair
 from recognition.lifted import SBU_IMAGE_SIZE, keypoints_2d
 from recognition.protocols import protocol_split
@@ -64,7 +65,7 @@ def test_sbu_pairs_through_pipeline_run_get_one_pair_and_the_classifiers_own_lab
     settings = dict(video=None, videos=False, openpose_fps=sbu.FRAME_RATE_HZ,
                     front_end=FrontEndSettings(tracker=TrackerSettings(max_people=2)))
     models = load_models(RunSettings(openpose_dir=str(tmp_path), out_dir="", **settings))
-    own_lifter = DeployedLifter.load(None, interaction_classifier.lifter_kind)
+    own_lifter = DeployedLifter.load(interaction_classifier.own_lifter)
     right = 0
     for label, keypoints in one_per_class:
         out = tmp_path / f"out_{label}"
@@ -99,6 +100,7 @@ def test_a_pair_is_lifted_by_the_kind_of_lifter_its_classifier_learnt_from(one_p
     described = json.loads((stated / "classifier.json").read_text())
     described["description"]["lifter_kind"] = "temporal"
     (stated / "classifier.json").write_text(json.dumps(described))
+    shutil.rmtree(stated / OWN_LIFTER_DIR)  # a classifier shipped without its lifter
     classifier = DeployedClassifier.load(str(stated))
     _, keypoints = one_per_class[5]
     out = tmp_path / "out"
@@ -117,6 +119,17 @@ def test_a_pair_is_lifted_by_the_kind_of_lifter_its_classifier_learnt_from(one_p
     assert interaction["top5"][0]["probability"] == pytest.approx(own.max(), abs=0.01)
     with np.load(out / "track_0" / "poses_3d.npz") as stored:  # the person as shown
         assert np.nanmax(np.abs(stored["poses"] - poses[0])) > 1.0
+
+
+def test_the_shipped_pair_classifier_is_fed_the_poses_of_the_lifter_it_ships_with(
+        interaction_classifier):
+    """Its figures were measured on that lifter's poses: whatever lifter the run shows people
+    with, and whatever the shipped lifter of its kind is now, the pair is lifted by its own."""
+    own = interaction_classifier.own_lifter
+    assert own == os.path.join(PRETRAINED_INTERACTION, OWN_LIFTER_DIR)
+    for kind in ("frame", "temporal"):
+        lifter = pair_lifter(interaction_classifier, DeployedLifter.load(None, kind))
+        assert lifter.source == own and lifter.kind == interaction_classifier.lifter_kind
 
 
 def test_pairs_none_labels_people_alone(one_per_class, skeleton_lifter, tmp_path):

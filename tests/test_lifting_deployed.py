@@ -9,7 +9,7 @@ import pytest
 from common.errors import DataFormatError
 from lifting.config import LifterConfig
 from lifting.data import Normalization, skeleton_normalised
-from lifting.deployed import COMPACT_WEIGHTS, DeployedLifter, save_compact
+from lifting.deployed import COMPACT_WEIGHTS, DeployedLifter, copy_compact, save_compact
 from lifting.serving import EXPORT_DIR
 from lifting.tflite import convert, convert_and_check
 from lifting.trainer import TrainSettings, train
@@ -100,6 +100,21 @@ def test_a_broken_or_foreign_lifter_folder_is_named(skeleton_lifter, tmp_path):
     np.savez(tmp_path / "compact" / COMPACT_WEIGHTS, **partial)
     with pytest.raises(DataFormatError, match="no weights"):
         DeployedLifter.load(str(tmp_path / "compact"))
+
+
+def test_a_lifter_copied_to_ship_beside_a_classifier_lifts_as_its_source(skeleton_lifter,
+                                                                         tmp_path):
+    keypoints = _keypoints()
+    copy_compact(skeleton_lifter, str(tmp_path / "from_run"))  # a model_dir: written compact
+    copy_compact(str(tmp_path / "from_run"), str(tmp_path / "from_compact"))  # copied as is
+    for name in os.listdir(tmp_path / "from_run"):
+        assert (tmp_path / "from_run" / name).read_bytes() == (
+            tmp_path / "from_compact" / name).read_bytes()
+    source = DeployedLifter.load(skeleton_lifter).lift(keypoints)
+    copied = DeployedLifter.load(str(tmp_path / "from_compact")).lift(keypoints)
+    np.testing.assert_allclose(copied, source, atol=5e-3 * np.abs(source).max())
+    with pytest.raises(DataFormatError, match="a SavedModel cannot be shipped"):
+        copy_compact(os.path.join(skeleton_lifter, EXPORT_DIR), str(tmp_path / "export"))
 
 
 def test_a_warm_start_from_a_model_of_the_other_input_is_refused(skeleton_lifter, tmp_path):
