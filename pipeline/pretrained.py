@@ -55,7 +55,8 @@ from lifting.deployed import PRETRAINED_LIFTERS, DeployedLifter, save_compact
 from lifting.deployed import copy_compact as copy_lifter
 from lifting.evaluation import evaluate_deployed
 from lifting.temporal_model import TemporalConfig
-from recognition.data import load_splits
+from enas.data import ImageSplits
+from recognition.data import RecognitionData, load_splits
 from recognition.deployed import OWN_LIFTER_DIR, DeployedClassifier
 from recognition.deployed import save_compact as save_compact_classifier
 from recognition.deployed import save_compact_ensemble
@@ -213,7 +214,8 @@ def package_interaction(run_dir: str, recipe: str, fold_runs: list[str], data_di
                                        "same recipe, the pipeline's pair path)"}}
 
 
-def _save_with_own_lifter(run_dir: str, splits, data, staging: str) -> None:
+def _save_with_own_lifter(run_dir: str, splits: ImageSplits, data: RecognitionData,
+                          staging: str) -> None:
     """RUN_DIR's classifier compact in STAGING, with the lifter whose poses it learnt from
     (DATA's) in its `lifter/` folder: a later lifter of the same kind does not change them."""
     save_compact_classifier(run_dir, splits, staging)
