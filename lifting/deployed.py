@@ -244,12 +244,10 @@ def save_compact(model_dir: str, directory: str) -> dict[str, str]:
             for name in (COMPACT_WEIGHTS, ARCHITECTURE_FILE, NORM_FILE)}
 
 
-def copy_compact(path: str | None, directory: str, kind: str = DEFAULT_LIFTER_KIND) -> None:
-    """The lifter at PATH (as `DeployedLifter.load` resolves it: the shipped one of KIND when
-    PATH is None) written compact into DIRECTORY, so that what learnt from its poses can ship
-    with it. A compact folder is copied file by file, a model_dir written by `save_compact`; a
-    SavedModel holds no weights by layer name and is refused."""
-    path = path or PRETRAINED_LIFTERS[kind]
+def copy_compact(path: str, directory: str) -> None:
+    """The lifter at PATH written compact into DIRECTORY, so that what learnt from its poses
+    can ship with it. A compact folder is copied file by file, a model_dir written by
+    `save_compact`; a SavedModel holds no weights by layer name and is refused."""
     if os.path.isfile(os.path.join(path, COMPACT_WEIGHTS)):
         os.makedirs(directory, exist_ok=True)
         for name in (ARCHITECTURE_FILE, NORM_FILE, COMPACT_WEIGHTS):

@@ -122,8 +122,9 @@ def load_models(settings: RunSettings) -> Models:
 
 def pair_lifter(interaction: DeployedClassifier, lifter: DeployedLifter
                 ) -> DeployedLifter | None:
-    """The lifter INTERACTION learnt its poses from when the run's LIFTER is not it: the one
-    in its own folder, else the shipped lifter of its kind; None when LIFTER serves."""
+    """The lifter INTERACTION learnt its poses from, when the run's LIFTER may not be it: the
+    one in its own folder (always: another file of the same kind gives other poses), else the
+    shipped lifter of its kind when LIFTER is of another; None when LIFTER serves."""
     if interaction.own_lifter:
         return DeployedLifter.load(interaction.own_lifter)
     if interaction.lifter_kind != lifter.kind:

@@ -51,12 +51,13 @@ from common.atomic import replace_directory, write_text
 from datasets.layouts import H36M_16, H36M_17
 import pretrained
 from lifting.config import load_architecture
-from lifting.deployed import PRETRAINED_LIFTERS, DeployedLifter, save_compact
+from lifting.deployed import (DEFAULT_LIFTER_KIND, PRETRAINED_LIFTERS, DeployedLifter,
+                              save_compact)
 from lifting.deployed import copy_compact as copy_lifter
 from lifting.evaluation import evaluate_deployed
 from lifting.temporal_model import TemporalConfig
 from enas.data import ImageSplits
-from recognition.data import RecognitionData, load_splits
+from recognition.data import load_splits
 from recognition.deployed import OWN_LIFTER_DIR, DeployedClassifier
 from recognition.deployed import save_compact as save_compact_classifier
 from recognition.deployed import save_compact_ensemble
@@ -194,7 +195,8 @@ def package_interaction(run_dir: str, recipe: str, fold_runs: list[str], data_di
     target = os.path.join(PRETRAINED, "interaction")
     data = dataclasses.replace(recorded_data(run_dir), data_dir=data_dir)
     splits = load_splits(data)
-    replace_directory(target, lambda staging: _save_with_own_lifter(run_dir, splits, data,
+    lifter = data.lifter or PRETRAINED_LIFTERS[DEFAULT_LIFTER_KIND]  # as the run lifted
+    replace_directory(target, lambda staging: _save_with_own_lifter(run_dir, splits, lifter,
                                                                     staging))
     folds = [score_model(run, data_dir, PairRule()) for run in fold_runs]
     classifier = DeployedClassifier.load(target)
@@ -202,7 +204,7 @@ def package_interaction(run_dir: str, recipe: str, fold_runs: list[str], data_di
     return {"files": files_of(target), "recipe": recipe, "labels": list(classifier.class_names),
             "layout": classifier.layout, "people": 2, **classifier.description,
             "own_lifter": f"{OWN_LIFTER_DIR}/: the lifter its poses came from, a copy of "
-                          f"{data.lifter or PRETRAINED_LIFTERS['frame']}",
+                          f"{lifter}",
             "input": "(T, 2 x 17, 3) mm: two lifted people placed together from their 2D "
                      "(recognition.interaction)",
             "figures": {"per_sequence_accuracy_percent": per_fold,
@@ -214,12 +216,12 @@ def package_interaction(run_dir: str, recipe: str, fold_runs: list[str], data_di
                                        "same recipe, the pipeline's pair path)"}}
 
 
-def _save_with_own_lifter(run_dir: str, splits: ImageSplits, data: RecognitionData,
-                          staging: str) -> None:
-    """RUN_DIR's classifier compact in STAGING, with the lifter whose poses it learnt from
-    (DATA's) in its `lifter/` folder: a later lifter of the same kind does not change them."""
+def _save_with_own_lifter(run_dir: str, splits: ImageSplits, lifter: str, staging: str
+                          ) -> None:
+    """RUN_DIR's classifier compact in STAGING, with the LIFTER whose poses it learnt from in
+    its `lifter/` folder: a later lifter of the same kind does not change them."""
     save_compact_classifier(run_dir, splits, staging)
-    copy_lifter(data.lifter or None, os.path.join(staging, OWN_LIFTER_DIR))
+    copy_lifter(lifter, os.path.join(staging, OWN_LIFTER_DIR))
 
 
 def write_manifest(entries: dict[str, dict]) -> dict:

@@ -35,6 +35,7 @@ from datasets.layouts import LAYOUTS
 from datasets.sequences import SequenceDataset, SkeletonSequence
 from enas.data import ImageSplits
 from enas.final import FinalConfig, build_network, trained_network
+from lifting.deployed import COMPACT_WEIGHTS as LIFTER_WEIGHTS
 from spmf.data import SkeletonImages, SpmfDataConfig
 
 PRETRAINED_CLASSIFIER = pretrained.path("classifier")
@@ -140,7 +141,7 @@ class DeployedClassifier:
         one (`pipeline.pretrained` writes it for the interaction classifier): a newer lifter
         of the same kind gives other poses than the ones its figures were measured on."""
         folder = os.path.join(self.source, OWN_LIFTER_DIR)
-        return folder if os.path.isfile(os.path.join(folder, COMPACT_WEIGHTS)) else None
+        return folder if os.path.isfile(os.path.join(folder, LIFTER_WEIGHTS)) else None
 
     def require_layout(self, layout: str, producer: str) -> None:
         """Refuses input of another joint layout than the classifier's, naming both."""
