@@ -199,3 +199,46 @@ def h36m17_to_16(points: np.ndarray) -> np.ndarray:
 def bones(parents: tuple[int, ...] = H36M_17_PARENTS) -> tuple[tuple[int, int], ...]:
     """(parent, child) index pairs of a kinematic tree, for drawing skeletons."""
     return tuple((p, c) for c, p in enumerate(parents) if p >= 0)
+
+
+# Each joint's parent in the kinematic tree of the layouts whose skeletons can be given other
+# bone lengths (`spmf.skeleton`): the root is the joint without an entry. A joint's parent is
+# the joint it turns about (a hand about its wrist), so that setting a bone's length moves
+# only the joints below it.
+_TREES: Mapping[str, Mapping[str, str]] = {
+    "h36m17": {child: H36M_17.joints[parent] for child, parent in
+               zip(H36M_17.joints, H36M_17_PARENTS) if parent >= 0},
+    "h36m16": {"RHip": "Hip", "RKnee": "RHip", "RFoot": "RKnee", "LHip": "Hip",
+               "LKnee": "LHip", "LFoot": "LKnee", "Spine": "Hip", "Thorax": "Spine",
+               "Head": "Thorax", "LShoulder": "Thorax", "LElbow": "LShoulder",
+               "LWrist": "LElbow", "RShoulder": "Thorax", "RElbow": "RShoulder",
+               "RWrist": "RElbow"},
+    "kinect20": {"Spine": "HipCentre", "Neck": "Spine", "Head": "Neck", "LShoulder": "Neck",
+                 "RShoulder": "Neck", "LElbow": "LShoulder", "RElbow": "RShoulder",
+                 "LWrist": "LElbow", "RWrist": "RElbow", "LHand": "LWrist",
+                 "RHand": "RWrist", "LHip": "HipCentre", "RHip": "HipCentre",
+                 "LKnee": "LHip", "RKnee": "RHip", "LAnkle": "LKnee", "RAnkle": "RKnee",
+                 "LFoot": "LAnkle", "RFoot": "RAnkle"},
+    "sbu15": {"Neck": "Torso", "Head": "Neck", "LShoulder": "Neck", "LElbow": "LShoulder",
+              "LHand": "LElbow", "RShoulder": "Neck", "RElbow": "RShoulder",
+              "RHand": "RElbow", "LHip": "Torso", "LKnee": "LHip", "LFoot": "LKnee",
+              "RHip": "Torso", "RKnee": "RHip", "RFoot": "RKnee"},
+}
+
+
+def kinematic_bones(layout: JointLayout) -> tuple[tuple[int, int], ...]:
+    """(parent, child) index pairs of LAYOUT's kinematic tree, every parent placed before its
+    children (so that a walk in this order moves a joint after the joint it hangs from)."""
+    if layout.name not in _TREES:
+        raise ValueError(f"layout {layout.name} has no kinematic tree here; layouts with one: "
+                         f"{', '.join(sorted(_TREES))}")
+    tree = _TREES[layout.name]
+    placed, ordered = {joint for joint in layout.joints if joint not in tree}, []
+    while len(ordered) < len(tree):
+        ready = [child for child, parent in tree.items()
+                 if parent in placed and child not in placed]
+        if not ready:
+            raise ValueError(f"the tree of {layout.name} does not reach every joint")
+        ordered += [(layout.index(tree[child]), layout.index(child)) for child in ready]
+        placed.update(ready)
+    return tuple(ordered)

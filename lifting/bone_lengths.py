@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from datasets import kinematics
 from datasets.layouts import bones
 
 
 def bone_lengths(poses: np.ndarray) -> np.ndarray:
     """(frames, bones) length of each H36M-17 bone (`datasets.layouts.bones()` order)."""
-    return np.stack([np.linalg.norm(poses[:, child] - poses[:, parent], axis=-1)
-                     for parent, child in bones()], axis=1)
+    return kinematics.bone_lengths(poses, bones())
 
 
 def rigid_bones(poses: np.ndarray) -> np.ndarray:
@@ -26,14 +26,7 @@ def rigid_bones(poses: np.ndarray) -> np.ndarray:
     poses = np.asarray(poses, np.float64)
     finite = np.isfinite(poses).all(axis=(1, 2))
     out = poses.copy()
-    if not finite.any():
-        return out.astype(np.float32)
-    lengths = np.median(bone_lengths(poses[finite]), axis=0)
-    seen = out[finite]
-    for index, (parent, child) in enumerate(bones()):  # parents come before their children
-        direction = poses[finite, child] - poses[finite, parent]
-        norm = np.linalg.norm(direction, axis=-1, keepdims=True)
-        unit = np.divide(direction, norm, out=np.zeros_like(direction), where=norm > 0)
-        seen[:, child] = seen[:, parent] + unit * lengths[index]
-    out[finite] = seen
+    if finite.any():
+        lengths = np.median(bone_lengths(poses[finite]), axis=0)
+        out[finite] = kinematics.with_bone_lengths(poses[finite], bones(), lengths)
     return out.astype(np.float32)

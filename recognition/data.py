@@ -22,6 +22,7 @@ from recognition.lifted import SKELETON_SOURCES, lifted_sequences, source_lifter
 from recognition.protocols import (EVERY_SUBJECT, PROTOCOLS, hold_out, own_classes,
                                    protocol_split, require_other_actions, selection_split)
 from spmf.data import SkeletonImages, SpmfDataConfig
+from spmf.skeleton import reference_bone_lengths
 
 # (train, valid, scored, what the scored sequences are) of one protocol and selection fold
 SequenceSplits = tuple[SequenceDataset, SequenceDataset, SequenceDataset, str]
@@ -55,6 +56,10 @@ class RecognitionData:
         the training subjects, as extra classes (MSR Action3D AS1-AS3:
         `recognition.protocols.protocol_split`); the network has an output per action and is
         scored, and deployed, among the protocol's own.
+      reference_bones: every person's bones given the lengths of a reference body, the
+        training sequences' mean (`spmf.skeleton.reference_bone_lengths`), before encoding;
+        the lengths are written into the images' settings, so an exported classifier gives
+        them to whatever skeleton it is fed.
       selection_fold: -1 scores the protocol's test sequences; k >= 0 scores training group
         k (`recognition.protocols.selection_split`) instead and never loads the test
         sequences: the split on which choices are made.
@@ -71,6 +76,7 @@ class RecognitionData:
     lifted_rigid_bones: bool = False
     joint_layout: str = "native"
     other_actions: bool = False
+    reference_bones: bool = False
     selection_fold: int = -1
 
     def __post_init__(self):
@@ -142,9 +148,22 @@ def load_splits(config: RecognitionData, dataset: SequenceDataset | None = None
     return image_splits(config, sequence_splits(config, dataset))
 
 
+def _with_reference_bones(config: RecognitionData, train: SequenceDataset) -> RecognitionData:
+    """CONFIG with the images' bone lengths taken from the TRAIN sequences if it asks for
+    reference bones (from the training side only, so a scored sequence has no say in them)."""
+    if not config.reference_bones:
+        return config
+    lengths = reference_bone_lengths([s.joints for s in train.sequences], train.layout,
+                                     [s.source for s in train.sequences])
+    skeleton = dataclasses.replace(config.images.skeleton, bone_lengths=lengths)
+    return dataclasses.replace(config, images=dataclasses.replace(config.images,
+                                                                  skeleton=skeleton))
+
+
 def image_splits(config: RecognitionData, sequences: SequenceSplits) -> ImageSplits:
     """SEQUENCES' images, normalised with the training sequences' unaugmented images."""
     train, valid, test, scored = sequences
+    config = _with_reference_bones(config, train)
     training = SkeletonImages(train, config.images)
     plain = training.encode(np.arange(len(training)), None)
     mean, std = channel_statistics(plain)

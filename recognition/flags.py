@@ -55,6 +55,9 @@ def define_dataset_flags(valid_fraction: float) -> None:
     flags.DEFINE_bool("other_actions", RecognitionData.other_actions, "MSR Action3D AS1-AS3: "
                       "train also on the other actions of the training subjects, as extra "
                       "classes; scored and deployed among the subset's own.")
+    flags.DEFINE_bool("reference_bones", RecognitionData.reference_bones, "Give every "
+                      "person the bone lengths of a reference body (the training sequences' "
+                      "mean) before encoding, directions kept.")
     define_encoding_flags()
     define_augmentation_flags()
 
@@ -83,7 +86,8 @@ def data_from_flags(seed: int, protocol: str | None = None) -> RecognitionData:
                                skeleton_source=FLAGS.skeleton_source, lifter=FLAGS.lifter,
                                lifted_rigid_bones=FLAGS.lifted_rigid_bones,
                                joint_layout=FLAGS.joint_layout,
-                               other_actions=FLAGS.other_actions)
+                               other_actions=FLAGS.other_actions,
+                               reference_bones=FLAGS.reference_bones)
     except ValueError as error:
         raise app.UsageError(str(error)) from error
 

@@ -16,7 +16,8 @@ from typing import Literal
 
 import numpy as np
 
-from datasets.layouts import H36M_16, JointLayout, mapping_matrix
+from datasets.kinematics import bone_lengths, with_bone_lengths
+from datasets.layouts import H36M_16, JointLayout, kinematic_bones, mapping_matrix
 from spmf.encode import SequenceError
 
 
@@ -37,13 +38,23 @@ class SkeletonOptions:
         the dataset's order; "body_parts" groups them by part (`JointLayout.body_part_order`:
         trunk, arms, legs, each limb from its root out), so that a row, which averages the
         pairs of about one joint and the next, blends joints of one limb.
+      bone_lengths: empty keeps the bones as recorded; otherwise a length per bone of the
+        layout's tree (`datasets.layouts.kinematic_bones` order, the data's units) that every
+        person of every frame is given, directions kept: subjects of another build then draw
+        the image of the same movement (Vemulapalli et al., CVPR 2014, give every skeleton
+        a reference skeleton's bone lengths for the same reason).
     """
 
     centre: Literal["sequence", "frame", "none"] = "sequence"
     orientation: Literal["none", "upright", "facing"] = "facing"
     joint_order: Literal["layout", "body_parts"] = "layout"
+    bone_lengths: tuple[float, ...] = ()
 
     def __post_init__(self):
+        # a tuple, also when read back from JSON as a list (the options are hashed and compared)
+        object.__setattr__(self, "bone_lengths", tuple(float(x) for x in self.bone_lengths))
+        if not all(np.isfinite(x) and x > 0 for x in self.bone_lengths):
+            raise ValueError(f"bone_lengths must be positive and finite, got {self.bone_lengths}")
         if self.centre not in ("sequence", "frame", "none"):
             raise ValueError(f"centre must be sequence, frame or none, got {self.centre!r}")
         if self.orientation not in ("none", "upright", "facing"):
@@ -138,10 +149,41 @@ def upright_rotation(up: np.ndarray) -> np.ndarray:
     return np.eye(3) + sine * cross + (1 - cosine) * cross @ cross
 
 
+def _per_person(joints: np.ndarray, layout: JointLayout, source: str) -> np.ndarray:
+    """(T, P x J, 3) -> (T, P, J, 3)."""
+    return joints.reshape(len(joints), people(joints, layout, source), layout.num_joints, 3)
+
+
+def _with_reference_bones(joints: np.ndarray, layout: JointLayout, lengths: tuple[float, ...],
+                          source: str) -> np.ndarray:
+    """(T, J, 3) with every person's bones set to LENGTHS (`SkeletonOptions.bone_lengths`)."""
+    tree = kinematic_bones(layout)
+    if len(lengths) != len(tree):
+        raise ValueError(f"{source}: {len(lengths)} bone lengths given, but the {layout.name} "
+                         f"tree has {len(tree)} bones")
+    rebuilt = with_bone_lengths(_per_person(joints, layout, source), tree, np.array(lengths))
+    return rebuilt.reshape(joints.shape).astype(np.float32)
+
+
+def reference_bone_lengths(sequences: list[np.ndarray], layout: JointLayout,
+                           sources: list[str]) -> tuple[float, ...]:
+    """Each bone's length in a reference body: the mean over SEQUENCES (each (T, J, 3), any
+    number of people) and their people of the bone's median length over the frames, in
+    `kinematic_bones(layout)` order. Taken from a training split, it is what
+    `SkeletonOptions.bone_lengths` gives every skeleton, seen in training or not."""
+    tree = kinematic_bones(layout)
+    medians = [np.median(bone_lengths(_per_person(
+                   fill_missing_people(joints, layout, source), layout, source), tree), axis=0)
+               for joints, source in zip(sequences, sources)]
+    return tuple(float(x) for x in np.concatenate(medians).mean(axis=0))
+
+
 def normalise(joints: np.ndarray, layout: JointLayout, options: SkeletonOptions,
               source: str) -> np.ndarray:
     """(T, J, 3) -> (T, J, 3) float32: people filled in, centred and oriented per OPTIONS."""
     joints = fill_missing_people(np.asarray(joints), layout, source)
+    if options.bone_lengths:
+        joints = _with_reference_bones(joints, layout, options.bone_lengths, source)
     pelvis = _h36m_joint(joints, layout, "Hip")
     if options.centre == "sequence":
         joints = joints - pelvis.mean(0)

@@ -59,6 +59,28 @@ def test_bones_follow_the_parent_table():
     assert (0, 1) in layouts.bones() and (15, 16) in layouts.bones()
 
 
+@pytest.mark.parametrize("layout", [layouts.H36M_17, layouts.H36M_16, layouts.KINECT_20,
+                                    layouts.SBU_15], ids=lambda l: l.name)
+def test_a_kinematic_tree_reaches_every_joint_once_from_one_root_parents_first(layout):
+    tree = layouts.kinematic_bones(layout)
+    children = [child for _, child in tree]
+    assert len(tree) == layout.num_joints - 1 and len(set(children)) == len(children)
+    placed = set(range(layout.num_joints)) - set(children)  # the root
+    for parent, child in tree:
+        assert parent in placed
+        placed.add(child)
+    # each side's arm and leg hang from the same side
+    for parent, child in tree:
+        sides = {layout.joints[j][0] for j in (parent, child)} & {"L", "R"}
+        assert len(sides) < 2, (layout.joints[parent], layout.joints[child])
+    assert set(layouts.kinematic_bones(layouts.H36M_17)) == set(layouts.bones())
+
+
+def test_a_layout_without_a_tree_is_named():
+    with pytest.raises(ValueError, match="coco18 has no kinematic tree"):
+        layouts.kinematic_bones(layouts.COCO_18)
+
+
 @pytest.mark.parametrize("layout", list(layouts.LAYOUTS.values()), ids=lambda l: l.name)
 def test_mirroring_swaps_sides_and_commutes_with_the_mapping_to_h36m16(layout):
     mirror = np.array(layout.mirror_indices())

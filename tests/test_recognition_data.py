@@ -11,9 +11,10 @@ from datasets.layouts import H36M_16, H36M_17
 from enas.data import EpochFeed
 from lifting.deployed import DeployedLifter
 from spmf.data import AugmentOptions, SpmfDataConfig
+from spmf.skeleton import reference_bone_lengths
 from recognition.lifted import (draw_lifted_against_sensor, keypoints_2d, lift_dataset,
                          msr_sensor_in_camera_view)
-from recognition.data import RecognitionData, load_splits
+from recognition.data import RecognitionData, load_splits, sequence_splits
 from recognition.protocols import hold_out, protocol_split
 
 AUGMENTED = SpmfDataConfig(augment=AugmentOptions(rotation_degrees=15, jitter_mm=5),
@@ -219,3 +220,17 @@ def test_a_network_trained_on_other_actions_too_is_scored_and_deployed_among_its
     for classifier in (exported, compact):
         probabilities = classifier.classify(joints)
         assert probabilities.shape == (8,) and abs(probabilities.sum() - 1) < 1e-4
+
+
+def test_reference_bones_come_from_the_training_sequences_and_travel_with_the_classifier():
+    config = RecognitionData(valid_fraction=0.2, reference_bones=True)
+    train, _, test, _ = sequence_splits(config)
+    splits = load_splits(config)
+    carried = SpmfDataConfig.from_json(splits.description["spmf_config"]).skeleton.bone_lengths
+    assert carried == reference_bone_lengths([s.joints for s in train.sequences], train.layout,
+                                             [s.source for s in train.sequences])
+    assert carried != reference_bone_lengths([s.joints for s in test.sequences], test.layout,
+                                             [s.source for s in test.sequences])
+    plain = load_splits(RecognitionData(valid_fraction=0.2))
+    assert SpmfDataConfig.from_json(plain.description["spmf_config"]).skeleton.bone_lengths == ()
+    assert not np.array_equal(plain.train[0], splits.train[0])

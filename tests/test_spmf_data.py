@@ -6,12 +6,14 @@ import numpy as np
 import pytest
 
 from datasets import synthetic
-from datasets.layouts import H36M_17, KINECT_20, SBU_15
+from datasets.kinematics import bone_lengths, with_bone_lengths
+from datasets.layouts import H36M_17, KINECT_20, SBU_15, kinematic_bones
 from datasets.sequences import SequenceDataset, SkeletonSequence
 from spmf.data import (AugmentOptions, EvaluationImages, SkeletonImages, SpmfDataConfig,
                        per_sequence_accuracy)
 from spmf.encode import SequenceError, encode_batch
-from spmf.skeleton import SkeletonOptions, body_axes, fill_missing_people, normalise
+from spmf.skeleton import (SkeletonOptions, body_axes, fill_missing_people, normalise,
+                           reference_bone_lengths)
 
 
 @pytest.fixture(scope="module")
@@ -307,3 +309,40 @@ def test_a_classifier_exported_before_the_joint_order_existed_reads_as_the_layou
     assert SpmfDataConfig.from_json(json.dumps(fields)).skeleton.joint_order == "layout"
     with pytest.raises(ValueError, match="joint_order"):
         SkeletonOptions(joint_order="alphabetical")
+
+
+@pytest.mark.parametrize("layout, joints", [(KINECT_20, 20), (SBU_15, 30)],
+                         ids=["kinect20", "sbu_two_people"])
+def test_reference_bones_draw_one_image_for_one_movement_by_bodies_of_any_build(layout, joints):
+    tree = kinematic_bones(layout)
+    movement = _dataset(layout, joints).sequences[0].joints
+    people = joints // layout.num_joints
+    per_person = movement.reshape(len(movement), people, layout.num_joints, 3)
+    # the same bone directions, frame by frame, on a body with other proportions
+    build = np.random.default_rng(1).uniform(0.7, 1.3, len(tree))
+    other = with_bone_lengths(per_person, tree, build * bone_lengths(per_person, tree))
+    other = other.reshape(movement.shape).astype(np.float32)
+    reference = tuple(np.random.default_rng(2).uniform(100, 400, len(tree)))
+    options = SkeletonOptions(bone_lengths=reference)
+    np.testing.assert_allclose(normalise(other, layout, options, "s"),
+                               normalise(movement, layout, options, "s"), atol=0.05)
+    assert not np.allclose(normalise(other, layout, SkeletonOptions(), "s"),
+                           normalise(movement, layout, SkeletonOptions(), "s"), atol=1)
+    rebuilt = normalise(movement, layout, options, "s").reshape(per_person.shape)
+    np.testing.assert_allclose(bone_lengths(rebuilt, tree), np.broadcast_to(
+        reference, (len(movement), people, len(tree))), rtol=1e-4)
+    config = SpmfDataConfig(skeleton=options)
+    assert SpmfDataConfig.from_json(config.to_json()) == config
+
+
+def test_reference_bones_are_the_mean_of_each_persons_median_and_must_fit_the_tree():
+    dataset = _dataset(SBU_15, 30, count=3)
+    tree = kinematic_bones(SBU_15)
+    joints = [s.joints.reshape(len(s.joints), 2, 15, 3) for s in dataset.sequences]
+    expected = np.mean([np.median(bone_lengths(j, tree), 0) for j in joints], axis=(0, 1))
+    np.testing.assert_allclose(reference_bone_lengths(
+        [s.joints for s in dataset.sequences], SBU_15, ["a", "b", "c"]), expected, rtol=1e-5)
+    with pytest.raises(ValueError, match="seq0.*3 bone lengths.*14 bones"):
+        SkeletonImages(dataset, SpmfDataConfig(skeleton=SkeletonOptions(bone_lengths=(1, 2, 3))))
+    with pytest.raises(ValueError, match="positive"):
+        SkeletonOptions(bone_lengths=(1.0, 0.0))
