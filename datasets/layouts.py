@@ -9,6 +9,7 @@ to 2D pixels, 3D millimetres and whole sequences alike.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from typing import Mapping
 
@@ -226,6 +227,7 @@ _TREES: Mapping[str, Mapping[str, str]] = {
 }
 
 
+@functools.cache
 def kinematic_bones(layout: JointLayout) -> tuple[tuple[int, int], ...]:
     """(parent, child) index pairs of LAYOUT's kinematic tree, every parent placed before its
     children (so that a walk in this order moves a joint after the joint it hangs from)."""

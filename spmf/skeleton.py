@@ -84,6 +84,11 @@ def people(joints: np.ndarray, layout: JointLayout, source: str) -> int:
     return count
 
 
+def _per_person(joints: np.ndarray, layout: JointLayout, source: str) -> np.ndarray:
+    """(T, P x J, 3) -> (T, P, J, 3)."""
+    return joints.reshape(len(joints), people(joints, layout, source), layout.num_joints, 3)
+
+
 def fill_missing_people(joints: np.ndarray, layout: JointLayout, source: str) -> np.ndarray:
     """A copy of (T, J, 3) in which a person absent from a frame is filled in.
 
@@ -94,8 +99,8 @@ def fill_missing_people(joints: np.ndarray, layout: JointLayout, source: str) ->
     instead of distances to an invented body at the origin. A first person absent from every
     frame leaves nothing to encode and is an error.
     """
-    count = people(joints, layout, source)
-    per_person = joints.reshape(joints.shape[0], count, layout.num_joints, 3).astype(np.float32)
+    per_person = _per_person(joints, layout, source).astype(np.float32)
+    count = per_person.shape[1]
     present = np.isfinite(per_person).all(axis=(2, 3)) & np.any(per_person != 0, axis=(2, 3))
     if present.all():
         return joints.astype(np.float32)
@@ -149,18 +154,13 @@ def upright_rotation(up: np.ndarray) -> np.ndarray:
     return np.eye(3) + sine * cross + (1 - cosine) * cross @ cross
 
 
-def _per_person(joints: np.ndarray, layout: JointLayout, source: str) -> np.ndarray:
-    """(T, P x J, 3) -> (T, P, J, 3)."""
-    return joints.reshape(len(joints), people(joints, layout, source), layout.num_joints, 3)
-
-
-def _with_reference_bones(joints: np.ndarray, layout: JointLayout, lengths: tuple[float, ...],
+def _given_bone_lengths(joints: np.ndarray, layout: JointLayout, lengths: tuple[float, ...],
                           source: str) -> np.ndarray:
     """(T, J, 3) with every person's bones set to LENGTHS (`SkeletonOptions.bone_lengths`)."""
     tree = kinematic_bones(layout)
     if len(lengths) != len(tree):
-        raise ValueError(f"{source}: {len(lengths)} bone lengths given, but the {layout.name} "
-                         f"tree has {len(tree)} bones")
+        raise SequenceError(source, f"{len(lengths)} bone lengths given, but the "
+                                    f"{layout.name} tree has {len(tree)} bones")
     rebuilt = with_bone_lengths(_per_person(joints, layout, source), tree, np.array(lengths))
     return rebuilt.reshape(joints.shape).astype(np.float32)
 
@@ -183,7 +183,7 @@ def normalise(joints: np.ndarray, layout: JointLayout, options: SkeletonOptions,
     """(T, J, 3) -> (T, J, 3) float32: people filled in, centred and oriented per OPTIONS."""
     joints = fill_missing_people(np.asarray(joints), layout, source)
     if options.bone_lengths:
-        joints = _with_reference_bones(joints, layout, options.bone_lengths, source)
+        joints = _given_bone_lengths(joints, layout, options.bone_lengths, source)
     pelvis = _h36m_joint(joints, layout, "Hip")
     if options.centre == "sequence":
         joints = joints - pelvis.mean(0)
